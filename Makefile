@@ -1,0 +1,41 @@
+# The README's two commands: `make run` and `make test`. Nothing else needs installing by hand.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format venv demo worker beat clean bench
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: migrate, load demo data, serve http://127.0.0.1:8000/ with a Celery worker and beat.
+run: $(STAMP)
+	@mkdir -p .run/broker/queue .run/broker/control
+	DEBUG=$${DEBUG:-1} SANDBOX=$${SANDBOX:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} SANDBOX=$${SANDBOX:-1} $(PY) manage.py seed_demo
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} SANDBOX=$${SANDBOX:-1} exec $(VENV)/bin/honcho start -f Procfile.dev
+
+## make test: the whole suite; PostgreSQL when it answers (or DATABASE_URL), else SQLite.
+test: $(STAMP)
+	@url="$$($(PY) scripts/pick_database.py)"; \
+	echo "make test: database $$($(PY) scripts/pick_database.py --describe "$$url")"; \
+	if [ -n "$$REDIS_URL" ]; then echo "make test: redis $$REDIS_URL"; else echo "make test: no REDIS_URL, tests marked 'redis' are skipped"; fi; \
+	DATABASE_URL="$$url" $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf .run test-artifacts staticfiles

@@ -1,0 +1,1 @@
+"""Payout accounts, installments and disbursement (issue 6)."""

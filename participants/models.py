@@ -1,0 +1,612 @@
+"""The person, waves, selection, the card and its balance ledger, and the blacklist.
+
+Models hold data and invariants (enforced by the database where possible); every write and
+state transition lives in ``participants.services``.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A rule of the program refused an action.
+
+    ``code`` is stable (API responses, tests); ``message`` is Indonesian (for people).
+    """
+
+    code = "domain_error"
+    message = _("Permintaan tidak dapat diproses.")
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **context):
+        if code is not None:
+            self.code = code
+        if message is not None:
+            self.message = message
+        self.context = context
+        super().__init__(str(self.message))
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    message = _("Perubahan status ini tidak diizinkan.")
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account: participants and staff alike log in with their email address."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("nama lengkap"), max_length=150)
+    email_verified_at = models.DateTimeField(_("email terverifikasi"), null=True, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("akun")
+        verbose_name_plural = _("akun")
+        permissions = [("view_full_nik", _("Dapat melihat NIK lengkap"))]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+# --- reference data -----------------------------------------------------------------------------
+
+
+class Province(models.Model):
+    """Kemendagri province (2-digit code), loaded as data from idn-area-data."""
+
+    code = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("provinsi")
+        verbose_name_plural = _("provinsi")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Regency(models.Model):
+    """Kemendagri regency or city (4-digit code, e.g. ``3201``)."""
+
+    code = models.CharField(max_length=4, primary_key=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="regencies")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kabupaten/kota")
+        verbose_name_plural = _("kabupaten/kota")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class District(models.Model):
+    """Kemendagri district (kecamatan, 6-digit code, e.g. ``320101``)."""
+
+    code = models.CharField(max_length=6, primary_key=True)
+    regency = models.ForeignKey(Regency, on_delete=models.PROTECT, related_name="districts")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- waves --------------------------------------------------------------------------------------
+
+
+class Wave(models.Model):
+    """An intake wave (gelombang). Times are stored in UTC and shown in WIB."""
+
+    number = models.PositiveIntegerField(_("nomor gelombang"), unique=True)
+    opens_at = models.DateTimeField(_("dibuka"))
+    closes_at = models.DateTimeField(_("ditutup"))
+    announces_at = models.DateTimeField(_("pengumuman"))
+    quota_total = models.PositiveIntegerField(_("kuota total"))
+    is_additional = models.BooleanField(
+        _("gelombang tambahan"),
+        default=False,
+        help_text=_("Dibuka dari kuota yang dipulihkan dari peserta yang dicabut."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("gelombang")
+        verbose_name_plural = _("gelombang")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")) & Q(closes_at__lte=F("announces_at")),
+                name="wave_times_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gelombang {self.number}"
+
+
+class WaveProvinceQuota(models.Model):
+    """Optional quota per province. When a wave has any, only these provinces are admitted."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="province_quotas")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT)
+    quota = models.PositiveIntegerField(_("kuota"))
+
+    class Meta:
+        verbose_name = _("kuota provinsi")
+        verbose_name_plural = _("kuota provinsi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "province"], name="one_quota_per_wave_province"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave} / {self.province_id}: {self.quota}"
+
+
+class PriorityWhitelistEntry(models.Model):
+    """An agency whitelist (e.g. laid-off workers from Kemnaker): these NIKs get a better tier."""
+
+    nik_hash = models.CharField(max_length=64, unique=True)
+    tier = models.PositiveSmallIntegerField(default=0, help_text=_("0 = prioritas tertinggi"))
+    source = models.CharField(_("sumber data"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("daftar prioritas")
+        verbose_name_plural = _("daftar prioritas")
+
+
+# --- the participant ----------------------------------------------------------------------------
+
+
+class Participant(models.Model):
+    """A person in the program, from completed profile to finished.
+
+    Profile steps are timestamps (``*_at``); the program status is ``status`` and changes only
+    through services, each writing a ``ParticipantEvent`` in the same transaction.
+    """
+
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", _("Pendaftar")
+        SELECTED = "selected", _("Lolos")
+        ACTIVE = "active", _("Aktif")
+        REVOKED = "revoked", _("Kepesertaan dicabut")
+        FINISHED = "finished", _("Selesai")
+
+    # Allowed transitions are data; services check them and raise InvalidTransition.
+    ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+        Status.APPLICANT: {Status.SELECTED},
+        Status.SELECTED: {Status.ACTIVE, Status.REVOKED},
+        Status.ACTIVE: {Status.REVOKED, Status.FINISHED},
+        Status.REVOKED: set(),
+        Status.FINISHED: set(),
+    }
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("Laki-laki")
+        FEMALE = "F", _("Perempuan")
+
+    class Education(models.TextChoices):
+        NONE = "none", _("Tidak/belum sekolah")
+        SD = "sd", _("SD/sederajat")
+        SMP = "smp", _("SMP/sederajat")
+        SMA = "sma", _("SMA/SMK/sederajat")
+        DIPLOMA = "diploma", _("Diploma (D1-D4)")
+        S1 = "s1", _("Sarjana (S1)")
+        S2 = "s2", _("Magister (S2)")
+        S3 = "s3", _("Doktor (S3)")
+
+    class Employment(models.TextChoices):
+        UNEMPLOYED = "unemployed", _("Tidak bekerja / mencari kerja")
+        LAID_OFF = "laid_off", _("Korban PHK")
+        EMPLOYEE = "employee", _("Pekerja/buruh")
+        SELF_EMPLOYED = "self_employed", _("Wirausaha / usaha mikro")
+        INFORMAL = "informal", _("Pekerja informal / lepas")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participant"
+    )
+
+    # Identity. The NIK and KK are never stored in clear: a keyed hash for lookups and
+    # uniqueness, Fernet encryption for the value, and a masked copy for display.
+    nik_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    nik_encrypted = models.TextField(blank=True, default="", editable=False)
+    nik_masked = models.CharField(_("NIK"), max_length=16, blank=True, default="", editable=False)
+    kk_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    kk_encrypted = models.TextField(blank=True, default="", editable=False)
+    birth_date = models.DateField(_("tanggal lahir"), null=True, blank=True)
+    gender = models.CharField(_("jenis kelamin"), max_length=1, choices=Gender, blank=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("provinsi")
+    )
+    regency = models.ForeignKey(
+        Regency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("kabupaten/kota")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("kecamatan")
+    )
+    address = models.CharField(_("alamat"), max_length=255, blank=True)
+    education = models.CharField(_("pendidikan"), max_length=16, choices=Education, blank=True)
+    employment_status = models.CharField(
+        _("status pekerjaan"), max_length=16, choices=Employment, blank=True
+    )
+    identity_verified_at = models.DateTimeField(null=True, blank=True)
+
+    phone = models.CharField(_("nomor HP"), max_length=16, blank=True, db_index=True)
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+
+    # "Pernyataan Pendaftar"
+    is_student = models.BooleanField(null=True, blank=True)
+    is_civil_servant = models.BooleanField(null=True, blank=True)
+    receives_social_aid = models.BooleanField(null=True, blank=True)
+    is_unemployed = models.BooleanField(null=True, blank=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+
+    test_passed_at = models.DateTimeField(null=True, blank=True)
+    priority_tier = models.PositiveSmallIntegerField(default=9)
+
+    # Program status
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.APPLICANT, db_index=True
+    )
+    wave = models.ForeignKey(
+        Wave,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+        verbose_name=_("gelombang lolos"),
+    )
+    selected_at = models.DateTimeField(null=True, blank=True)
+    card_number = models.CharField(
+        _("nomor kartu"), max_length=16, unique=True, null=True, blank=True, editable=False
+    )
+    oriented_at = models.DateTimeField(null=True, blank=True)
+    first_purchase_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_purchase_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=64, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Training balance, whole rupiah. Kept equal to the sum of the ledger.
+    balance_idr = models.BigIntegerField(_("saldo pelatihan (Rp)"), default=0)
+    balance_expires_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("peserta")
+        verbose_name_plural = _("peserta")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_idr__gte=0), name="balance_never_negative"),
+            models.CheckConstraint(
+                condition=Q(card_number__isnull=True) | Q(card_number__regex=r"^[0-9]{16}$"),
+                name="card_number_16_digits",
+            ),
+        ]
+        indexes = [
+            # The nightly sweep: selected/active, no purchase, deadline passed.
+            models.Index(
+                fields=["first_purchase_deadline"],
+                condition=Q(first_purchase_at__isnull=True, status__in=["selected", "active"]),
+                name="sweep_candidates",
+            ),
+            models.Index(fields=["wave", "status"], name="participant_wave_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.full_name} ({self.nik_masked or '-'})"
+
+    @property
+    def profile_complete(self) -> bool:
+        return bool(
+            self.user.email_verified_at
+            and self.identity_verified_at
+            and self.phone_verified_at
+            and self.declared_at
+            and self.test_passed_at
+        )
+
+
+class Application(models.Model):
+    """A participant's entry in one wave ("Gabung") and the outcome of its selection."""
+
+    class Status(models.TextChoices):
+        JOINED = "joined", _("Menunggu gelombang ditutup")
+        PROCESSING = "processing", _("Sedang diproses")
+        SELECTED = "selected", _("Lolos")
+        NOT_SELECTED = "not_selected", _("Belum berhasil")
+
+    class Reason(models.TextChoices):
+        TOO_YOUNG = "too_young", _("Usia belum 18 tahun pada tanggal penutupan gelombang.")
+        TOO_OLD = "too_old", _("Usia di atas 64 tahun pada tanggal penutupan gelombang.")
+        STUDENT = "student", _("Sedang menempuh pendidikan formal.")
+        CIVIL_SERVANT = (
+            "civil_servant",
+            _(
+                "ASN, TNI, Polri, perangkat desa, anggota DPR/DPRD, "
+                "atau direksi/komisaris BUMN/BUMD."
+            ),
+        )
+        OTHER_SOCIAL_AID = "other_social_aid", _("Sedang menerima bantuan sosial lain.")
+        FAMILY_CARD_LIMIT = (
+            "family_card_limit",
+            _("Sudah ada 2 penerima dalam satu Kartu Keluarga."),
+        )
+        BLACKLISTED = "blacklisted", _("NIK masuk daftar hitam program.")
+        ALREADY_PARTICIPANT = "already_participant", _("Sudah pernah menjadi penerima program.")
+        OUTSIDE_QUOTA_REGION = (
+            "outside_quota_region",
+            _("Provinsi domisili tidak mendapat kuota pada gelombang ini."),
+        )
+        QUOTA_FULL = "quota_full", _("Kuota gelombang di provinsi Anda sudah terpenuhi.")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="applications"
+    )
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(max_length=16, choices=Status, default=Status.JOINED)
+    reason_code = models.CharField(max_length=32, choices=Reason, blank=True)
+    # Snapshot at selection: the province quota it competed in, its tier and its draw position.
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True)
+    priority_tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    draw_rank = models.BigIntegerField(null=True, blank=True)
+    joined_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pendaftaran gelombang")
+        verbose_name_plural = _("pendaftaran gelombang")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "wave"], name="one_application_per_wave"
+            ),
+        ]
+        indexes = [models.Index(fields=["wave", "status"], name="application_wave_status")]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} @ {self.wave_id}: {self.status}"
+
+
+class SelectionRun(models.Model):
+    """The record of a wave's selection: who ran it, when, with which seed, and the counts.
+
+    One per wave (a database constraint): a second run is refused.
+    """
+
+    wave = models.OneToOneField(Wave, on_delete=models.PROTECT, related_name="selection_run")
+    seed = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    applicants = models.PositiveIntegerField(default=0)
+    eligible = models.PositiveIntegerField(default=0)
+    selected = models.PositiveIntegerField(default=0)
+    not_selected = models.PositiveIntegerField(default=0)
+    counts_by_reason = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("proses seleksi")
+        verbose_name_plural = _("proses seleksi")
+
+    def __str__(self) -> str:
+        return f"Seleksi {self.wave}"
+
+
+# --- the training balance ledger ----------------------------------------------------------------
+
+
+class LedgerEntry(models.Model):
+    """One movement of a participant's training balance. Every rupiah is explained here.
+
+    Credits are positive, debits negative; ``balance_after_idr`` is the balance right after this
+    entry, written in the same statement that moved ``Participant.balance_idr``.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("Saldo pelatihan diberikan")
+        PURCHASE = "purchase", _("Pembelian pelatihan")
+        REVERSAL = "reversal", _("Pembatalan pembelian")
+        FORFEIT = "forfeit", _("Saldo hangus (kepesertaan dicabut)")
+        EXPIRY = "expiry", _("Saldo kedaluwarsa")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    amount_idr = models.BigIntegerField()
+    balance_after_idr = models.BigIntegerField()
+    # What caused it: a payment id for purchase/reversal, a sweep run for forfeit, and so on.
+    reference = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("mutasi saldo")
+        verbose_name_plural = _("mutasi saldo")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["grant", "reversal"], amount_idr__gt=0)
+                    | Q(kind__in=["purchase", "forfeit", "expiry"], amount_idr__lt=0)
+                ),
+                name="ledger_sign_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_after_idr__gte=0), name="ledger_balance_after_never_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "kind"],
+                condition=Q(kind__in=["grant", "forfeit", "expiry"]),
+                name="one_grant_forfeit_expiry_each",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "reference"],
+                condition=Q(kind__in=["purchase", "reversal"]),
+                name="one_ledger_entry_per_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["participant", "created_at"], name="ledger_by_participant")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_idr} -> {self.balance_after_idr}"
+
+
+# --- blacklist and audit ------------------------------------------------------------------------
+
+
+class BlacklistEntry(models.Model):
+    """A lifetime ban, by the NIK's keyed hash. Removal keeps the row (audit) and needs a reason."""
+
+    class Reason(models.TextChoices):
+        NO_FIRST_PURCHASE = "no_first_purchase", _("Tidak membeli pelatihan pertama dalam 30 hari")
+        FRAUD = "fraud", _("Kecurangan / penyalahgunaan")
+        OTHER = "other", _("Lainnya")
+
+    nik_hash = models.CharField(max_length=64, db_index=True)
+    nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
+    full_name = models.CharField(_("nama"), max_length=150)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="blacklist"
+    )
+    reason_code = models.CharField(_("alasan"), max_length=32, choices=Reason)
+    legal_basis = models.CharField(_("dasar hukum"), max_length=200, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removal_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("daftar hitam")
+        verbose_name_plural = _("daftar hitam")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nik_hash"],
+                condition=Q(removed_at__isnull=True),
+                name="one_active_blacklist_entry_per_nik",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nik_masked} ({self.reason_code})"
+
+
+class ParticipantEvent(models.Model):
+    """The audit trail: every decision about a person, with its reason code, time and actor."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Perubahan status")
+        PROFILE = "profile", _("Perubahan data")
+        ELIGIBILITY = "eligibility", _("Kelayakan")
+        SELECTION = "selection", _("Seleksi")
+        BLACKLIST = "blacklist", _("Daftar hitam")
+        PAYOUT = "payout", _("Pembayaran insentif")
+        NOTE = "note", _("Catatan")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason_code = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("riwayat keputusan")
+        verbose_name_plural = _("riwayat keputusan")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["participant", "created_at"], name="event_by_participant")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_status}->{self.to_status} ({self.reason_code})"
+
+
+# --- one-time passwords -------------------------------------------------------------------------
+
+
+class PhoneOTP(models.Model):
+    """A phone-verification OTP. Only the keyed hash of the code is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="otps")
+    phone = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("OTP nomor HP")
+        verbose_name_plural = _("OTP nomor HP")

@@ -1,0 +1,27 @@
+"""seed_demo: idempotent demo data for `make run` (CONTRACT.md)."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from incentives import demo as incentives_demo
+from participants import demo as participants_demo
+from trainings import demo as trainings_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load idempotent demo data: platforms, providers, trainings and offerings; a closed and "
+        "announced wave and an open wave; demo participants in every lifecycle state; a staff "
+        "account; demo partner credentials. Prints DEMO and PARTNER lines."
+    )
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        with transaction.atomic():
+            lines = participants_demo.seed(now=now)
+            lines += trainings_demo.seed(now=now)
+            lines += incentives_demo.seed(now=now)
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write(f"seed_demo: {len(lines)} demo accounts and partners ready")

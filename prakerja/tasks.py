@@ -1,0 +1,20 @@
+"""Project-level Celery tasks: plumbing only, no program rules."""
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+
+@shared_task
+def heartbeat() -> str:
+    """Record that beat and a worker are alive; /healthz and operators can read it."""
+    now = timezone.now().isoformat()
+    cache.set("prakerja:heartbeat", now, timeout=None)
+    return now
+
+
+@shared_task
+def remember(key: str, value: str) -> str:
+    """Store a value in the cache. Used to prove end-to-end delivery through a real worker."""
+    cache.set(key, value, timeout=600)
+    return value

@@ -1,0 +1,52 @@
+"""Project-level views: the home page and the health check."""
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("healthz: database check failed")
+        return False
+    return True
+
+
+def _broker_status() -> str:
+    if not settings.REDIS_URL:
+        return "embedded"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError:
+        logger.exception("healthz: broker check failed")
+        return "error"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database_ok = _database_ok()
+    body = {
+        "status": "ok" if database_ok else "error",
+        "database": "ok" if database_ok else "error",
+        "broker": _broker_status(),
+    }
+    return JsonResponse(body, status=200 if database_ok else 503)

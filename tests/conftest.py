@@ -1,0 +1,115 @@
+"""Shared fixtures: database-dependent skips, the SMS outbox, and a headless Chromium browser."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from participants import sms
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PHONE = {"width": 360, "height": 740}
+
+
+def pytest_collection_modifyitems(config, items):
+    on_sqlite = connection.vendor == "sqlite"
+    no_redis = not os.environ.get("REDIS_URL")
+    no_browser = not Path(CHROMIUM).exists()
+    for item in items:
+        if on_sqlite and "postgres" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (running on SQLite)"))
+        if no_redis and "redis" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (REDIS_URL is not set)"))
+        if no_browser and "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """The locmem SMS outbox, emptied before each test."""
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+# --- browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    browser = _playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    )
+    yield browser
+    browser.close()
+
+
+class BrowserPage:
+    """A phone-sized page that records console errors and every response's size on the wire."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors: list[str] = []
+        self.responses = []
+        page.on(
+            "console",
+            lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+        page.on("response", lambda response: self.responses.append(response))
+
+    def __getattr__(self, name):
+        return getattr(self.page, name)
+
+    def goto(self, url: str, **kwargs):
+        self.responses.clear()
+        return self.page.goto(url, **kwargs)
+
+    def bytes_on_wire(self) -> int:
+        """Bytes transferred (headers + encoded bodies) since the last ``goto``."""
+        total = 0
+        for response in self.responses:
+            sizes = response.request.sizes()
+            total += sizes["responseHeadersSize"] + sizes["responseBodySize"]
+        return total
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh phone-sized browser context. The test fails on any console error, and a
+    screenshot of the last screen is saved under test-artifacts/screenshots/."""
+    context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+    context.set_default_timeout(10_000)
+    wrapped = BrowserPage(context.new_page())
+    yield wrapped
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+    try:
+        wrapped.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+    allowed = getattr(request.node, "allowed_console_errors", ())
+    errors = [e for e in wrapped.console_errors if not any(a in e for a in allowed)]
+    assert not errors, f"console errors: {errors}"

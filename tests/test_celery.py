@@ -1,0 +1,66 @@
+"""Celery: a real worker on the Redis broker runs a task; a task enqueued in a rolled-back
+transaction is never sent."""
+
+import time
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from prakerja.celery import app
+from prakerja.tasks import remember
+
+
+@pytest.fixture
+def real_worker():
+    """A Celery worker consuming from the configured (Redis) broker, in a thread."""
+    from celery.contrib.testing.worker import start_worker
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            yield
+    finally:
+        app.conf.task_always_eager = True
+
+
+def _wait_for(key: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cache.get(key)
+        if value is not None:
+            return value
+        time.sleep(0.1)
+    return None
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_task_sent_through_redis(real_worker):
+    key = f"celery-test:{uuid.uuid4()}"
+    remember.delay(key, "dari-worker")
+    assert _wait_for(key) == "dari-worker"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_enqueued_in_a_rolled_back_transaction_is_never_sent():
+    key = f"celery-test:{uuid.uuid4()}"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        remember.delay_on_commit(key, "tidak-boleh")
+        raise RuntimeError("rollback")
+    assert cache.get(key) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_enqueued_in_a_committed_transaction_is_sent_after_commit():
+    key = f"celery-test:{uuid.uuid4()}"
+    with transaction.atomic():
+        remember.delay_on_commit(key, "terkirim")
+        assert cache.get(key) is None  # not before the commit
+    assert cache.get(key) == "terkirim"
+
+
+def test_beat_schedule_uses_wib():
+    assert app.conf.timezone == "Asia/Jakarta"
+    assert "heartbeat" in app.conf.beat_schedule
