@@ -35,6 +35,25 @@ def sms_outbox():
     sms.outbox.clear()
 
 
+# --- Celery -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def real_worker():
+    """A real Celery worker consuming from the configured (Redis) broker, in a thread, with eager
+    mode switched off for the test. Use with ``@pytest.mark.redis`` and a transactional db."""
+    from celery.contrib.testing.worker import start_worker
+
+    from prakerja.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
 # --- browser ------------------------------------------------------------------------------------
 
 

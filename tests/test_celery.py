@@ -8,21 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from prakerja.celery import app
 from prakerja.tasks import remember
-
-
-@pytest.fixture
-def real_worker():
-    """A Celery worker consuming from the configured (Redis) broker, in a thread."""
-    from celery.contrib.testing.worker import start_worker
-
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 def _wait_for(key: str, timeout: float = 20.0):
