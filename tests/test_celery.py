@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
+from prakerja.celery import app
 from prakerja.tasks import remember
 
 
