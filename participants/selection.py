@@ -246,7 +246,6 @@ def run_selection(
                 run = SelectionRun.objects.create(wave=wave, seed=seed, started_at=now, actor=actor)
         except IntegrityError as exc:
             raise SelectionAlreadyRun(wave=wave.number) from exc
-        mark_processing(wave=wave)
         with connection.cursor() as cursor:
             if postgres:
                 # The two window sorts over all applicants fit in memory instead of spilling.
@@ -387,7 +386,11 @@ def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
             JOIN (SELECT number, row_number() OVER (ORDER BY ord) AS n FROM {cards}) c
                 ON c.n = s.n
         ) x
-        WHERE p.id = x.participant_id AND p.status = %(applicant)s AND p.wave_id IS NULL
+        WHERE p.id = x.participant_id
+            -- Re-checked on the row being updated: a participant selected meanwhile by another
+            -- run is not overwritten (the count check below then rolls everything back).
+            -- COALESCE keeps the planner on the primary key instead of the wave_id index.
+            AND p.status = %(applicant)s AND COALESCE(p.wave_id, 0) = 0
         """,
         {
             "selected": Participant.Status.SELECTED,
