@@ -328,7 +328,9 @@ def run_selection(
             not_selected=not_selected,
             counts_by_reason=dict(sorted(counts.items())),
         )
-        transaction.on_commit(lambda: _enqueue_announcement(run.pk))
+        # robust: the selection stands even if the broker is down; the failure is logged and
+        # the announcement can be re-sent with the announce_selection task.
+        transaction.on_commit(lambda: _enqueue_announcement(run.pk), robust=True)
     run.refresh_from_db()
     return run
 

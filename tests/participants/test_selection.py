@@ -550,3 +550,19 @@ def test_python_draw_key_equals_the_sql_one():
         cursor.execute("SELECT md5(%s || ':' || %s)", ["abc", 7])
         assert cursor.fetchone()[0] == draw_key(seed="abc", participant_id=7)
     assert draw_key(seed="abc", participant_id=7) == "8bc1e502f54f251099584fafc5c6969c"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_the_announcement_through_redis(real_worker):
+    import time
+
+    wave = closed_wave(quota_total=2)
+    people = [apply(wave) for _ in range(3)]
+    run_selection(wave=wave, now=NOW)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(sms.outbox) < 2 or len(mail.outbox) < 3):
+        time.sleep(0.1)
+    chosen = {p.phone for p in people if p.pk in selected_ids(wave)}
+    assert {m.to for m in sms.outbox} == chosen
+    assert len(mail.outbox) == 3
