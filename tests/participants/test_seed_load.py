@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -67,3 +67,25 @@ def test_seed_load_inserts_in_bulk_and_the_loaded_wave_can_be_selected():
 def test_seed_load_refuses_impossible_counts():
     with pytest.raises(CommandError):
         call_command("seed_load", "--participants", "10", "--selected", "20")
+
+
+def _index_definitions() -> set[tuple[str, bool]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef LIKE 'CREATE UNIQUE%%' FROM pg_indexes WHERE tablename IN "
+            "('participants_user', 'participants_participant', 'participants_application')"
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_rebuilding_indexes_restores_every_index_and_unique_constraint():
+    before = _index_definitions()
+    call_command("seed_load", "--participants", "200", "--indexes", "rebuild")
+    assert _index_definitions() == before
+    person = Participant.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Participant.objects.filter(pk=Participant.objects.last().pk).update(
+            nik_hash=person.nik_hash
+        )
