@@ -1,6 +1,6 @@
 """Staff views of participants. Status fields are read-only: only services change them."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from participants.models import (
@@ -106,6 +106,9 @@ class WaveAdmin(admin.ModelAdmin):
 
     @admin.action(description="Jalankan seleksi gelombang terpilih")
     def run_selection_action(self, request, queryset):
+        # Imported here to keep this action a self-contained addition to the shared module.
+        from django.contrib import messages
+
         from participants.models import DomainError
         from participants.selection import run_selection
 
