@@ -31,7 +31,9 @@ def test_register_creates_account_with_argon2_or_test_hasher_and_participant():
     assert user.check_password(DEFAULT_PASSWORD)
     assert user.email_verified_at is None
     assert Participant.objects.filter(user=user, status="applicant").exists()
-    assert ParticipantEvent.objects.filter(participant__user=user, reason_code="registered").exists()
+    assert ParticipantEvent.objects.filter(
+        participant__user=user, reason_code="registered"
+    ).exists()
 
 
 def test_register_refuses_an_email_already_used():
@@ -89,9 +91,11 @@ def test_register_page_refuses_weak_or_mismatched_passwords(client):
 def test_email_link_expires():
     user = registration.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
     token = registration.email_verification_token(user=user)
-    with time_machine.travel(timezone.now() + dt.timedelta(days=4)):
-        with pytest.raises(DomainError) as exc:
-            registration.verify_email(token=token)
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=4)),
+        pytest.raises(DomainError) as exc,
+    ):
+        registration.verify_email(token=token)
     assert exc.value.code == "email_link_expired"
 
 
