@@ -1,6 +1,6 @@
 """Staff views of participants. Status fields are read-only: only services change them."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from participants import crypto, nik
@@ -126,6 +126,25 @@ class WaveAdmin(admin.ModelAdmin):
         "is_additional",
     ]
     inlines = [QuotaInline]
+    actions = ["run_selection_action"]
+
+    @admin.action(description="Jalankan seleksi gelombang terpilih")
+    def run_selection_action(self, request, queryset):
+        from participants.models import DomainError
+        from participants.selection import run_selection
+
+        for wave in queryset.order_by("number"):
+            try:
+                run = run_selection(wave=wave, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{wave}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{wave}: {run.applicants} pendaftar, {run.eligible} memenuhi syarat, "
+                f"{run.selected} lolos, {run.not_selected} belum berhasil (seed {run.seed}).",
+                messages.SUCCESS,
+            )
 
 
 @admin.register(SelectionRun)

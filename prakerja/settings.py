@@ -235,6 +235,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "prakerja.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    # selection: waves whose announcement time has passed and that have no run (idempotent).
+    "run-due-selections": {
+        "task": "participants.tasks.run_due_selections",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- program amounts and rules (whole rupiah; settings, not constants in code) ------------------

@@ -1,0 +1,446 @@
+"""Selection of a closed wave: eligibility with reason codes, priority tier, a seeded draw per
+quota, and the grant of card, balance and deadline to those selected (DOMAIN.md section 2).
+
+The work is set-based: a fixed handful of SQL statements whatever the number of applicants
+(about 15; see ``run_selection``). One decision table is computed with CTEs and window functions,
+and every write (applications, participants, ledger, audit events) is an ``UPDATE ... FROM`` or
+``INSERT ... SELECT`` from it. The same SQL runs on PostgreSQL and on SQLite (``make run``); on
+SQLite an ``md5`` function is registered on the connection.
+
+The draw is replayable by anyone: within each quota, eligible applicants are ordered by priority
+tier, then by ``md5(seed || ':' || participant_id)`` (lowercase hex, compared byte-wise), then by
+participant id. :func:`draw_key` is the same function in Python.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from participants import cards, deadlines
+from participants.models import (
+    Application,
+    BlacklistEntry,
+    DomainError,
+    LedgerEntry,
+    Participant,
+    ParticipantEvent,
+    PriorityWhitelistEntry,
+    SelectionRun,
+    Wave,
+    WaveProvinceQuota,
+)
+
+# The family card rule (DOMAIN.md section 2): at most this many participants per KK, ever.
+MAX_PARTICIPANTS_PER_KK = 2
+SELECTED_REASON = "selected"
+DECISIONS = "selection_decision"
+CARD_POOL = "selection_card_pool"
+
+
+class WaveNotClosed(DomainError):
+    code = "wave_not_closed"
+    message = _("Seleksi hanya dapat dijalankan setelah gelombang ditutup.")
+
+
+class SelectionAlreadyRun(DomainError):
+    code = "selection_already_run"
+    message = _("Seleksi untuk gelombang ini sudah pernah dijalankan.")
+
+
+def draw_key(*, seed: str, participant_id: int) -> str:
+    """The participant's position key in the seeded draw (the SQL computes the same value)."""
+    return hashlib.md5(f"{seed}:{participant_id}".encode()).hexdigest()  # noqa: S324 (not security)
+
+
+def new_seed() -> str:
+    return secrets.token_hex(16)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_cutoffs(wave: Wave) -> tuple[dt.date, dt.date]:
+    """``(youngest, oldest)`` birth dates for ages 18-64 on the wave's close date (WIB).
+
+    Born after ``youngest``: under 18 on the close date. Born on or before ``oldest``: 65 or more.
+    """
+    close_day = wave.closes_at.astimezone(deadlines.WIB).date()
+    return _years_before(close_day, 18), _years_before(close_day, 65)
+
+
+def _register_sqlite_functions() -> None:
+    connection.ensure_connection()
+    connection.connection.create_function(
+        "md5",
+        1,
+        lambda value: None if value is None else hashlib.md5(str(value).encode()).hexdigest(),  # noqa: S324
+        deterministic=True,
+    )
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "app": Application._meta.db_table,
+        "part": Participant._meta.db_table,
+        "quota": WaveProvinceQuota._meta.db_table,
+        "whitelist": PriorityWhitelistEntry._meta.db_table,
+        "blacklist": BlacklistEntry._meta.db_table,
+        "ledger": LedgerEntry._meta.db_table,
+        "event": ParticipantEvent._meta.db_table,
+        "decisions": DECISIONS,
+        "cards": CARD_POOL,
+    }
+
+
+def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
+    """One row per application: its reason ('' when selected), tier, draw rank and selected flag.
+
+    Reasons are checked in a fixed order, so each applicant gets the first that applies. The KK
+    rule counts the family's earlier participants (anyone ever selected) plus the family members
+    ranked before this applicant in this draw (same order as the draw): it holds within one draw
+    without knowing the quota outcome first, at the price of sometimes refusing a third family
+    member whose ranked-before relatives then miss the quota.
+    """
+    collate = ' COLLATE "C"' if postgres else ""
+    outside = "WHEN q.quota IS NULL THEN 'outside_quota_region'" if has_quotas else ""
+    quota = "q.quota" if has_quotas else "%(quota_total)s"
+    quota_key = "province_id" if has_quotas else "0"
+    # Only constants and table names are interpolated; values travel as parameters.
+    return f"""
+        CREATE TEMP TABLE {{decisions}} AS
+        WITH base AS (
+            SELECT a.id AS application_id, p.id AS participant_id, p.province_id, p.kk_hash,
+                COALESCE(w.tier, p.priority_tier) AS tier,
+                md5(%(seed)s || ':' || p.id) AS draw_key,
+                {quota} AS quota,
+                CASE
+                    WHEN p.status <> 'applicant' OR p.wave_id IS NOT NULL
+                        THEN 'already_participant'
+                    WHEN EXISTS (
+                        SELECT 1 FROM {{blacklist}} b
+                        WHERE b.nik_hash = p.nik_hash AND b.removed_at IS NULL
+                    ) THEN 'blacklisted'
+                    WHEN p.birth_date > %(youngest)s THEN 'too_young'
+                    WHEN p.birth_date <= %(oldest)s THEN 'too_old'
+                    WHEN p.is_student THEN 'student'
+                    WHEN p.is_civil_servant THEN 'civil_servant'
+                    WHEN p.receives_social_aid THEN 'other_social_aid'
+                    {outside}
+                END AS reason
+            FROM {{app}} a
+            JOIN {{part}} p ON p.id = a.participant_id
+            LEFT JOIN {{whitelist}} w ON w.nik_hash = p.nik_hash
+            LEFT JOIN {{quota}} q ON q.wave_id = a.wave_id AND q.province_id = p.province_id
+            WHERE a.wave_id = %(wave_id)s AND a.status IN ('joined', 'processing')
+        ),
+        family AS (
+            SELECT base.*,
+                row_number() OVER (
+                    PARTITION BY kk_hash, reason IS NULL
+                    ORDER BY tier, draw_key{collate}, participant_id
+                ) AS kk_rank
+            FROM base
+        ),
+        earlier AS (
+            SELECT kk_hash, count(*) AS n FROM {{part}}
+            WHERE wave_id IS NOT NULL AND kk_hash <> ''
+                AND kk_hash IN (SELECT kk_hash FROM base WHERE reason IS NULL)
+            GROUP BY kk_hash
+        ),
+        checked AS (
+            SELECT f.application_id, f.participant_id, f.province_id, f.tier, f.draw_key,
+                f.quota,
+                CASE
+                    WHEN f.reason IS NULL AND f.kk_hash <> ''
+                        AND COALESCE(e.n, 0) + f.kk_rank > {MAX_PARTICIPANTS_PER_KK}
+                        THEN 'family_card_limit'
+                    ELSE f.reason
+                END AS reason
+            FROM family f LEFT JOIN earlier e ON e.kk_hash = f.kk_hash
+        ),
+        ranked AS (
+            SELECT checked.*,
+                row_number() OVER (
+                    PARTITION BY reason IS NULL, {quota_key}
+                    ORDER BY tier, draw_key{collate}, participant_id
+                ) AS position
+            FROM checked
+        )
+        SELECT application_id, participant_id, province_id, tier,
+            CASE WHEN reason IS NULL THEN position END AS draw_rank,
+            CASE
+                WHEN reason IS NOT NULL THEN reason
+                WHEN position > quota THEN 'quota_full'
+                ELSE '{SELECTED_REASON}'
+            END AS reason,
+            CASE WHEN reason IS NULL AND position <= quota THEN 1 ELSE 0 END AS selected
+        FROM ranked
+    """  # noqa: S608
+
+
+def _new_card_numbers(count: int) -> list[str]:
+    """``count`` distinct unguessable card numbers (``secrets``, Luhn check digit)."""
+    numbers: set[str] = set()
+    while len(numbers) < count:
+        numbers.add(cards.new_card_number())
+    return list(numbers)
+
+
+def _execute(cursor, sql: str, params=None) -> int:
+    cursor.execute(sql.format(**_tables()), params)
+    return cursor.rowcount
+
+
+def mark_processing(*, wave: Wave) -> int:
+    """Move the wave's ``joined`` applications to ``processing`` ("Sedang diproses") in one
+    UPDATE; returns how many moved. Idempotent."""
+    return Application.objects.filter(wave=wave, status=Application.Status.JOINED).update(
+        status=Application.Status.PROCESSING
+    )
+
+
+def run_selection(
+    *, wave: Wave, seed: str | None = None, actor=None, now: dt.datetime | None = None
+) -> SelectionRun:
+    """Run the selection of a closed wave, once, in one transaction.
+
+    Guarantees: every ``joined``/``processing`` application of the wave ends ``selected`` or
+    ``not_selected`` with a reason code; exactly ``min(quota, eligible)`` are selected per province
+    quota (or nationally on ``quota_total`` when the wave has no province quotas); the same seed
+    gives the same result; each selected participant gets status ``selected``, the wave, a card
+    number, a GRANT ledger entry of ``TRAINING_BALANCE_IDR`` with the matching balance and its
+    expiry, and the first-purchase deadline; each decision writes one ``ParticipantEvent``. The
+    announcement (SMS and email) is enqueued after commit.
+
+    Raises :class:`WaveNotClosed` before the close time and :class:`SelectionAlreadyRun` when the
+    wave already has a run (the one-to-one ``SelectionRun.wave`` is the database guarantee).
+    """
+    clock_start = timezone.now()
+    now = now or clock_start
+    if now < wave.closes_at:
+        raise WaveNotClosed(wave=wave.number)
+    if SelectionRun.objects.filter(wave=wave).exists():
+        raise SelectionAlreadyRun(wave=wave.number)
+    seed = seed or new_seed()
+    postgres = connection.vendor == "postgresql"
+    if connection.vendor == "sqlite":
+        _register_sqlite_functions()
+    ops = connection.ops
+    youngest, oldest = age_cutoffs(wave)
+    has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
+    announced = ops.adapt_datetimefield_value(wave.announces_at)
+    amount = settings.TRAINING_BALANCE_IDR
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run = SelectionRun.objects.create(wave=wave, seed=seed, started_at=now, actor=actor)
+        except IntegrityError as exc:
+            raise SelectionAlreadyRun(wave=wave.number) from exc
+        mark_processing(wave=wave)
+        with connection.cursor() as cursor:
+            if postgres:
+                # The two window sorts over all applicants fit in memory instead of spilling.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+            _execute(
+                cursor,
+                _decision_sql(has_quotas=has_quotas, postgres=postgres),
+                {
+                    "seed": seed,
+                    "wave_id": wave.pk,
+                    "youngest": ops.adapt_datefield_value(youngest),
+                    "oldest": ops.adapt_datefield_value(oldest),
+                    "quota_total": wave.quota_total,
+                },
+            )
+            if postgres:
+                _execute(cursor, "ANALYZE {decisions}")
+            _execute(cursor, "SELECT reason, count(*) FROM {decisions} GROUP BY reason")
+            counts = dict(cursor.fetchall())
+            selected = counts.pop(SELECTED_REASON, 0)
+            _grant(
+                cursor,
+                wave=wave,
+                selected=selected,
+                announced=announced,
+                amount=amount,
+                now=now,
+                postgres=postgres,
+            )
+            _execute(
+                cursor,
+                """
+                UPDATE {app} AS a SET
+                    status = CASE WHEN d.selected = 1 THEN %(selected)s ELSE %(not_selected)s END,
+                    reason_code = CASE WHEN d.selected = 1 THEN '' ELSE d.reason END,
+                    province_id = d.province_id,
+                    priority_tier = d.tier,
+                    draw_rank = d.draw_rank,
+                    decided_at = %(now)s
+                FROM {decisions} d
+                WHERE a.id = d.application_id
+                """,
+                {
+                    "selected": Application.Status.SELECTED,
+                    "not_selected": Application.Status.NOT_SELECTED,
+                    "now": ops.adapt_datetimefield_value(now),
+                },
+            )
+            _execute(
+                cursor,
+                """
+                INSERT INTO {event}
+                    (participant_id, kind, from_status, to_status, reason_code, note, actor_id,
+                     created_at)
+                SELECT d.participant_id,
+                    CASE WHEN d.selected = 1 THEN %(status_kind)s ELSE %(selection_kind)s END,
+                    CASE WHEN d.selected = 1 THEN %(applicant)s ELSE '' END,
+                    CASE WHEN d.selected = 1 THEN %(to_selected)s ELSE '' END,
+                    d.reason, %(note)s, %(actor)s, %(now)s
+                FROM {decisions} d
+                """,
+                {
+                    "status_kind": ParticipantEvent.Kind.STATUS,
+                    "selection_kind": ParticipantEvent.Kind.SELECTION,
+                    "applicant": Participant.Status.APPLICANT,
+                    "to_selected": Participant.Status.SELECTED,
+                    "note": f"Seleksi gelombang {wave.number}",
+                    "actor": actor.pk if actor is not None else None,
+                    "now": ops.adapt_datetimefield_value(now),
+                },
+            )
+            cursor.execute(f"DROP TABLE {DECISIONS}")
+        not_selected = sum(counts.values())
+        applicants = selected + not_selected
+        SelectionRun.objects.filter(pk=run.pk).update(
+            finished_at=now + (timezone.now() - clock_start),
+            applicants=applicants,
+            eligible=selected + counts.get(Application.Reason.QUOTA_FULL, 0),
+            selected=selected,
+            not_selected=not_selected,
+            counts_by_reason=dict(sorted(counts.items())),
+        )
+        transaction.on_commit(lambda: _enqueue_announcement(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
+    """Card number, status, wave, balance, expiry and deadline for the selected, then their GRANT
+    ledger entries. Card numbers come from ``secrets`` in Python, sent as one parameter; the few
+    that collide with existing cards are dropped in SQL and a 1% margin covers them."""
+    if selected == 0:
+        return
+    ops = connection.ops
+    numbers = _new_card_numbers(selected + selected // 100 + 16)
+    if postgres:
+        _execute(
+            cursor,
+            """
+            CREATE TEMP TABLE {cards} AS
+            SELECT t.ord AS ord, t.number AS number
+            FROM unnest(string_to_array(%s, ',')) WITH ORDINALITY AS t(number, ord)
+            """,
+            [",".join(numbers)],
+        )
+    else:
+        _execute(
+            cursor,
+            "CREATE TEMP TABLE {cards} AS "
+            "SELECT key + 1 AS ord, value AS number FROM json_each(%s)",
+            ["[" + ",".join(f'"{n}"' for n in numbers) + "]"],
+        )
+    _execute(
+        cursor,
+        """
+        DELETE FROM {cards}
+        WHERE EXISTS (SELECT 1 FROM {part} p WHERE p.card_number = {cards}.number)
+        """,
+    )
+    updated = _execute(
+        cursor,
+        """
+        UPDATE {part} AS p SET
+            status = %(selected)s,
+            wave_id = %(wave_id)s,
+            selected_at = %(announced)s,
+            card_number = x.number,
+            first_purchase_deadline = %(deadline)s,
+            balance_idr = p.balance_idr + %(amount)s,
+            balance_expires_at = %(expires)s,
+            updated_at = %(now)s
+        FROM (
+            SELECT s.participant_id, c.number
+            FROM (
+                SELECT participant_id, row_number() OVER (ORDER BY participant_id) AS n
+                FROM {decisions} WHERE selected = 1
+            ) s
+            JOIN (SELECT number, row_number() OVER (ORDER BY ord) AS n FROM {cards}) c
+                ON c.n = s.n
+        ) x
+        WHERE p.id = x.participant_id AND p.status = %(applicant)s AND p.wave_id IS NULL
+        """,
+        {
+            "selected": Participant.Status.SELECTED,
+            "applicant": Participant.Status.APPLICANT,
+            "wave_id": wave.pk,
+            "announced": announced,
+            "deadline": ops.adapt_datetimefield_value(
+                deadlines.first_purchase_deadline(wave.announces_at)
+            ),
+            "amount": amount,
+            "expires": ops.adapt_datetimefield_value(deadlines.balance_expiry(wave.announces_at)),
+            "now": ops.adapt_datetimefield_value(now),
+        },
+    )
+    if updated != selected:
+        # A participant changed under us, or the card pool ran short: nothing is written.
+        raise RuntimeError(f"selection granted {updated} of {selected}; rolled back")
+    _execute(
+        cursor,
+        """
+        INSERT INTO {ledger}
+            (participant_id, kind, amount_idr, balance_after_idr, reference, created_at)
+        SELECT p.id, %(grant)s, %(amount)s, p.balance_idr, %(reference)s, %(announced)s
+        FROM {decisions} d JOIN {part} p ON p.id = d.participant_id
+        WHERE d.selected = 1
+        """,
+        {
+            "grant": LedgerEntry.Kind.GRANT,
+            "amount": amount,
+            "reference": f"wave:{wave.number}",
+            "announced": announced,
+        },
+    )
+    cursor.execute(f"DROP TABLE {CARD_POOL}")
+
+
+def _enqueue_announcement(run_id: int) -> None:
+    from participants import tasks
+
+    tasks.announce_selection.delay(run_id)
+
+
+def run_due_selections(*, now: dt.datetime | None = None) -> list[SelectionRun]:
+    """For the beat task: mark closed waves' applications ``processing``, and run selection
+    (with a fresh seed) for every wave whose announcement time has passed and has no run yet.
+    Idempotent: a second call finds nothing to do."""
+    now = now or timezone.now()
+    for wave in Wave.objects.filter(closes_at__lte=now, selection_run__isnull=True):
+        mark_processing(wave=wave)
+    runs = []
+    for wave in Wave.objects.filter(announces_at__lte=now, selection_run__isnull=True):
+        try:
+            runs.append(run_selection(wave=wave, now=now))
+        except SelectionAlreadyRun:
+            continue  # another worker ran it in the meantime
+    return runs

@@ -1,0 +1,43 @@
+"""Celery tasks for participants: thin adapters that take ids and call one service each."""
+
+from celery import shared_task
+
+from participants import notifications, selection
+from participants.models import SelectionRun
+
+
+@shared_task
+def announce_selection(run_id: int) -> dict[str, int]:
+    """Fan the announcement of one selection run out into batches of at most
+    ``ANNOUNCEMENT_BATCH`` ids: SMS and email to the selected, email to the not selected."""
+    run = SelectionRun.objects.get(pk=run_id)
+    batches = {"selected": 0, "not_selected": 0}
+    for ids in notifications.selected_batches(run=run):
+        send_selected_sms.delay(ids)
+        send_selected_emails.delay(ids)
+        batches["selected"] += 1
+    for ids in notifications.not_selected_batches(run=run):
+        send_not_selected_emails.delay(ids)
+        batches["not_selected"] += 1
+    return batches
+
+
+@shared_task
+def send_selected_sms(participant_ids: list[int]) -> dict[str, int]:
+    return notifications.send_selected_sms(participant_ids=participant_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_selected_emails(participant_ids: list[int]) -> int:
+    return notifications.send_selected_emails(participant_ids=participant_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_not_selected_emails(application_ids: list[int]) -> int:
+    return notifications.send_not_selected_emails(application_ids=application_ids)
+
+
+@shared_task
+def run_due_selections() -> list[int]:
+    """Beat: selection for waves whose announcement time has passed and that have no run."""
+    return [run.wave.number for run in selection.run_due_selections()]
