@@ -1,7 +1,8 @@
 /* Orientation videos: report start and end to the server, which checks the elapsed time.
    No seeking forward, normal speed only; the server is the judge, this only keeps people honest. */
 (function () {
-  var csrf = document.getElementById("orientasi-js").dataset.csrf;
+  var data = document.getElementById("orientasi-js").dataset;
+  var csrf = data.csrf;
   function post(url) {
     return fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
       .then(function (r) { return r.json(); });
@@ -11,7 +12,7 @@
     var box = video.closest("section");
     var button = box.querySelector("button.play");
     var line = box.querySelector(".msgline");
-    if (!first) { button.hidden = false; button.disabled = true; return; }
+    if (!first) { line.textContent = data.wait; return; }
     first = false;
     var watched = 0;
     button.hidden = false;
@@ -24,7 +25,7 @@
       watched = 0;
       video.currentTime = 0;
       post(video.dataset.start).then(function () { return video.play(); }).catch(function () {
-        line.textContent = "Video tidak dapat diputar. Muat ulang halaman.";
+        line.textContent = data.failed;
         button.disabled = false;
       });
     });
