@@ -115,6 +115,23 @@ class QuotaInline(admin.TabularInline):
     extra = 0
 
 
+class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
+    model = SelectionRun
+    fields = [
+        "seed",
+        "started_at",
+        "finished_at",
+        "actor",
+        "applicants",
+        "eligible",
+        "selected",
+        "not_selected",
+        "counts_by_reason",
+    ]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(Wave)
 class WaveAdmin(admin.ModelAdmin):
     list_display = [
@@ -125,7 +142,7 @@ class WaveAdmin(admin.ModelAdmin):
         "quota_total",
         "is_additional",
     ]
-    inlines = [QuotaInline]
+    inlines = [QuotaInline, SelectionRunInline]
     actions = ["run_selection_action"]
 
     @admin.action(description="Jalankan seleksi gelombang terpilih")

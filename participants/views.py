@@ -1,6 +1,7 @@
 """Participant pages. Views are thin: authorize, select, validate, call one service."""
 
 import functools
+import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
@@ -142,6 +143,18 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 # --- profile steps ----------------------------------------------------------------------------
 
 
+# Which field a refused identity is shown on (the rest concern the NIK itself).
+IDENTITY_ERROR_FIELDS = {
+    "kk_format": "kk",
+    "family_card_limit": "kk",
+    "nik_district_mismatch": "district",
+    "nik_gender_mismatch": "gender",
+    "nik_birth_date_mismatch": "birth_date",
+    "too_young": "birth_date",
+    "too_old": "birth_date",
+}
+
+
 @participant_required
 def identity(request: HttpRequest, participant) -> HttpResponse:
     if (early := _step_redirect(request, participant, "identity")) is not None:
@@ -169,8 +182,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
                 employment_status=data["employment_status"],
             )
         except DomainError as exc:
-            field = "kk" if exc.code in ("kk_format", "family_card_limit") else "nik"
-            form.add_error(field, exc.message)
+            form.add_error(IDENTITY_ERROR_FIELDS.get(exc.code, "nik"), exc.message)
         else:
             messages.success(request, _("Data identitas tersimpan."))
             return redirect("phone")
@@ -346,7 +358,8 @@ def orientation_file(request: HttpRequest, participant, pk: int) -> HttpResponse
     video = selectors.video_for_participant(pk=pk)
     if not video.file:
         raise Http404
-    return FileResponse(video.file.open("rb"), content_type="video/webm")
+    content_type = mimetypes.guess_type(video.file.name)[0] or "application/octet-stream"
+    return FileResponse(video.file.open("rb"), content_type=content_type)
 
 
 def _revoke_reason_text(code: str) -> str:

@@ -58,3 +58,16 @@ def test_changelist_filters_by_status_wave_and_province(client, staff):
     )
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 1
+
+
+def test_wave_page_shows_its_selection_run(client, admin_user):
+    from django.utils import timezone
+
+    from participants.models import SelectionRun
+    from tests.factories import WaveFactory
+
+    wave = WaveFactory()
+    SelectionRun.objects.create(wave=wave, seed="benih-uji-42", started_at=timezone.now())
+    client.force_login(admin_user)
+    body = client.get(reverse("admin:participants_wave_change", args=[wave.pk])).content.decode()
+    assert "benih-uji-42" in body

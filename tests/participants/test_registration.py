@@ -270,3 +270,15 @@ def test_identity_page_refuses_a_district_outside_the_regency(client, areas, new
     response = client.post(reverse("identity"), _identity_post(regency="3202"))
     assert response.status_code == 200
     assert Participant.objects.get(user=new_user).identity_verified_at is None
+
+
+def test_identity_page_shows_age_failure_on_the_birth_date(client, areas, new_user):
+    today = timezone.localdate()
+    birth = today.replace(year=today.year - 17)
+    client.force_login(new_user)
+    response = client.post(
+        reverse("identity"),
+        _identity_post(nik=make_nik(birth_date=birth, serial=5), birth_date=birth.isoformat()),
+    )
+    form = response.context["form"]
+    assert form.errors["birth_date"] == ["Usia pendaftar minimal 18 tahun."]
