@@ -3,14 +3,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from participants import crypto, nik
 from participants.models import (
     Application,
+    BasicTestAttempt,
+    BasicTestQuestion,
     BlacklistEntry,
     LedgerEntry,
+    OrientationVideo,
     Participant,
     ParticipantEvent,
     SelectionRun,
     User,
+    VideoProgress,
     Wave,
     WaveProvinceQuota,
 )
@@ -63,7 +68,7 @@ class LedgerInline(ReadOnlyMixin, admin.TabularInline):
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = ["user", "nik_masked", "status", "wave", "province", "balance_idr"]
-    list_filter = ["status", "wave", "province"]
+    list_filter = ["status", ("applications__wave", admin.RelatedOnlyFieldListFilter), "province"]
     search_fields = ["user__email", "phone"]
     list_select_related = ["user", "wave", "province"]
     readonly_fields = [
@@ -85,9 +90,45 @@ class ParticipantAdmin(admin.ModelAdmin):
     inlines = [EventInline, LedgerInline]
     show_full_result_count = False
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if request.user.has_perm("participants.view_full_nik"):
+            fields.insert(fields.index("nik_masked") + 1, "full_nik")
+        return fields
+
+    @admin.display(description="NIK lengkap")
+    def full_nik(self, obj) -> str:
+        # Only listed (and so only called) for staff holding participants.view_full_nik.
+        return crypto.decrypt(obj.nik_encrypted) if obj.nik_encrypted else "-"
+
+    def get_search_results(self, request, queryset, search_term):
+        """A 16-digit term is a NIK: look it up exactly through its keyed hash (the clear NIK is
+        not in the database); anything else searches email and phone."""
+        term = search_term.strip()
+        if nik.is_16_digits(term):
+            return queryset.filter(nik_hash=crypto.keyed_hash(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
 
 class QuotaInline(admin.TabularInline):
     model = WaveProvinceQuota
+    extra = 0
+
+
+class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
+    model = SelectionRun
+    fields = [
+        "seed",
+        "started_at",
+        "finished_at",
+        "actor",
+        "applicants",
+        "eligible",
+        "selected",
+        "not_selected",
+        "counts_by_reason",
+    ]
+    readonly_fields = fields
     extra = 0
 
 
@@ -101,7 +142,7 @@ class WaveAdmin(admin.ModelAdmin):
         "quota_total",
         "is_additional",
     ]
-    inlines = [QuotaInline]
+    inlines = [QuotaInline, SelectionRunInline]
     actions = ["run_selection_action"]
 
     @admin.action(description="Jalankan seleksi gelombang terpilih")
@@ -144,4 +185,31 @@ class BlacklistAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["nik_masked", "full_name", "reason_code", "created_at", "removed_at"]
     list_filter = ["reason_code"]
     exclude = ["nik_hash"]
+    show_full_result_count = False
+
+
+@admin.register(BasicTestQuestion)
+class BasicTestQuestionAdmin(admin.ModelAdmin):
+    list_display = ["id", "text", "correct_option", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["text"]
+
+
+@admin.register(BasicTestAttempt)
+class BasicTestAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["participant", "started_at", "submitted_at", "score", "passed", "late"]
+    list_filter = ["passed", "late"]
+    list_select_related = ["participant__user"]
+    show_full_result_count = False
+
+
+@admin.register(OrientationVideo)
+class OrientationVideoAdmin(admin.ModelAdmin):
+    list_display = ["order", "title", "duration_seconds", "is_active"]
+
+
+@admin.register(VideoProgress)
+class VideoProgressAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["participant", "video", "started_at", "completed_at"]
+    list_select_related = ["participant__user", "video"]
     show_full_result_count = False

@@ -1,23 +1,39 @@
-"""Demo data for participants: reference areas, waves, a staff account and demo participants in
-each lifecycle state. Idempotent: running it again finds what exists."""
+"""Demo data for participants: reference areas, waves, a staff account, the basic-test question
+bank, the orientation videos and demo participants in each lifecycle state. Idempotent: running
+it again finds what exists."""
 
 import datetime as dt
 
 from django.db import transaction
 
 from participants import cards, deadlines, services
-from participants.models import District, Participant, Province, Regency, User, Wave
+from participants.areas import load_areas
+from participants.models import (
+    Application,
+    BasicTestQuestion,
+    OrientationVideo,
+    Participant,
+    SelectionRun,
+    User,
+    Wave,
+)
+from participants.question_bank import QUESTIONS
 
 DEMO_PASSWORD = "prakerja123"  # noqa: S105 (published demo password)
 STAFF_EMAIL = "staf@prakerja.local"
 
-# A slice of the Kemendagri reference data, enough for the demo when the full set is not loaded.
-DEMO_AREAS = [
-    ("32", "JAWA BARAT", "3201", "KABUPATEN BOGOR", "320101", "CIBINONG"),
-    ("31", "DKI JAKARTA", "3171", "KOTA ADM. JAKARTA SELATAN", "317101", "JAGAKARSA"),
-    ("35", "JAWA TIMUR", "3578", "KOTA SURABAYA", "357801", "KARANG PILANG"),
+VIDEOS = [
+    (1, "Mengenal Kartu Prakerja", "Apa itu Kartu Prakerja, hak dan kewajiban peserta."),
+    (2, "Cara membeli pelatihan", "Memilih pelatihan dan membayar di platform digital mitra."),
+    (
+        3,
+        "Insentif dan batas waktu",
+        "Batas 30 hari pembelian pertama dan insentif pasca-pelatihan.",
+    ),
 ]
 
+# Every state the participant journey knows, from a bare account to revoked. The first four keep
+# the DEMO lines earlier versions printed.
 DEMO_PEOPLE = [
     # email, name, state, phone, birth date, gender, NIK serial
     (
@@ -56,16 +72,64 @@ DEMO_PEOPLE = [
         "M",
         4,
     ),
+    ("baru@prakerja.local", "Rina Marlina", "registered", "", dt.date(1999, 2, 14), "F", 5),
+    (
+        "identitas@prakerja.local",
+        "Joko Susilo",
+        "identity_verified",
+        "",
+        dt.date(1993, 9, 9),
+        "M",
+        6,
+    ),
+    (
+        "menunggu@prakerja.local",
+        "Putri Handayani",
+        "joined",
+        "+6281200000007",
+        dt.date(1996, 5, 23),
+        "F",
+        7,
+    ),
+    (
+        "belum@prakerja.local",
+        "Hendra Wijaya",
+        "not_selected",
+        "+6281200000008",
+        dt.date(1985, 12, 30),
+        "M",
+        8,
+    ),
 ]
 
+PROFILE_STATES = {"registered": 0, "identity_verified": 1}
 
-def _areas() -> None:
-    for p_code, p_name, r_code, r_name, d_code, d_name in DEMO_AREAS:
-        province, _ = Province.objects.get_or_create(code=p_code, defaults={"name": p_name})
-        regency, _ = Regency.objects.get_or_create(
-            code=r_code, defaults={"name": r_name, "province": province}
+
+def seed_question_bank() -> int:
+    """Load the starter bank once (only into an empty bank: staff edits are kept)."""
+    if not BasicTestQuestion.objects.exists():
+        BasicTestQuestion.objects.bulk_create(
+            BasicTestQuestion(
+                text=text, option_a=a, option_b=b, option_c=c, option_d=d, correct_option=ok
+            )
+            for text, a, b, c, d, ok in QUESTIONS
         )
-        District.objects.get_or_create(code=d_code, defaults={"name": d_name, "regency": regency})
+    return BasicTestQuestion.objects.count()
+
+
+def seed_videos(*, duration_seconds: int = 3) -> int:
+    """The three short demo videos shipped under static/video/."""
+    for order, title, description in VIDEOS:
+        OrientationVideo.objects.get_or_create(
+            order=order,
+            defaults={
+                "title": title,
+                "description": description,
+                "url": f"/static/video/orientasi-{order}.webm",
+                "duration_seconds": duration_seconds,
+            },
+        )
+    return OrientationVideo.objects.count()
 
 
 def _waves(now: dt.datetime) -> tuple[Wave, Wave]:
@@ -96,47 +160,70 @@ def _nik(birth: dt.date, gender: str, serial: int) -> str:
 
 
 @transaction.atomic
-def _person(*, email, name, state, phone, birth, gender, serial, wave, now) -> Participant:
+def _person(*, email, name, state, phone, birth, gender, serial, announced, open_wave, now):
     user = User.objects.filter(email=email).first()
     if user is not None:
         return user.participant
+    step = PROFILE_STATES.get(state, 2)
     user = User.objects.create_user(
-        email=email, password=DEMO_PASSWORD, full_name=name, email_verified_at=now
+        email=email,
+        password=DEMO_PASSWORD,
+        full_name=name,
+        email_verified_at=now if step >= 1 else None,
     )
-    participant = Participant(
-        user=user,
-        birth_date=birth,
-        gender=gender,
-        province_id="32",
-        regency_id="3201",
-        district_id="320101",
-        address="Jl. Raya Cibinong No. 1",
-        education=Participant.Education.SMA,
-        employment_status=Participant.Employment.UNEMPLOYED,
-        identity_verified_at=now,
-        phone=phone,
-        phone_verified_at=now,
-        is_student=False,
-        is_civil_servant=False,
-        receives_social_aid=False,
-        is_unemployed=True,
-        declared_at=now,
-        test_passed_at=now,
-    )
-    services.set_identity_numbers(
-        participant=participant, nik=_nik(birth, gender, serial), kk=f"3201{serial:012d}"
-    )
+    participant = Participant(user=user)
+    if step >= 1:
+        participant.birth_date = birth
+        participant.gender = gender
+        participant.province_id = "32"
+        participant.regency_id = "3201"
+        participant.district_id = "320101"
+        participant.address = "Jl. Raya Cibinong No. 1"
+        participant.education = Participant.Education.SMA
+        participant.employment_status = Participant.Employment.UNEMPLOYED
+        participant.identity_verified_at = now
+        services.set_identity_numbers(
+            participant=participant, nik=_nik(birth, gender, serial), kk=f"3201{serial:012d}"
+        )
+    if step >= 2:
+        participant.phone = phone
+        participant.phone_verified_at = now
+        participant.is_student = False
+        participant.is_civil_servant = False
+        participant.receives_social_aid = False
+        participant.is_unemployed = True
+        participant.declared_at = now
+        participant.test_passed_at = now
     participant.save()
-    if state == "applicant":
+    if state in PROFILE_STATES or state == "applicant":
+        return participant
+    if state == "joined":
+        Application.objects.create(participant=participant, wave=open_wave, joined_at=now)
+        return participant
+    application = Application.objects.create(
+        participant=participant,
+        wave=announced,
+        joined_at=announced.opens_at,
+        decided_at=announced.announces_at,
+        status=Application.Status.SELECTED,
+    )
+    if state == "not_selected":
+        application.status = Application.Status.NOT_SELECTED
+        application.reason_code = Application.Reason.QUOTA_FULL
+        application.save()
         return participant
     # Selected in the announced wave: card, balance and the 30-day clock, as selection does.
-    participant.status = Participant.Status.SELECTED
-    participant.wave = wave
-    participant.selected_at = wave.announces_at
-    participant.card_number = cards.new_card_number()
-    participant.first_purchase_deadline = deadlines.first_purchase_deadline(wave.announces_at)
-    participant.save()
-    services.grant_balance(participant=participant, now=wave.announces_at)
+    services.transition_status(
+        participant=participant,
+        to=Participant.Status.SELECTED,
+        reason_code="selected",
+        now=announced.announces_at,
+        wave=announced,
+        selected_at=announced.announces_at,
+        card_number=cards.new_card_number(),
+        first_purchase_deadline=deadlines.first_purchase_deadline(announced.announces_at),
+    )
+    services.grant_balance(participant=participant, now=announced.announces_at)
     if state == "active":
         services.transition_status(
             participant=participant,
@@ -157,8 +244,10 @@ def _person(*, email, name, state, phone, birth, gender, serial, wave, now) -> P
 
 
 def seed(*, now: dt.datetime) -> list[str]:
-    _areas()
-    announced, _ = _waves(now)
+    load_areas()
+    seed_question_bank()
+    seed_videos()
+    announced, open_wave = _waves(now)
     if not User.objects.filter(email=STAFF_EMAIL).exists():
         User.objects.create_superuser(
             email=STAFF_EMAIL, password=DEMO_PASSWORD, full_name="Staf Prakerja"
@@ -173,11 +262,26 @@ def seed(*, now: dt.datetime) -> list[str]:
             birth=birth,
             gender=gender,
             serial=serial,
-            wave=announced,
+            announced=announced,
+            open_wave=open_wave,
             now=now,
         )
         lines.append(
             f"DEMO email={email} password={DEMO_PASSWORD} state={state} "
-            f"card={participant.card_number or '-'} phone={participant.phone}"
+            f"card={participant.card_number or '-'} phone={participant.phone or '-'}"
+        )
+    if not SelectionRun.objects.filter(wave=announced).exists():
+        decided = Application.objects.filter(wave=announced)
+        selected = decided.filter(status=Application.Status.SELECTED).count()
+        SelectionRun.objects.create(
+            wave=announced,
+            seed="demo-wave-1",
+            started_at=announced.announces_at,
+            finished_at=announced.announces_at,
+            applicants=decided.count(),
+            eligible=decided.count(),
+            selected=selected,
+            not_selected=decided.count() - selected,
+            counts_by_reason={"quota_full": decided.count() - selected},
         )
     return lines

@@ -1,8 +1,59 @@
 """Reads for participants; each owns its select_related/prefetch_related."""
 
-from participants.models import Participant
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Application, OrientationVideo, Participant, VideoProgress, Wave
 
 
 def participant_for_user(*, user) -> Participant | None:
     """The participant record of a logged-in user, or ``None`` (staff, new accounts)."""
     return Participant.objects.select_related("user", "wave").filter(user=user).first()
+
+
+def applications_of(*, participant: Participant) -> list[Application]:
+    """Every wave entry, newest first, with its wave."""
+    return list(participant.applications.select_related("wave").order_by("-joined_at", "-id"))
+
+
+def open_waves(*, now: dt.datetime) -> list[Wave]:
+    return list(Wave.objects.filter(opens_at__lte=now, closes_at__gt=now).order_by("number"))
+
+
+def wave_by_number(*, number: int) -> Wave:
+    return get_object_or_404(Wave, number=number)
+
+
+def next_steps(*, participant: Participant) -> list[tuple[str, str, bool]]:
+    """The registration steps in order: (label, url name, done)."""
+    return [
+        (_("Konfirmasi email"), "register_done", participant.user.email_verified_at is not None),
+        (_("Data identitas"), "identity", participant.identity_verified_at is not None),
+        (_("Verifikasi nomor HP"), "phone", participant.phone_verified_at is not None),
+        (_("Pernyataan Pendaftar"), "declarations", participant.declared_at is not None),
+        (_("Tes Motivasi & Kemampuan Dasar"), "basic_test", participant.test_passed_at is not None),
+    ]
+
+
+def first_unfinished_step(*, participant: Participant) -> str | None:
+    for _label, url_name, done in next_steps(participant=participant):
+        if not done:
+            return url_name
+    return None
+
+
+def orientation_videos(*, participant: Participant) -> list[tuple[OrientationVideo, bool]]:
+    """Active videos in order with whether this participant completed each."""
+    videos = list(OrientationVideo.objects.filter(is_active=True).order_by("order"))
+    done = set(
+        VideoProgress.objects.filter(
+            participant=participant, completed_at__isnull=False
+        ).values_list("video_id", flat=True)
+    )
+    return [(video, video.pk in done) for video in videos]
+
+
+def video_for_participant(*, pk: int) -> OrientationVideo:
+    return get_object_or_404(OrientationVideo, pk=pk, is_active=True)

@@ -1,13 +1,398 @@
 """Participant pages. Views are thin: authorize, select, validate, call one service."""
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import functools
+import mimetypes
 
-from participants import selectors
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from participants import (
+    basic_test,
+    deadlines,
+    forms,
+    orientation,
+    registration,
+    selectors,
+    waves,
+)
+from participants.models import BlacklistEntry, DomainError
+
+
+def _rate(setting: str):
+    # Read at request time so deployments (and tests) can change the limit.
+    return lambda group, request: getattr(settings, setting)
+
+
+def _limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "participants/rate_limited.html", status=429)
+
+
+def rate_limited(setting: str, key: str = "ip"):
+    """Refuse POSTs over the configured rate with a friendly 429 page."""
+
+    def decorator(view):
+        limited_view = ratelimit(key=key, rate=_rate(setting), method="POST", block=False)(view)
+
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            response = limited_view(request, *args, **kwargs)
+            return _limited(request) if getattr(request, "limited", False) else response
+
+        return wrapper
+
+    return decorator
+
+
+def participant_required(view):
+    """Logged in and with a participant record (staff accounts have none)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        participant = selectors.participant_for_user(user=request.user)
+        if participant is None:
+            messages.error(request, _("Akun ini belum memiliki data peserta."))
+            return redirect("dashboard")
+        return view(request, participant, *args, **kwargs)
+
+    return wrapper
+
+
+def _step_redirect(request, participant, step: str):
+    """Send the person to the first unfinished step before ``step``, if any."""
+    first = selectors.first_unfinished_step(participant=participant)
+    order = [url for _label, url, _done in selectors.next_steps(participant=participant)]
+    if first is not None and order.index(first) < order.index(step):
+        messages.info(request, _("Selesaikan langkah ini terlebih dahulu."))
+        return redirect(first)
+    return None
+
+
+# --- account --------------------------------------------------------------------------------------
+
+
+login_view = rate_limited("RATELIMIT_LOGIN")(
+    auth_views.LoginView.as_view(authentication_form=forms.LoginForm)
+)
+
+
+def _send_verification(request: HttpRequest, user) -> None:
+    token = registration.email_verification_token(user=user)
+    url = request.build_absolute_uri(reverse("verify_email", args=[token]))
+    registration.send_verification_email(user=user, verify_url=url)
+
+
+@rate_limited("RATELIMIT_REGISTER")
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = forms.RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = registration.register_user(
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except DomainError as exc:
+            form.add_error("email", exc.message)
+        else:
+            _send_verification(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("register_done")
+    return render(request, "participants/register.html", {"form": form})
+
+
+@login_required
+def register_done(request: HttpRequest) -> HttpResponse:
+    if request.user.email_verified_at:
+        return redirect("dashboard")
+    return render(request, "participants/register_done.html")
+
+
+@login_required
+@require_POST
+@rate_limited("RATELIMIT_REGISTER", key="user")
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    if not request.user.email_verified_at:
+        _send_verification(request, request.user)
+        messages.success(request, _("Tautan konfirmasi baru telah dikirim ke email Anda."))
+    return redirect("register_done")
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        registration.verify_email(token=token)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("register_done" if request.user.is_authenticated else "login")
+    messages.success(request, _("Email Anda sudah terkonfirmasi."))
+    return redirect("identity")
+
+
+# --- profile steps ----------------------------------------------------------------------------
+
+
+# Which field a refused identity is shown on (the rest concern the NIK itself).
+IDENTITY_ERROR_FIELDS = {
+    "kk_format": "kk",
+    "family_card_limit": "kk",
+    "nik_district_mismatch": "district",
+    "nik_gender_mismatch": "gender",
+    "nik_birth_date_mismatch": "birth_date",
+    "too_young": "birth_date",
+    "too_old": "birth_date",
+}
+
+
+@participant_required
+def identity(request: HttpRequest, participant) -> HttpResponse:
+    if (early := _step_redirect(request, participant, "identity")) is not None:
+        return early
+    if participant.identity_verified_at:
+        return render(request, "participants/identity_done.html", {"participant": participant})
+    refresh = "refresh" in request.POST
+    if request.method == "POST" and refresh:
+        # Only re-list the regions below the chosen one; keep what was typed, show no errors.
+        form = forms.IdentityForm(initial=request.POST.dict())
+    else:
+        form = forms.IdentityForm(request.POST or None)
+    if request.method == "POST" and not refresh and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration.submit_identity(
+                participant=participant,
+                nik=data["nik"],
+                kk=data["kk"],
+                birth_date=data["birth_date"],
+                gender=data["gender"],
+                district=data["district"],
+                address=data["address"],
+                education=data["education"],
+                employment_status=data["employment_status"],
+            )
+        except DomainError as exc:
+            form.add_error(IDENTITY_ERROR_FIELDS.get(exc.code, "nik"), exc.message)
+        else:
+            messages.success(request, _("Data identitas tersimpan."))
+            return redirect("phone")
+    return render(request, "participants/identity.html", {"form": form})
+
+
+@participant_required
+@rate_limited("RATELIMIT_OTP", key="user")
+def phone(request: HttpRequest, participant) -> HttpResponse:
+    if (early := _step_redirect(request, participant, "phone")) is not None:
+        return early
+    if participant.phone_verified_at:
+        messages.info(request, _("Nomor HP Anda sudah terverifikasi."))
+        return redirect("dashboard")
+    phone_form = forms.PhoneForm(request.POST or None, initial={"phone": participant.phone})
+    if request.method == "POST" and phone_form.is_valid():
+        try:
+            registration.request_phone_otp(
+                participant=participant, phone=phone_form.cleaned_data["phone"]
+            )
+        except DomainError as exc:
+            phone_form.add_error("phone", exc.message)
+        else:
+            messages.success(request, _("Kode OTP telah dikirim lewat SMS."))
+            return redirect("phone_verify")
+    return render(request, "participants/phone.html", {"form": phone_form})
+
+
+@participant_required
+def phone_verify(request: HttpRequest, participant) -> HttpResponse:
+    if participant.phone_verified_at:
+        return redirect("dashboard")
+    pending = participant.otps.filter(verified_at__isnull=True).order_by("-created_at").first()
+    if pending is None:
+        return redirect("phone")
+    form = forms.OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.verify_phone_otp(participant=participant, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error("code", exc.message)
+        else:
+            messages.success(request, _("Nomor HP terverifikasi."))
+            return redirect("declarations")
+    context = {"form": form, "pending": pending, "masked_phone": pending.phone[:-4] + "****"}
+    return render(request, "participants/phone_verify.html", context)
+
+
+@participant_required
+def declarations(request: HttpRequest, participant) -> HttpResponse:
+    if (early := _step_redirect(request, participant, "declarations")) is not None:
+        return early
+    initial = {}
+    if participant.declared_at:
+        initial = {
+            name: "1" if getattr(participant, name) else "0"
+            for name in ("is_student", "is_civil_servant", "receives_social_aid", "is_unemployed")
+        }
+    form = forms.DeclarationsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration.submit_declarations(
+                participant=participant,
+                is_student=data["is_student"],
+                is_civil_servant=data["is_civil_servant"],
+                receives_social_aid=data["receives_social_aid"],
+                is_unemployed=data["is_unemployed"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Pernyataan tersimpan."))
+            return redirect("basic_test" if not participant.test_passed_at else "dashboard")
+    return render(request, "participants/declarations.html", {"form": form})
+
+
+@participant_required
+def basic_test_intro(request: HttpRequest, participant) -> HttpResponse:
+    if (early := _step_redirect(request, participant, "basic_test")) is not None:
+        return early
+    if request.method == "POST":
+        try:
+            basic_test.start_attempt(participant=participant)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("basic_test")
+        return redirect("basic_test_take")
+    context = {
+        "participant": participant,
+        "last": participant.test_attempts.filter(submitted_at__isnull=False).first(),
+        "open": basic_test.open_attempt(participant=participant),
+        "questions": settings.BASIC_TEST_QUESTIONS,
+        "minutes": settings.BASIC_TEST_MINUTES,
+        "pass_mark": settings.BASIC_TEST_PASS_MARK,
+    }
+    return render(request, "participants/basic_test_intro.html", context)
+
+
+@participant_required
+def basic_test_take(request: HttpRequest, participant) -> HttpResponse:
+    attempt = basic_test.open_attempt(participant=participant)
+    if attempt is None:
+        return redirect("basic_test")
+    questions = basic_test.questions_for(attempt=attempt)
+    if request.method == "POST":
+        answers = {str(q.pk): request.POST.get(f"q{q.pk}", "") for q in questions}
+        try:
+            attempt = basic_test.submit_attempt(attempt=attempt, answers=answers)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("basic_test")
+        if attempt.late:
+            messages.error(request, _("Waktu tes sudah habis. Jawaban tidak dapat dinilai."))
+        elif attempt.passed:
+            messages.success(
+                request, _("Selamat, Anda lulus tes dengan nilai %(s)d.") % {"s": attempt.score}
+            )
+            return redirect("dashboard")
+        else:
+            messages.error(
+                request, _("Nilai Anda %(s)d, belum mencapai batas lulus.") % {"s": attempt.score}
+            )
+        return redirect("basic_test")
+    context = {"attempt": attempt, "questions": questions}
+    return render(request, "participants/basic_test_take.html", context)
+
+
+# --- waves ----------------------------------------------------------------------------------------
+
+
+@participant_required
+@require_POST
+def join_wave(request: HttpRequest, participant, number: int) -> HttpResponse:
+    wave = selectors.wave_by_number(number=number)
+    try:
+        waves.join_wave(participant=participant, wave=wave)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Anda bergabung di Gelombang %(n)d. Tunggu pengumuman.") % {"n": number}
+        )
+    return redirect("dashboard")
+
+
+# --- orientation ------------------------------------------------------------------------------
+
+
+@participant_required
+def orientation_page(request: HttpRequest, participant) -> HttpResponse:
+    videos = selectors.orientation_videos(participant=participant)
+    context = {"participant": participant, "videos": videos}
+    return render(request, "participants/orientation.html", context)
+
+
+@participant_required
+@require_POST
+def orientation_event(request: HttpRequest, participant, pk: int, event: str) -> HttpResponse:
+    video = selectors.video_for_participant(pk=pk)
+    action = {"mulai": orientation.start_video, "selesai": orientation.complete_video}.get(event)
+    if action is None:
+        raise Http404
+    try:
+        progress = action(participant=participant, video=video)
+    except DomainError as exc:
+        return JsonResponse({"error": {"code": exc.code, "message": str(exc.message)}}, status=409)
+    return JsonResponse({"completed": progress.completed_at is not None})
+
+
+@participant_required
+def orientation_file(request: HttpRequest, participant, pk: int) -> HttpResponse:
+    video = selectors.video_for_participant(pk=pk)
+    if not video.file:
+        raise Http404
+    content_type = mimetypes.guess_type(video.file.name)[0] or "application/octet-stream"
+    return FileResponse(video.file.open("rb"), content_type=content_type)
+
+
+def _revoke_reason_text(code: str) -> str:
+    labels = dict(BlacklistEntry.Reason.choices)
+    return str(labels.get(code, code))
+
+
+# --- dashboard --------------------------------------------------------------------------------
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     participant = selectors.participant_for_user(user=request.user)
-    return render(request, "participants/dashboard.html", {"participant": participant})
+    context = {"participant": participant}
+    if participant is not None:
+        now = timezone.now()
+        applications = selectors.applications_of(participant=participant)
+        context.update(
+            label=waves.participant_label(participant, applications, now=now),
+            history=[(a, waves.application_label(a, now=now)) for a in applications],
+            steps=selectors.next_steps(participant=participant),
+            open_waves=(
+                selectors.open_waves(now=now)
+                if participant.status == participant.Status.APPLICANT
+                and participant.profile_complete
+                else []
+            ),
+            joined_wave_ids={a.wave_id for a in applications},
+            revoke_reason=_revoke_reason_text(participant.revoke_reason),
+            days_left=(
+                deadlines.days_before(participant.first_purchase_deadline, now) + 1
+                if participant.first_purchase_deadline and not participant.first_purchase_at
+                else None
+            ),
+        )
+    return render(request, "participants/dashboard.html", context)

@@ -269,3 +269,19 @@ LOGGING = {
         "celery": {"level": "INFO"},
     },
 }
+
+# --- participant journey (registration, basic test, orientation) ---------------------------------
+
+EMAIL_VERIFICATION_MAX_AGE_SECONDS = env.int("EMAIL_VERIFICATION_MAX_AGE_SECONDS", default=259200)
+BASIC_TEST_QUESTIONS = env.int("BASIC_TEST_QUESTIONS", default=18)
+BASIC_TEST_MINUTES = env.int("BASIC_TEST_MINUTES", default=25)
+BASIC_TEST_PASS_MARK = env.int("BASIC_TEST_PASS_MARK", default=60)  # percent of correct answers
+BASIC_TEST_RETRY_HOURS = env.int("BASIC_TEST_RETRY_HOURS", default=24)
+# A completed video is accepted when the server saw at least its duration minus this slack
+# between the start and the end report (clock granularity, network latency).
+ORIENTATION_SLACK_SECONDS = env.int("ORIENTATION_SLACK_SECONDS", default=1)
+# django-ratelimit: on in every environment except the test run (tests switch it on to test it).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=not TESTING)
+RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
+RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
+RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")

@@ -1,0 +1,350 @@
+"""The participant's profile steps: account, email, identity, phone, declarations.
+
+Services are keyword-only, take ``now=None``, raise :class:`DomainError` subclasses with a stable
+``code`` and an Indonesian message, and write an audit row for every decision about the person.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants import crypto, otp, services, sms
+from participants import nik as nik_rules
+from participants.models import (
+    DomainError,
+    Participant,
+    ParticipantEvent,
+    PhoneOTP,
+    User,
+)
+
+EMAIL_SALT = "participants.verify-email"
+OTP_PURPOSE = "phone:{participant_id}"
+
+
+class RegistrationError(DomainError):
+    code = "registration_refused"
+
+
+# --- account and email --------------------------------------------------------------------------
+
+
+def register_user(*, full_name: str, email: str, password: str, now=None) -> User:
+    """Create the account and its (empty) participant record. Raises ``email_taken``."""
+    now = now or timezone.now()
+    email = User.objects.normalize_email(email).strip().lower()
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name.strip(), date_joined=now
+            )
+            participant = Participant.objects.create(user=user)
+            services.record_event(
+                participant=participant,
+                kind=ParticipantEvent.Kind.PROFILE,
+                reason_code="registered",
+                now=now,
+            )
+    except IntegrityError:
+        raise RegistrationError(
+            _("Email ini sudah terdaftar. Silakan masuk atau atur ulang kata sandi."),
+            code="email_taken",
+        ) from None
+    return user
+
+
+def email_verification_token(*, user: User) -> str:
+    # Bound to the address: changing the email invalidates earlier links.
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_SALT)
+
+
+def send_verification_email(*, user: User, verify_url: str) -> None:
+    """Email the confirmation link (call it outside any transaction: it sends at once)."""
+    subject = _("Konfirmasi email Kartu Prakerja")
+    body = _(
+        "Halo %(name)s,\n\nKlik tautan berikut untuk mengonfirmasi email Anda:\n%(url)s\n\n"
+        "Tautan berlaku 3 hari. Abaikan email ini jika Anda tidak mendaftar."
+    ) % {"name": user.full_name, "url": verify_url}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def verify_email(*, token: str, now=None) -> User:
+    """Mark the email of the token's account verified. Raises ``email_link_invalid``/``expired``."""
+    now = now or timezone.now()
+    try:
+        data = signing.loads(
+            token, salt=EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise RegistrationError(
+            _("Tautan konfirmasi sudah kedaluwarsa. Minta tautan baru."), code="email_link_expired"
+        ) from None
+    except signing.BadSignature:
+        raise RegistrationError(
+            _("Tautan konfirmasi tidak valid."), code="email_link_invalid"
+        ) from None
+    user = User.objects.filter(pk=data.get("u"), email=data.get("e")).first()
+    if user is None:
+        raise RegistrationError(_("Tautan konfirmasi tidak valid."), code="email_link_invalid")
+    if user.email_verified_at is None:
+        User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(
+            email_verified_at=now
+        )
+        user.refresh_from_db()
+    return user
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+
+def submit_identity(
+    *,
+    participant: Participant,
+    nik: str,
+    kk: str,
+    birth_date: dt.date,
+    gender: str,
+    district,
+    address: str,
+    education: str,
+    employment_status: str,
+    now=None,
+) -> Participant:
+    """Check and store the identity once (NIK rules in ``participants.nik``).
+
+    Raises :class:`~participants.nik.InvalidNik`, or :class:`RegistrationError` with ``kk_format``,
+    ``nik_blacklisted``, ``nik_taken``, ``family_card_limit``, ``identity_locked``,
+    ``email_not_verified``.
+    """
+    now = now or timezone.now()
+    if participant.user.email_verified_at is None:
+        raise RegistrationError(
+            _("Konfirmasi email Anda terlebih dahulu."), code="email_not_verified"
+        )
+    if participant.identity_verified_at is not None:
+        raise RegistrationError(
+            _("Data identitas sudah terverifikasi dan tidak dapat diubah."),
+            code="identity_locked",
+        )
+    nik_rules.validate_nik(
+        nik=nik,
+        birth_date=birth_date,
+        gender=gender,
+        district_code=district.code,
+        today=timezone.localdate(now),
+    )
+    if not nik_rules.is_16_digits(kk):
+        raise RegistrationError(_("No. KK harus terdiri dari 16 digit angka."), code="kk_format")
+    nik_hash = crypto.keyed_hash(nik)
+    if services.is_blacklisted(nik_hash=nik_hash):
+        raise RegistrationError(
+            _("NIK Anda tercatat dalam daftar hitam program."), code="nik_blacklisted"
+        )
+    taken = RegistrationError(_("NIK sudah terdaftar."), code="nik_taken")
+    if Participant.objects.filter(nik_hash=nik_hash).exclude(pk=participant.pk).exists():
+        raise taken
+    kk_hash = crypto.keyed_hash(kk)
+    try:
+        with transaction.atomic():
+            # Lock the rows of this family card so two registrations cannot both be the second.
+            same_kk = list(
+                Participant.objects.select_for_update()
+                .filter(kk_hash=kk_hash)
+                .exclude(pk=participant.pk)
+                .values_list("pk", flat=True)
+            )
+            if len(same_kk) >= 2:
+                raise RegistrationError(
+                    _("Satu Kartu Keluarga hanya dapat didaftarkan oleh paling banyak 2 orang."),
+                    code="family_card_limit",
+                )
+            services.set_identity_numbers(participant=participant, nik=nik, kk=kk)
+            participant.birth_date = birth_date
+            participant.gender = gender
+            participant.district = district
+            participant.regency_id = district.regency_id
+            participant.province_id = district.regency.province_id
+            participant.address = address
+            participant.education = education
+            participant.employment_status = employment_status
+            participant.identity_verified_at = now
+            participant.save()
+            services.record_event(
+                participant=participant,
+                kind=ParticipantEvent.Kind.PROFILE,
+                reason_code="identity_verified",
+                now=now,
+            )
+    except IntegrityError:
+        # The unique nik_hash constraint: another account registered this NIK meanwhile.
+        participant.refresh_from_db()
+        raise taken from None
+    return participant
+
+
+# --- phone --------------------------------------------------------------------------------------
+
+
+def request_phone_otp(*, participant: Participant, phone: str, now=None) -> PhoneOTP:
+    """Send a 6-digit code to ``phone`` (stored hashed, valid ``OTP_TTL_SECONDS``).
+
+    Raises ``identity_required``, ``phone_invalid``, ``phone_taken``, ``otp_cooldown``
+    (with ``seconds_left``).
+    """
+    now = now or timezone.now()
+    if participant.identity_verified_at is None:
+        raise RegistrationError(
+            _("Lengkapi data identitas terlebih dahulu."), code="identity_required"
+        )
+    phone = sms.normalize_phone(phone)
+    if not (phone.startswith("+628") and phone[1:].isdigit() and 11 <= len(phone) <= 15):
+        raise RegistrationError(
+            _("Nomor HP tidak valid. Gunakan nomor seluler Indonesia, mis. 081234567890."),
+            code="phone_invalid",
+        )
+    if (
+        Participant.objects.filter(phone=phone, phone_verified_at__isnull=False)
+        .exclude(pk=participant.pk)
+        .exists()
+    ):
+        raise RegistrationError(
+            _("Nomor HP ini sudah digunakan oleh akun lain."), code="phone_taken"
+        )
+    code = otp.generate_code()
+    with transaction.atomic():
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        last = PhoneOTP.objects.filter(participant=participant).order_by("-created_at").first()
+        cooldown = dt.timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
+        if last is not None and now < last.created_at + cooldown:
+            seconds_left = int((last.created_at + cooldown - now).total_seconds()) + 1
+            raise RegistrationError(
+                _("Tunggu %(s)d detik sebelum meminta kode baru.") % {"s": seconds_left},
+                code="otp_cooldown",
+                seconds_left=seconds_left,
+            )
+        record = PhoneOTP.objects.create(
+            participant=participant,
+            phone=phone,
+            code_hash="",
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
+        )
+        # The hash is bound to this OTP's id, so a code cannot be replayed against another one.
+        record.code_hash = otp.hash_code(code, purpose=f"phone:{record.pk}")
+        record.save(update_fields=["code_hash"])
+        text = _(
+            "Kode OTP Kartu Prakerja: %(code)s. Berlaku 5 menit. JANGAN berikan kode ini kepada "
+            "siapa pun."
+        ) % {"code": code}
+    # Sent once the row is committed, so the code a person receives always exists.
+    sms.send_sms(to=phone, text=text)
+    return record
+
+
+def verify_phone_otp(*, participant: Participant, code: str, now=None) -> Participant:
+    """Check the latest code; on success the phone is verified.
+
+    Raises ``otp_missing``, ``otp_locked`` (after ``OTP_MAX_ATTEMPTS`` wrong codes, even for the
+    right one), ``otp_expired``, ``otp_invalid`` (with ``attempts_left``).
+    """
+    now = now or timezone.now()
+    record = (
+        PhoneOTP.objects.filter(participant=participant, verified_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if record is None:
+        raise RegistrationError(_("Minta kode OTP terlebih dahulu."), code="otp_missing")
+    max_attempts = settings.OTP_MAX_ATTEMPTS
+    locked = RegistrationError(
+        _("Kode OTP salah %(n)d kali dan dikunci. Minta kode baru.") % {"n": max_attempts},
+        code="otp_locked",
+    )
+    if record.attempts >= max_attempts:
+        raise locked
+    if now > record.expires_at:
+        raise RegistrationError(
+            _("Kode OTP sudah kedaluwarsa. Minta kode baru."), code="otp_expired"
+        )
+    # Count the attempt first, conditionally: concurrent guesses cannot exceed the limit.
+    counted = PhoneOTP.objects.filter(pk=record.pk, attempts__lt=max_attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted:
+        raise locked
+    if not otp.code_matches(code.strip(), purpose=f"phone:{record.pk}", code_hash=record.code_hash):
+        attempts_left = max_attempts - record.attempts - 1
+        if attempts_left <= 0:
+            raise locked
+        raise RegistrationError(
+            _("Kode OTP salah. Sisa percobaan: %(n)d.") % {"n": attempts_left},
+            code="otp_invalid",
+            attempts_left=attempts_left,
+        )
+    with transaction.atomic():
+        PhoneOTP.objects.filter(pk=record.pk).update(verified_at=now)
+        Participant.objects.filter(pk=participant.pk).update(
+            phone=record.phone, phone_verified_at=now
+        )
+        services.record_event(
+            participant=participant,
+            kind=ParticipantEvent.Kind.PROFILE,
+            reason_code="phone_verified",
+            now=now,
+        )
+    participant.refresh_from_db()
+    return participant
+
+
+# --- declarations -------------------------------------------------------------------------------
+
+
+def submit_declarations(
+    *,
+    participant: Participant,
+    is_student: bool,
+    is_civil_servant: bool,
+    receives_social_aid: bool,
+    is_unemployed: bool,
+    now=None,
+) -> Participant:
+    """Record the "Pernyataan Pendaftar". Refused while an application awaits its selection
+    (``declarations_locked``): the answers are what selection judges."""
+    from participants.models import Application
+
+    now = now or timezone.now()
+    if participant.phone_verified_at is None:
+        raise RegistrationError(_("Verifikasi nomor HP terlebih dahulu."), code="phone_required")
+    if participant.applications.filter(
+        status__in=[Application.Status.JOINED, Application.Status.PROCESSING]
+    ).exists():
+        raise RegistrationError(
+            _("Pernyataan tidak dapat diubah selama proses seleksi gelombang."),
+            code="declarations_locked",
+        )
+    with transaction.atomic():
+        Participant.objects.filter(pk=participant.pk).update(
+            is_student=is_student,
+            is_civil_servant=is_civil_servant,
+            receives_social_aid=receives_social_aid,
+            is_unemployed=is_unemployed,
+            declared_at=now,
+        )
+        services.record_event(
+            participant=participant,
+            kind=ParticipantEvent.Kind.PROFILE,
+            reason_code="declarations",
+            note=(
+                f"student={is_student} civil_servant={is_civil_servant} "
+                f"social_aid={receives_social_aid} unemployed={is_unemployed}"
+            ),
+            now=now,
+        )
+    participant.refresh_from_db()
+    return participant

@@ -1,0 +1,50 @@
+"""seed_demo's participant part: idempotent, every journey state, the question bank, videos."""
+
+import pytest
+from django.core.management import call_command
+
+from participants.models import (
+    Application,
+    BasicTestQuestion,
+    District,
+    OrientationVideo,
+    Participant,
+    Province,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_covers_the_journey(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+    assert first == second
+    states = {
+        line.split("state=")[1].split()[0] for line in first.splitlines() if line.startswith("DEMO")
+    }
+    assert {
+        "registered",
+        "identity_verified",
+        "applicant",
+        "joined",
+        "not_selected",
+        "selected",
+        "active",
+        "revoked",
+    } <= states
+    assert Province.objects.count() == 38
+    assert District.objects.count() > 7000
+    assert BasicTestQuestion.objects.count() >= 18
+    assert OrientationVideo.objects.count() == 3
+    assert Participant.objects.filter(status="active").exists()
+    assert Application.objects.filter(status="not_selected").exclude(reason_code="").exists()
+
+
+def test_load_areas_command_is_idempotent(capsys):
+    call_command("load_areas", "--province", "32")
+    call_command("load_areas", "--province", "32")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0] == out[1]
+    assert District.objects.get(code="320101").name == "Cibinong"
