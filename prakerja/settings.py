@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "participants",
     "trainings",
     "incentives",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -264,3 +265,9 @@ LOGGING = {
         "celery": {"level": "INFO"},
     },
 }
+
+# --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
+# The partner API key pair the sandbox signs with. Empty: the sandbox provisions its own pair on
+# first use through trainings.services.issue_partner_key (sandbox/credentials.py).
+SANDBOX_PARTNER_KEY = env.str("SANDBOX_PARTNER_KEY", default="")
+SANDBOX_PARTNER_SECRET = env.str("SANDBOX_PARTNER_SECRET", default="")

@@ -1,5 +1,6 @@
 """URL configuration: wires the apps together and nothing else."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,3 +18,6 @@ urlpatterns = [
     path("", include("trainings.urls")),
     path("", include("incentives.urls")),
 ]
+
+if settings.SANDBOX:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
