@@ -173,3 +173,104 @@ def test_balance_page_names_the_training_of_each_purchase(client, participant):
     assert voucher.training.title in page
     assert "−Rp250.000" in page
     assert "Rp750.000" in page
+
+
+# --- the review form -----------------------------------------------------------------------------
+
+
+def review_url(voucher) -> str:
+    return reverse("trainings:review", args=[voucher.pk])
+
+
+def test_review_of_a_completed_training_is_saved(client, participant):
+    voucher = make_voucher(participant=participant, status=Voucher.Status.COMPLETED)
+    client.force_login(participant.user)
+
+    response = client.post(
+        review_url(voucher), {"rating": "5", "review": "Sangat bermanfaat untuk usaha saya."}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == MY_TRAININGS
+    voucher.refresh_from_db()
+    assert voucher.rating == 5
+    assert voucher.review == "Sangat bermanfaat untuk usaha saya."
+    assert voucher.reviewed_at is not None
+    page = client.get(MY_TRAININGS).content.decode()
+    assert "Terima kasih, ulasan Anda sudah tersimpan." in page
+    assert "5/5" in page
+
+
+@pytest.mark.parametrize("rating", ["0", "6", "-1", "abc", ""])
+def test_rating_outside_1_to_5_is_refused_with_a_message(client, participant, rating):
+    voucher = make_voucher(participant=participant, status=Voucher.Status.COMPLETED)
+    client.force_login(participant.user)
+
+    response = client.post(
+        review_url(voucher), {"rating": rating, "review": "Materinya cukup bagus."}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Penilaian harus antara 1 dan 5." in page or "Pilih penilaian dari 1 sampai 5." in page
+    voucher.refresh_from_db()
+    assert voucher.rating is None
+
+
+def test_empty_or_too_short_review_is_refused(client, participant):
+    voucher = make_voucher(participant=participant, status=Voucher.Status.COMPLETED)
+    client.force_login(participant.user)
+
+    empty = client.post(review_url(voucher), {"rating": "4", "review": "   "})
+    short = client.post(review_url(voucher), {"rating": "4", "review": "Bagus"})
+
+    assert "Ulasan wajib diisi." in empty.content.decode()
+    assert "Ulasan minimal 10 karakter." in short.content.decode()
+    voucher.refresh_from_db()
+    assert voucher.reviewed_at is None
+
+
+def test_a_second_review_is_refused_and_the_first_kept(client, participant):
+    voucher = make_voucher(participant=participant, status=Voucher.Status.COMPLETED)
+    client.force_login(participant.user)
+    client.post(review_url(voucher), {"rating": "4", "review": "Ulasan pertama saya."})
+
+    response = client.post(
+        review_url(voucher), {"rating": "1", "review": "Ulasan kedua yang lain."}, follow=True
+    )
+
+    voucher.refresh_from_db()
+    assert (voucher.rating, voucher.review) == (4, "Ulasan pertama saya.")
+    assert "Ulasan untuk pelatihan ini sudah diberikan." in response.content.decode()
+
+
+def test_review_before_completion_is_refused(client, participant):
+    voucher = make_voucher(participant=participant, status=Voucher.Status.REDEEMED)
+    client.force_login(participant.user)
+
+    response = client.post(
+        review_url(voucher), {"rating": "5", "review": "Belum selesai tapi bagus."}, follow=True
+    )
+
+    voucher.refresh_from_db()
+    assert voucher.rating is None
+    assert "Ulasan hanya dapat diberikan setelah pelatihan selesai." in response.content.decode()
+
+
+def test_reviewing_someone_elses_voucher_is_404(client, participant):
+    other = make_active_participant(now=NOW)
+    theirs = make_voucher(participant=other, status=Voucher.Status.COMPLETED)
+    client.force_login(participant.user)
+
+    response = client.post(review_url(theirs), {"rating": "1", "review": "Bukan milik saya."})
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.rating is None
+
+
+def test_review_needs_post(client, participant):
+    voucher = make_voucher(participant=participant, status=Voucher.Status.COMPLETED)
+    client.force_login(participant.user)
+
+    assert client.get(review_url(voucher)).status_code == 405
