@@ -1,0 +1,7 @@
+"""The portal's URLs with the sandbox mounted, as prakerja/urls.py does when SANDBOX is on."""
+
+from django.urls import include, path
+
+from prakerja.urls import urlpatterns as portal_urlpatterns
+
+urlpatterns = [*portal_urlpatterns, path("sandbox/", include("sandbox.urls"))]
