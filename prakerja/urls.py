@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from prakerja import views
+from trainings.api import api as partner_api
 
 admin.site.site_header = "Administrasi Prakerja"
 admin.site.site_title = "Prakerja"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", include("participants.urls")),
     path("", include("trainings.urls")),
     path("", include("incentives.urls")),
+    path("api/partner/v1/", partner_api.urls),
 ]
 
 if settings.SANDBOX:

@@ -30,6 +30,20 @@ from trainings.services.errors import (
 REVIEW_MAX_LENGTH = 2000
 # A platform's clock may run a little ahead of ours; a completion further in the future is a bug.
 COMPLETION_CLOCK_SKEW = dt.timedelta(minutes=5)
+# Re-read only the voucher's own state, keeping its cached training, provider and payment.
+STATE_FIELDS = [
+    "status",
+    "redeemed_at",
+    "pretest_score",
+    "pretest_at",
+    "completed_at",
+    "certificate_number",
+    "certificate_url",
+    "score",
+    "rating",
+    "review",
+    "reviewed_at",
+]
 
 
 def redeem_voucher(
@@ -68,11 +82,11 @@ def record_pretest(*, voucher: Voucher, score: int, now: dt.datetime | None = No
         pretest_score=score, pretest_at=now
     )
     if not updated:
-        voucher.refresh_from_db()
+        voucher.refresh_from_db(fields=STATE_FIELDS)
         if voucher.status == Voucher.Status.COMPLETED:
             raise VoucherAlreadyCompleted()
         raise VoucherNotRedeemed()
-    voucher.refresh_from_db()
+    voucher.refresh_from_db(fields=STATE_FIELDS)
     return voucher
 
 
@@ -114,13 +128,13 @@ def record_completion(
             score=score,
         )
         if not updated:
-            voucher.refresh_from_db()
+            voucher.refresh_from_db(fields=STATE_FIELDS)
             if voucher.status == Voucher.Status.COMPLETED:
                 raise VoucherAlreadyCompleted()
             if voucher.status != Voucher.Status.REDEEMED:
                 raise VoucherNotRedeemed()
             raise PretestMissing()
-        voucher.refresh_from_db()
+        voucher.refresh_from_db(fields=STATE_FIELDS)
         participant_services.record_event(
             participant=voucher.participant,
             kind=ParticipantEvent.Kind.NOTE,
@@ -151,11 +165,11 @@ def submit_review(
         pk=voucher.pk, status=Voucher.Status.COMPLETED, reviewed_at__isnull=True
     ).update(rating=rating, review=review, reviewed_at=now)
     if not updated:
-        voucher.refresh_from_db()
+        voucher.refresh_from_db(fields=STATE_FIELDS)
         if voucher.status != Voucher.Status.COMPLETED:
             raise TrainingNotCompleted()
         raise ReviewAlreadySubmitted()
-    voucher.refresh_from_db()
+    voucher.refresh_from_db(fields=STATE_FIELDS)
     return voucher
 
 
