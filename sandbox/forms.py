@@ -32,7 +32,11 @@ class CardForm(IdempotentForm):
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "5890…"}
         ),
-        error_messages={"required": _("Masukkan nomor Kartu Prakerja.")},
+        error_messages={
+            "required": _("Masukkan nomor Kartu Prakerja."),
+            "min_length": _("Nomor Kartu Prakerja terdiri dari 16 angka."),
+            "max_length": _("Nomor Kartu Prakerja terdiri dari 16 angka."),
+        },
     )
 
     def __init__(self, *args, **kwargs):

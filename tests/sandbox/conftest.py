@@ -6,6 +6,8 @@ import re
 import pytest
 import requests
 
+# Import the portal's URLs now, while SANDBOX is off, as they are outside these tests.
+import prakerja.urls  # noqa: F401
 from tests.factories import OfferingFactory, PlatformFactory, ProviderFactory, TrainingFactory
 
 

@@ -50,7 +50,7 @@ def test_sandbox_purchase_to_certificate_and_review_on_pelatihan_saya(
 
     voucher = Voucher.objects.get(participant=participant)
     assert page.get_by_text("Pembayaran Berhasil").is_visible()
-    assert page.get_by_text(voucher.code).is_visible()
+    assert page.get_by_text(voucher.code, exact=True).is_visible()
     _check(page, "4_paid")
     _click(page, "Tukarkan voucher")
     assert page.get_by_text("Voucher berhasil ditukarkan").is_visible()
@@ -69,9 +69,14 @@ def test_sandbox_purchase_to_certificate_and_review_on_pelatihan_saya(
     _click(page, "Masuk")
 
     card = page.locator(f"#voucher-{voucher.pk}")
-    assert card.get_by_text(voucher.code).is_visible()
+    assert card.get_by_text(voucher.code, exact=True).is_visible()
     assert card.get_by_text("Pelatihan selesai").is_visible()
-    assert card.get_by_role("link", name=f"Lihat sertifikat SBX-{voucher.code}").is_visible()
+    assert (
+        card.get_by_role("link", name="Lihat sertifikat")
+        .get_attribute("href")
+        .endswith(f"/sandbox/sertifikat/{voucher.code}/")
+    )
+    assert card.get_by_text(f"No. SBX-{voucher.code}").is_visible()
     card.get_by_label("Penilaian (1-5)").select_option("5")
     card.get_by_label("Ulasan").fill("Materinya praktis, langsung saya pakai di kantor.")
     _check(page, "7_pelatihan_saya")

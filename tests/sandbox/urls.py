@@ -4,4 +4,7 @@ from django.urls import include, path
 
 from prakerja.urls import urlpatterns as portal_urlpatterns
 
-urlpatterns = [*portal_urlpatterns, path("sandbox/", include("sandbox.urls"))]
+urlpatterns = [
+    *(p for p in portal_urlpatterns if str(p.pattern) != "sandbox/"),
+    path("sandbox/", include("sandbox.urls")),
+]
