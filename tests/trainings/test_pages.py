@@ -205,3 +205,22 @@ def test_balance_of_an_applicant_is_zero_with_empty_history(client):
 
     assert "Rp0" in page
     assert "Belum ada mutasi saldo" in page
+
+
+def test_dashboard_section_links_the_training_pages():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("trainings/_dashboard_links.html")
+
+    for name in ("recommendations", "my_trainings", "balance"):
+        assert f'href="{reverse(f"trainings:{name}")}"' in html
+
+
+def test_nav_links_the_training_pages_for_logged_in_users(client):
+    participant = ParticipantFactory()
+    client.force_login(participant.user)
+
+    page = client.get(RECOMMENDATIONS).content.decode()
+
+    assert f'href="{reverse("trainings:my_trainings")}">Pelatihan Saya</a>' in page
+    assert f'href="{BALANCE}">Saldo</a>' in page
