@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "participants",
     "trainings",
     "incentives",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -285,3 +286,8 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=not TESTING)
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
+# --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
+# The partner API key pair the sandbox signs with. Empty: the sandbox provisions its own pair on
+# first use through trainings.services.issue_partner_key (sandbox/credentials.py).
+SANDBOX_PARTNER_KEY = env.str("SANDBOX_PARTNER_KEY", default="")
+SANDBOX_PARTNER_SECRET = env.str("SANDBOX_PARTNER_SECRET", default="")

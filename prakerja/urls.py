@@ -1,5 +1,6 @@
 """URL configuration: wires the apps together and nothing else."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,6 @@ urlpatterns = [
     path("", include("incentives.urls")),
     path("api/partner/v1/", partner_api.urls),
 ]
+
+if settings.SANDBOX:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
