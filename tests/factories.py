@@ -82,9 +82,9 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     declared_at = factory.LazyFunction(timezone.now)
     test_passed_at = factory.LazyFunction(timezone.now)
 
-    class Params:
-        serial = factory.Sequence(lambda n: n + 1)
-        kk = factory.Sequence(lambda n: f"3201{n + 1:012d}")
+    # Not model fields: _create pops them (factory_boy does not pass ``Params`` to _create).
+    serial = factory.Sequence(lambda n: n + 1)
+    kk = factory.Sequence(lambda n: f"3201{n + 1:012d}")
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
