@@ -5,6 +5,7 @@ Each takes ids or nothing, calls one service and returns a summary. Schedules li
 """
 
 from celery import shared_task
+from django.utils import timezone
 
 from participants import expiry
 from trainings import reminders, sweep
@@ -15,7 +16,11 @@ def sweep_deadlines_task() -> dict:
     run = sweep.sweep_deadlines()
     if run is None:
         return {"skipped": "another sweep is running"}
-    return {"cutoff": run.cutoff.isoformat(), "revoked": run.revoked, "batches": run.batches}
+    return {
+        "cutoff": timezone.localtime(run.cutoff).isoformat(),
+        "revoked": run.revoked,
+        "batches": run.batches,
+    }
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

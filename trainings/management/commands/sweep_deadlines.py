@@ -40,6 +40,7 @@ class Command(BaseCommand):
         if run is None:
             raise CommandError("sweep_deadlines: another sweep is running (advisory lock held)")
         self.stdout.write(
-            f"sweep_deadlines cutoff={run.cutoff.isoformat()} revoked={run.revoked} "
+            f"sweep_deadlines cutoff={timezone.localtime(run.cutoff).isoformat()} "
+            f"revoked={run.revoked} "
             f"forfeited_idr={run.forfeited_idr} batches={run.batches}"
         )
