@@ -174,60 +174,62 @@ revoked AS (
     UPDATE {participant} p
     SET status = 'revoked', revoked_at = %(cutoff)s, revoke_reason = %(reason)s,
         balance_idr = 0, updated_at = %(cutoff)s
-    FROM batch
-    WHERE p.id = batch.id
+    WHERE p.id = ANY(ARRAY(SELECT id FROM batch))
       AND p.status IN ('selected', 'active')
       AND p.first_purchase_at IS NULL
       AND p.first_purchase_deadline < %(cutoff)s
-    RETURNING p.id, p.user_id, p.wave_id, p.province_id, p.nik_hash, p.nik_masked,
-              batch.old_status, batch.old_balance
+    RETURNING p.id, p.user_id, p.wave_id, p.province_id, p.nik_hash, p.nik_masked
+),
+gone AS (
+    SELECT r.*, b.old_status, b.old_balance FROM revoked r JOIN batch b ON b.id = r.id
 ),
 blacklisted AS (
     INSERT INTO {blacklist} (nik_hash, nik_masked, full_name, participant_id, reason_code,
                              legal_basis, note, created_at, removal_reason)
-    SELECT r.nik_hash, r.nik_masked, u.full_name, r.id, %(reason)s, %(legal_basis)s, '',
-           %(cutoff)s, ''
-    FROM revoked r JOIN {user} u ON u.id = r.user_id
-    WHERE r.nik_hash IS NOT NULL
+    SELECT g.nik_hash, g.nik_masked,
+           (SELECT u.full_name FROM {user} u WHERE u.id = g.user_id),
+           g.id, %(reason)s, %(legal_basis)s, '', %(cutoff)s, ''
+    FROM gone g
+    WHERE g.nik_hash IS NOT NULL
     ON CONFLICT (nik_hash) WHERE removed_at IS NULL DO NOTHING
     RETURNING participant_id
 ),
 forfeited AS (
     INSERT INTO {ledger} (participant_id, kind, amount_idr, balance_after_idr, reference,
                           created_at)
-    SELECT r.id, 'forfeit', -r.old_balance, 0, %(reference)s, %(cutoff)s
-    FROM revoked r
-    WHERE r.old_balance > 0
+    SELECT g.id, 'forfeit', -g.old_balance, 0, %(reference)s, %(cutoff)s
+    FROM gone g
+    WHERE g.old_balance > 0
     RETURNING amount_idr
 ),
 events AS (
     INSERT INTO {event} (participant_id, kind, from_status, to_status, reason_code, note,
                          created_at)
-    SELECT r.id, 'status', r.old_status, 'revoked', %(reason)s, %(legal_basis)s, %(cutoff)s
-    FROM revoked r
+    SELECT g.id, 'status', g.old_status, 'revoked', %(reason)s, %(legal_basis)s, %(cutoff)s
+    FROM gone g
     UNION ALL
     SELECT b.participant_id, 'blacklist', '', '', %(reason)s, %(legal_basis)s, %(cutoff)s
     FROM blacklisted b
 ),
 pools AS (
     INSERT INTO {pool} (source_wave_id, province_id, recovered, allocated)
-    SELECT r.wave_id, r.province_id, count(*), 0
-    FROM revoked r
-    WHERE r.wave_id IS NOT NULL AND r.province_id IS NOT NULL
-    GROUP BY r.wave_id, r.province_id
+    SELECT g.wave_id, g.province_id, count(*), 0
+    FROM gone g
+    WHERE g.wave_id IS NOT NULL AND g.province_id IS NOT NULL
+    GROUP BY g.wave_id, g.province_id
     ON CONFLICT (source_wave_id, province_id)
     DO UPDATE SET recovered = {pool}.recovered + EXCLUDED.recovered
 ),
 counted AS (
     UPDATE {run}
-    SET revoked = revoked + (SELECT count(*) FROM revoked),
+    SET revoked = revoked + (SELECT count(*) FROM gone),
         forfeited_idr = forfeited_idr + (SELECT coalesce(-sum(amount_idr), 0) FROM forfeited),
         batches = batches + 1
-    WHERE id = %(run_id)s AND EXISTS (SELECT 1 FROM revoked)
+    WHERE id = %(run_id)s AND EXISTS (SELECT 1 FROM gone)
 )
 SELECT (SELECT count(*) FROM batch),
        (SELECT max(id) FROM batch),
-       (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM revoked),
+       (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM gone),
        (SELECT coalesce(-sum(amount_idr), 0) FROM forfeited)
 """
 
