@@ -377,9 +377,9 @@ def revocation_text(*, deadline: dt.datetime | None) -> str:
     day = deadline.astimezone(deadlines.WIB).strftime("%d-%m-%Y") if deadline else "-"
     return _(
         "Kepesertaan Kartu Prakerja Anda dicabut karena tidak membeli pelatihan pertama "
-        "dalam 30 hari sejak pengumuman (batas %(day)s 23:59 WIB). Sesuai %(basis)s, "
+        "dalam %(days)d hari sejak pengumuman (batas %(day)s 23:59 WIB). Sesuai %(basis)s, "
         "NIK Anda tidak dapat mendaftar kembali dan sisa saldo pelatihan hangus."
-    ) % {"day": day, "basis": LEGAL_BASIS_NO_FIRST_PURCHASE}
+    ) % {"days": settings.FIRST_PURCHASE_DAYS, "day": day, "basis": LEGAL_BASIS_NO_FIRST_PURCHASE}
 
 
 def notify_revoked(*, participant_ids: list[int]) -> int:

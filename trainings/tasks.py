@@ -23,8 +23,9 @@ def sweep_deadlines_task() -> dict:
     }
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def notify_revoked_task(participant_ids: list[int]) -> int:
+    # No automatic retry: a retry would send the SMS of the whole chunk again.
     return sweep.notify_revoked(participant_ids=participant_ids)
 
 

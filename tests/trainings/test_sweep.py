@@ -276,3 +276,20 @@ def test_the_run_covers_today_only_up_to_its_cutoff(batch_path):
     assert run.revoked == 0
     run = sweep.sweep_deadlines(now=person.first_purchase_deadline + dt.timedelta(microseconds=1))
     assert run.revoked == 1
+
+
+def test_notices_are_queued_in_chunks_after_each_batch(
+    batch_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from trainings import tasks
+
+    settings.SWEEP_NOTIFY_CHUNK = 2
+    wave = wave_21()
+    people = [participant_in(wave) for _ in range(5)]
+    queued = []
+    monkeypatch.setattr(tasks.notify_revoked_task, "delay", lambda ids: queued.append(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5), batch_size=3)
+    # batch 1 (3 people) -> chunks of 2 + 1; batch 2 (2 people) -> one chunk
+    assert [len(ids) for ids in queued] == [2, 1, 2]
+    assert sorted(i for ids in queued for i in ids) == sorted(p.pk for p in people)
