@@ -1,14 +1,19 @@
 """Staff views of participants. Status fields are read-only: only services change them."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, nik
+from participants import crypto, nik, services
 from participants.models import (
     Application,
     BasicTestAttempt,
     BasicTestQuestion,
     BlacklistEntry,
+    DomainError,
     LedgerEntry,
     OrientationVideo,
     Participant,
@@ -180,12 +185,112 @@ class ApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class BlacklistAddForm(forms.ModelForm):
+    """Staff add an entry for fraud (or another reason) through ``add_to_blacklist``."""
+
+    reason_code = forms.ChoiceField(
+        label=_("alasan"),
+        choices=[
+            (BlacklistEntry.Reason.FRAUD, BlacklistEntry.Reason.FRAUD.label),
+            (BlacklistEntry.Reason.OTHER, BlacklistEntry.Reason.OTHER.label),
+        ],
+    )
+    note = forms.CharField(label=_("catatan"), widget=forms.Textarea, required=True)
+
+    class Meta:
+        model = BlacklistEntry
+        fields = ["participant", "reason_code", "note"]
+
+    def clean_participant(self):
+        participant = self.cleaned_data["participant"]
+        if participant is None:
+            raise forms.ValidationError(_("Pilih peserta."))
+        if services.is_blacklisted(nik_hash=participant.nik_hash):
+            raise forms.ValidationError(services.AlreadyBlacklisted.message)
+        return participant
+
+
+class BlacklistRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan penghapusan"), widget=forms.Textarea, required=True)
+
+
 @admin.register(BlacklistEntry)
 class BlacklistAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Entries are never edited or deleted: staff add one (``add_to_blacklist``) or lift one with
+    a reason (``remove_from_blacklist``); both write an audit event. NIKs are shown masked; a full
+    16-digit NIK typed in the search box is matched by its keyed hash."""
+
     list_display = ["nik_masked", "full_name", "reason_code", "created_at", "removed_at"]
     list_filter = ["reason_code"]
     exclude = ["nik_hash"]
     show_full_result_count = False
+    search_fields = ["full_name"]
+    raw_id_fields = ["participant"]
+    actions = ["remove_entries"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("participants.add_blacklistentry")
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.has_perm("participants.change_blacklistentry")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["participant", "reason_code", "note"]
+        return super().get_fields(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = BlacklistAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        entry = services.add_to_blacklist(
+            participant=form.cleaned_data["participant"],
+            reason_code=form.cleaned_data["reason_code"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+        # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.
+        obj.__dict__.update({k: v for k, v in entry.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if len(term) == 16 and term.isdigit():
+            return queryset.filter(nik_hash=crypto.keyed_hash(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.action(description=_("Hapus dari daftar hitam (wajib alasan)"), permissions=["remove"])
+    def remove_entries(self, request, queryset):
+        form = BlacklistRemoveForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            removed = 0
+            for entry in queryset.filter(removed_at__isnull=True).select_related("participant"):
+                try:
+                    services.remove_from_blacklist(
+                        entry=entry, reason=form.cleaned_data["reason"], actor=request.user
+                    )
+                except DomainError:
+                    continue  # lifted by someone else meanwhile
+                removed += 1
+            self.message_user(
+                request,
+                _("%(count)d entri dihapus dari daftar hitam.") % {"count": removed},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Hapus dari daftar hitam"),
+            "form": form,
+            "entries": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/participants/blacklistentry/remove.html", context)
 
 
 @admin.register(BasicTestQuestion)

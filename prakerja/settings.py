@@ -241,6 +241,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "participants.tasks.run_due_selections",
         "schedule": crontab(minute="*/5"),
     },
+    # The first-purchase sweep, shortly after midnight WIB (17:05 UTC the day before).
+    "sweep-deadlines": {
+        "task": "trainings.tasks.sweep_deadlines_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # Reminders 7, 3 and 1 days before the deadline, at a civil hour.
+    "deadline-reminders": {
+        "task": "trainings.tasks.send_deadline_reminders_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Balance expiry: idempotent, so a daily run is safe; the one that matters is 16 December.
+    "expire-balances": {
+        "task": "trainings.tasks.expire_balances_task",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 
 # --- program amounts and rules (whole rupiah; settings, not constants in code) ------------------
@@ -250,6 +265,12 @@ FIRST_PURCHASE_DAYS = env.int("FIRST_PURCHASE_DAYS", default=30)
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+# The nightly sweep and the balance expiry work in keyset batches of at most this many rows.
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10_000)
+# Revocation notices are sent by Celery tasks of at most this many participants each.
+SWEEP_NOTIFY_CHUNK = env.int("SWEEP_NOTIFY_CHUNK", default=500)
+# Reminders before the first-purchase deadline, in whole WIB days.
+DEADLINE_REMINDER_DAYS = [7, 3, 1]
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
 

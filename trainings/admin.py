@@ -1,8 +1,16 @@
 """Staff views of the catalog, payments and vouchers."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
-from trainings.models import Offering, Platform, Provider, Training
+from participants.models import DomainError
+from trainings import waves
+from trainings.models import Offering, Platform, Provider, RecoveredQuota, SweepRun, Training
 
 
 @admin.register(Platform)
@@ -28,3 +36,102 @@ class OfferingAdmin(admin.ModelAdmin):
     list_display = ["code", "training", "platform", "price_idr", "is_active"]
     list_filter = ["platform"]
     search_fields = ["code", "training__title"]
+
+
+# --- the deadline sweep and the recovered quota pool ---------------------------------------------
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    """Read-only record of each sweep: cut-off, start, finish, counts."""
+
+    list_display = ["cutoff", "started_at", "finished_at", "revoked", "forfeited_idr", "batches"]
+    date_hierarchy = "cutoff"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdditionalWaveForm(forms.Form):
+    number = forms.IntegerField(label=_("Nomor gelombang"), min_value=1)
+    opens_at = forms.DateTimeField(
+        label=_("Dibuka (WIB)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Ditutup (WIB)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    announces_at = forms.DateTimeField(
+        label=_("Pengumuman (WIB)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+@admin.register(RecoveredQuota)
+class RecoveredQuotaAdmin(admin.ModelAdmin):
+    """The pool of places freed by revocation. Read-only; places leave it only through
+    ``trainings.waves.open_additional_wave`` (the "Buka gelombang tambahan" form)."""
+
+    list_display = ["source_wave", "province", "recovered", "allocated", "available"]
+    list_filter = ["source_wave"]
+    list_select_related = ["source_wave", "province"]
+
+    @admin.display(description=_("tersedia"))
+    def available(self, obj) -> int:
+        return obj.recovered - obj.allocated
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_open_wave_permission(self, request) -> bool:
+        return request.user.has_perm("participants.add_wave")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.open_wave_view)
+        return [
+            path("open-wave/", view, name="trainings_recoveredquota_open_wave"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_open_wave": self.has_open_wave_permission(request),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def open_wave_view(self, request):
+        if not self.has_open_wave_permission(request):
+            raise PermissionDenied
+        form = AdditionalWaveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                wave = waves.open_additional_wave(**form.cleaned_data, actor=request.user)
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                self.message_user(
+                    request,
+                    _("%(wave)s dibuka dengan %(places)d tempat dari kuota yang dipulihkan.")
+                    % {"wave": wave, "places": wave.quota_total},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:participants_wave_change", wave.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Buka gelombang tambahan"),
+            "form": form,
+            "available": sorted(waves.available_by_province().items()),
+        }
+        return TemplateResponse(request, "admin/trainings/recoveredquota/open_wave.html", context)

@@ -1,0 +1,136 @@
+"""Reminders before the first-purchase deadline (DOMAIN.md section 4: 7, 3 and 1 days before).
+
+Each reminder is sent at most once per participant and day mark, by a database constraint
+(``DeadlineReminder``: unique participant + days_before): rows are inserted set-based with
+``ON CONFLICT DO NOTHING``, then claimed by a conditional UPDATE (``sent_at IS NULL``) before the
+message goes out, so two runs at once never send the same reminder twice.
+"""
+
+import dataclasses
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants import deadlines, sms
+from participants.models import Participant
+from trainings.models import DeadlineReminder
+
+logger = logging.getLogger(__name__)
+
+CLAIM_CHUNK = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class ReminderResult:
+    queued: int
+    sent: int
+
+
+INSERT_SQL = """
+INSERT INTO {reminder} (participant_id, days_before, created_at)
+SELECT p.id, %s, %s
+FROM {participant} p
+WHERE p.status IN ('selected', 'active')
+  AND p.first_purchase_at IS NULL
+  AND p.first_purchase_deadline > %s
+  AND p.first_purchase_deadline <= %s
+ON CONFLICT (participant_id, days_before) DO NOTHING
+"""
+
+CLAIM_SQL = """
+UPDATE {reminder} SET sent_at = %s
+WHERE id IN (
+    SELECT id FROM {reminder} WHERE sent_at IS NULL ORDER BY id LIMIT %s
+)
+RETURNING participant_id, days_before
+"""
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "reminder": DeadlineReminder._meta.db_table,
+        "participant": Participant._meta.db_table,
+    }
+
+
+def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult:
+    """Queue and send today's reminders: for each mark in ``DEADLINE_REMINDER_DAYS``, every
+    participant still without a first purchase whose deadline falls that many WIB days ahead.
+
+    Guarantees at most one reminder per participant and mark, even across concurrent or repeated
+    runs. Returns how many were newly queued and how many sent.
+    """
+    now = now or timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    today = now.astimezone(deadlines.WIB).date()
+    queued = 0
+    with connection.cursor() as cursor:
+        for mark in settings.DEADLINE_REMINDER_DAYS:
+            day = today + dt.timedelta(days=mark)
+            cursor.execute(
+                INSERT_SQL.format(**_tables()),
+                [
+                    mark,
+                    adapt(now),
+                    adapt(deadlines.end_of_wib_day(day - dt.timedelta(days=1))),
+                    adapt(deadlines.end_of_wib_day(day)),
+                ],
+            )
+            queued += max(cursor.rowcount, 0)
+    sent = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL.format(**_tables()), [adapt(now), CLAIM_CHUNK])
+            claimed = cursor.fetchall()
+        if not claimed:
+            break
+        sent += _send(claimed=dict(claimed))
+    logger.info("deadline reminders", extra={"queued": queued, "sent": sent})
+    return ReminderResult(queued=queued, sent=sent)
+
+
+def reminder_text(*, deadline: dt.datetime, days_left: int) -> str:
+    return _(
+        "Prakerja: segera beli pelatihan pertama Anda. Batas waktu %(day)s 23:59 WIB "
+        "(%(days)d hari lagi). Jika terlewat, kepesertaan dicabut dan saldo hangus."
+    ) % {"day": deadline.astimezone(deadlines.WIB).strftime("%d-%m-%Y"), "days": days_left}
+
+
+def _send(*, claimed: dict[int, int]) -> int:
+    # A participant who bought in the meantime gets nothing (the reminder row stays as claimed).
+    people = (
+        Participant.objects.filter(
+            pk__in=claimed.keys(),
+            status__in=[Participant.Status.SELECTED, Participant.Status.ACTIVE],
+            first_purchase_at__isnull=True,
+        )
+        .select_related("user")
+        .only("phone", "first_purchase_deadline", "user__email", "user__full_name")
+    )
+    mails = []
+    count = 0
+    for person in people:
+        text = reminder_text(deadline=person.first_purchase_deadline, days_left=claimed[person.pk])
+        if person.phone:
+            try:
+                sms.send_sms(to=person.phone, text=text)
+            except sms.SmsError:
+                logger.warning("reminder sms failed", extra={"participant": person.pk})
+        if person.user.email:
+            mails.append(
+                (
+                    _("Pengingat batas pembelian pelatihan pertama"),
+                    f"{_('Yth.')} {person.user.full_name},\n\n{text}\n",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [person.user.email],
+                )
+            )
+        count += 1
+    if mails:
+        send_mass_mail(mails, fail_silently=False)
+    return count

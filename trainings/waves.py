@@ -1,0 +1,100 @@
+"""Additional waves opened from the recovered quota pool (DOMAIN.md section 4: waves 17 and 22)."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import DomainError, Wave, WaveProvinceQuota
+from trainings.models import RecoveredQuota
+
+
+class NoRecoveredQuota(DomainError):
+    code = "no_recovered_quota"
+    message = _("Tidak ada kuota yang dipulihkan untuk dibuka pada gelombang tambahan.")
+
+
+class InvalidWaveTimes(DomainError):
+    code = "invalid_wave_times"
+    message = _("Urutan waktu harus: dibuka < ditutup <= pengumuman, dan penutupan di masa depan.")
+
+
+class WaveNumberTaken(DomainError):
+    code = "wave_number_taken"
+    message = _("Nomor gelombang ini sudah dipakai.")
+
+
+def available_by_province() -> dict[str, int]:
+    """Places in the pool not yet taken by an additional wave, per province code."""
+    totals: dict[str, int] = defaultdict(int)
+    rows = RecoveredQuota.objects.filter(allocated__lt=F("recovered")).values_list(
+        "province_id", "recovered", "allocated"
+    )
+    for province_id, recovered, allocated in rows:
+        totals[province_id] += recovered - allocated
+    return dict(totals)
+
+
+def open_additional_wave(
+    *,
+    number: int,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    announces_at: dt.datetime,
+    actor,
+    now: dt.datetime | None = None,
+) -> Wave:
+    """Create wave ``number`` (``is_additional``) whose quota per province is every place still
+    available in the recovered pool, and mark those places allocated, in one transaction.
+
+    Each pool row is taken with a conditional UPDATE on the ``allocated`` value it was read with,
+    so two staff members opening waves at once never count a place twice (the loser gets
+    :class:`NoRecoveredQuota` or retries with what is left). The admin log records who
+    opened it and the places per province. Raises :class:`NoRecoveredQuota`,
+    :class:`WaveNumberTaken` or :class:`InvalidWaveTimes`.
+    """
+    now = now or timezone.now()
+    if not (opens_at < closes_at <= announces_at) or closes_at <= now:
+        raise InvalidWaveTimes()
+    with transaction.atomic():
+        if Wave.objects.filter(number=number).exists():
+            raise WaveNumberTaken()
+        taken: dict[str, int] = defaultdict(int)
+        pools = RecoveredQuota.objects.select_for_update().filter(allocated__lt=F("recovered"))
+        for pool in pools.order_by("pk"):
+            places = pool.recovered - pool.allocated
+            claimed = RecoveredQuota.objects.filter(pk=pool.pk, allocated=pool.allocated).update(
+                allocated=F("allocated") + places
+            )
+            if claimed:
+                taken[pool.province_id] += places
+        if not taken:
+            raise NoRecoveredQuota()
+        wave = Wave.objects.create(
+            number=number,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            announces_at=announces_at,
+            quota_total=sum(taken.values()),
+            is_additional=True,
+        )
+        WaveProvinceQuota.objects.bulk_create(
+            WaveProvinceQuota(wave=wave, province_id=province_id, quota=quota)
+            for province_id, quota in sorted(taken.items())
+        )
+        if actor is not None:
+            LogEntry.objects.log_actions(
+                user_id=actor.pk,
+                queryset=[wave],
+                action_flag=ADDITION,
+                change_message=[
+                    {"added": {"name": "kuota dipulihkan", "object": f"{code}: {quota}"}}
+                    for code, quota in sorted(taken.items())
+                ],
+                single_object=True,
+            )
+    return wave
