@@ -840,16 +840,19 @@ def finish_participants(*, now: dt.datetime | None = None) -> int:
     """Participants whose every incentive (monthly and survey) is paid become ``finished``."""
     now = now or timezone.now()
     needed = settings.INCENTIVE_MONTHS + settings.SURVEY_COUNT
-    candidates = (
-        Participant.objects.filter(
-            status=Participant.Status.ACTIVE,
-            installments__kind=Installment.Kind.SURVEY,
-            installments__number=settings.SURVEY_COUNT,
-            installments__status=S.PAID,
-        )
-        .annotate(paid=Count("installments", filter=Q(installments__status=S.PAID), distinct=True))
-        .filter(paid__gte=needed)
+    last_survey_paid = Installment.objects.filter(
+        participant=OuterRef("pk"),
+        kind=Installment.Kind.SURVEY,
+        number=settings.SURVEY_COUNT,
+        status=S.PAID,
     )
+    candidates = [
+        p
+        for p in Participant.objects.filter(status=Participant.Status.ACTIVE)
+        .filter(Exists(last_survey_paid))
+        .annotate(paid=Count("installments", filter=Q(installments__status=S.PAID)))
+        if p.paid >= needed
+    ]
     finished = 0
     for participant in candidates:
         transition_status(
