@@ -324,6 +324,58 @@ def plan_installments(*, now: dt.datetime | None = None, chunk: int = 5000) -> i
 
 # --- surveys --------------------------------------------------------------------------------------
 
+DEFAULT_SURVEYS = [
+    (
+        1,
+        "Survei Evaluasi 1: Manfaat Pelatihan",
+        [
+            (
+                "Seberapa bermanfaat pelatihan pertama Anda?",
+                "Sangat bermanfaat\nBermanfaat\nKurang bermanfaat\nTidak bermanfaat",
+            ),
+            ("Keterampilan apa yang paling Anda rasakan meningkat?", ""),
+        ],
+    ),
+    (
+        2,
+        "Survei Evaluasi 2: Status Pekerjaan",
+        [
+            (
+                "Apa status pekerjaan Anda saat ini?",
+                "Bekerja\nBerwirausaha\nMencari kerja\nLainnya",
+            ),
+            (
+                "Apakah pelatihan membantu Anda mendapat pekerjaan atau penghasilan?",
+                "Ya\nTidak\nBelum tahu",
+            ),
+        ],
+    ),
+    (
+        3,
+        "Survei Evaluasi 3: Penggunaan Insentif",
+        [
+            (
+                "Untuk apa insentif paling banyak Anda gunakan?",
+                "Kebutuhan pokok\nModal usaha\nBiaya mencari kerja\nLainnya",
+            ),
+            ("Saran Anda untuk program Kartu Prakerja", ""),
+        ],
+    ),
+]
+
+
+def ensure_default_surveys() -> int:
+    """Create the evaluation surveys that do not exist yet, with starter questions (staff edit
+    them in the admin). Returns how many were created."""
+    created_count = 0
+    for number, title, questions in DEFAULT_SURVEYS:
+        survey, created = Survey.objects.get_or_create(number=number, defaults={"title": title})
+        if created:
+            created_count += 1
+            for order, (text, choices) in enumerate(questions, start=1):
+                survey.questions.create(order=order, text=text, choices=choices)
+    return created_count
+
 
 @dataclass
 class SurveySlot:

@@ -11,8 +11,8 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import FakeGatewayTransfer, Installment, PayoutAccount, Survey
 from participants.models import Participant, ParticipantEvent
-from tests.incentives.helpers import complete_first_training, eligible_participant
 from tests.factories import DEFAULT_PASSWORD, make_active_participant
+from tests.incentives.helpers import complete_first_training, eligible_participant
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 START = dt.datetime(2026, 1, 31, 10, 0, tzinfo=WIB)
