@@ -13,7 +13,7 @@ def _instant(now_iso: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(now_iso) if now_iso else None
 
 
-@shared_task
+@shared_task(ignore_result=False)
 def disburse_incentives(now_iso: str | None = None) -> str:
     """The daily disbursement (beat). ``now_iso`` runs it as of another instant."""
     return services.run_disbursement(now=_instant(now_iso)).line()
