@@ -136,9 +136,12 @@ class FakeBackend:
             time.sleep(latency * len(orders) / 1000)
         now = timezone.now()
         keys = [o.idempotency_key for o in orders]
+        fields = ("idempotency_key", "pk", "status", "reason_code")
         known = {
-            t.idempotency_key: t
-            for t in FakeGatewayTransfer.objects.filter(idempotency_key__in=keys)
+            row[0]: row
+            for row in FakeGatewayTransfer.objects.filter(idempotency_key__in=keys).values_list(
+                *fields
+            )
         }
         history = dict(
             FakeGatewayTransfer.objects.filter(reference__in={o.reference for o in orders})
@@ -151,9 +154,9 @@ class FakeBackend:
         revived = []
         for order in orders:
             existing = known.get(order.idempotency_key)
-            if existing is not None and existing.status != self.LOST:
+            if existing is not None and existing[2] != self.LOST:
                 results[order.idempotency_key] = Outcome(
-                    existing.status, existing.reason_code, f"FAKE-{existing.pk}"
+                    existing[2], existing[3], f"FAKE-{existing[1]}"
                 )
                 continue
             digits = order.account_number[-2:]
@@ -161,8 +164,7 @@ class FakeBackend:
             stored, answer = self._decide(digits=digits, prior=prior, seen=existing is not None)
             results[order.idempotency_key] = answer
             if existing is not None:
-                existing.status, existing.reason_code = stored.status, stored.reason_code
-                revived.append(existing)
+                revived.append((existing[1], stored))
             else:
                 new_rows.append(
                     FakeGatewayTransfer(
@@ -177,22 +179,24 @@ class FakeBackend:
                 )
         if new_rows:
             FakeGatewayTransfer.objects.bulk_create(new_rows, ignore_conflicts=True)
-        for row in revived:
-            FakeGatewayTransfer.objects.filter(pk=row.pk, status=self.LOST).update(
-                status=row.status, reason_code=row.reason_code
+        for pk, stored in revived:
+            FakeGatewayTransfer.objects.filter(pk=pk, status=self.LOST).update(
+                status=stored.status, reason_code=stored.reason_code
             )
         # A concurrent request with the same key may have won the insert: answer what is stored.
         stored_now = {
-            t.idempotency_key: t
-            for t in FakeGatewayTransfer.objects.filter(idempotency_key__in=keys)
+            row[0]: row
+            for row in FakeGatewayTransfer.objects.filter(idempotency_key__in=keys).values_list(
+                *fields
+            )
         }
         answers = []
         for order in orders:
             answer = results[order.idempotency_key]
             row = stored_now.get(order.idempotency_key)
             if row is not None and answer.status not in (TIMEOUT, PENDING):
-                answer = Outcome(row.status, row.reason_code, f"FAKE-{row.pk}")
-                if row.status == self.LOST:
+                answer = Outcome(row[2], row[3], f"FAKE-{row[1]}")
+                if row[2] == self.LOST:
                     answer = Outcome(TIMEOUT)
             answers.append(answer)
         return answers

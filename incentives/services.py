@@ -600,7 +600,48 @@ def send_batch(
     return summary
 
 
-def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Installment]:
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claimed installment with what sending it needs, read as plain values (a batch holds
+    thousands; model instances would cost more than the SQL)."""
+
+    pk: int
+    participant_id: int
+    kind: str
+    number: int
+    amount_idr: int
+    attempts: int
+    temporary_failures: int
+    status: str
+    account_id: int | None
+    account_kind: str | None
+    account_number: str | None
+    holder_name: str | None
+    account_validated_at: dt.datetime | None
+    account_updated_at: dt.datetime | None
+    full_name: str
+
+
+CLAIM_FIELDS = (
+    "id",
+    "participant_id",
+    "kind",
+    "number",
+    "amount_idr",
+    "attempts",
+    "temporary_failures",
+    "status",
+    "participant__payout_account__id",
+    "participant__payout_account__kind",
+    "participant__payout_account__number",
+    "participant__payout_account__holder_name",
+    "participant__payout_account__validated_at",
+    "participant__payout_account__updated_at",
+    "participant__user__full_name",
+)
+
+
+def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Claim]:
     """Take up to ``size`` scheduled installments of the batch for this worker. On PostgreSQL the
     rows are locked with SKIP LOCKED so concurrent workers take disjoint sets; on SQLite (one
     writer at a time) the conditional UPDATE alone decides. The claim token tells this worker's
@@ -618,86 +659,80 @@ def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Installment]:
         Installment.objects.filter(id__in=ids, status=S.SCHEDULED).update(
             status=S.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
         )
-    return list(
-        Installment.objects.filter(claim_token=token, status=S.PROCESSING)
-        .select_related("participant__user", "participant__payout_account")
+    rows = (
+        Installment.objects.filter(id__in=ids, claim_token=token, status=S.PROCESSING)
         .order_by("id")
+        .values_list(*CLAIM_FIELDS)
     )
+    return [Claim(*row) for row in rows]
 
 
-def _account_or_none(participant: Participant) -> PayoutAccount | None:
-    try:
-        return participant.payout_account
-    except PayoutAccount.DoesNotExist:
-        return None
-
-
-def _validate_accounts(installments: list[Installment], *, now: dt.datetime) -> dict[int, str]:
+def _validate_accounts(claims: list[Claim], *, now: dt.datetime) -> dict[int, str]:
     """Validate (once) the accounts of these installments' participants with the backend.
     Returns {installment id: reason} for those that cannot be paid."""
     backend = payouts.get_backend()
     blocked: dict[int, str] = {}
     checked: dict[int, str] = {}
-    for inst in installments:
-        account = _account_or_none(inst.participant)
-        if account is None:
-            blocked[inst.pk] = Reason.NO_ACCOUNT
+    for claim in claims:
+        account_id = claim.account_id
+        if account_id is None:
+            blocked[claim.pk] = Reason.NO_ACCOUNT
             continue
-        if account.validated_at is not None:
+        if claim.account_validated_at is not None:
             continue
-        if account.pk not in checked:
+        if account_id not in checked:
             outcome = backend.validate_account(
                 payouts.AccountCheck(
-                    kind=account.kind,
-                    number=account.number,
-                    holder_name=account.holder_name,
-                    expected_name=inst.participant.user.full_name,
+                    kind=claim.account_kind,
+                    number=claim.account_number,
+                    holder_name=claim.holder_name,
+                    expected_name=claim.full_name,
                 )
             )
+            # Conditional on updated_at: a change made meanwhile is validated on its own.
+            account = PayoutAccount.objects.filter(
+                pk=account_id, updated_at=claim.account_updated_at
+            )
             if outcome.status == payouts.VALID:
-                PayoutAccount.objects.filter(pk=account.pk, updated_at=account.updated_at).update(
-                    validated_at=now, validation_reason="", validation_checked_at=now
-                )
-                checked[account.pk] = ""
+                account.update(validated_at=now, validation_reason="", validation_checked_at=now)
+                checked[account_id] = ""
             elif outcome.status == payouts.FAILED:
-                PayoutAccount.objects.filter(pk=account.pk, updated_at=account.updated_at).update(
-                    validation_reason=outcome.reason_code, validation_checked_at=now
-                )
-                checked[account.pk] = outcome.reason_code
+                account.update(validation_reason=outcome.reason_code, validation_checked_at=now)
+                checked[account_id] = outcome.reason_code
             else:
-                checked[account.pk] = Reason.TEMPORARY_ERROR
-        if checked[account.pk]:
-            blocked[inst.pk] = checked[account.pk]
+                checked[account_id] = Reason.TEMPORARY_ERROR
+        if checked[account_id]:
+            blocked[claim.pk] = checked[account_id]
     return blocked
 
 
 def _send_claimed(
-    claimed: list[Installment], *, batch_id: int | None, now: dt.datetime
+    claimed: list[Claim], *, batch_id: int | None, now: dt.datetime
 ) -> DisbursementSummary:
     summary = DisbursementSummary(claimed=len(claimed))
     blocked = _validate_accounts(claimed, now=now)
-    outcomes: list[tuple[PayoutRequest | None, Installment, payouts.Outcome]] = []
+    outcomes: list[tuple[PayoutRequest | None, Claim, payouts.Outcome]] = []
     to_send = []
-    for inst in claimed:
-        reason = blocked.get(inst.pk)
+    for claim in claimed:
+        reason = blocked.get(claim.pk)
         if reason == Reason.TEMPORARY_ERROR:
-            outcomes.append((None, inst, payouts.Outcome(payouts.TEMPORARY_ERROR, reason)))
+            outcomes.append((None, claim, payouts.Outcome(payouts.TEMPORARY_ERROR, reason)))
         elif reason:
-            outcomes.append((None, inst, payouts.Outcome(payouts.FAILED, reason)))
+            outcomes.append((None, claim, payouts.Outcome(payouts.FAILED, reason)))
         else:
-            to_send.append(inst)
+            to_send.append(claim)
     requests = [
         PayoutRequest(
-            installment=inst,
+            installment_id=claim.pk,
             batch_id=batch_id,
-            attempt=inst.attempts,
-            idempotency_key=f"PKJ-{inst.pk}-{inst.attempts}",
-            amount_idr=inst.amount_idr,
-            account_kind=inst.participant.payout_account.kind,
-            account_number=inst.participant.payout_account.number,
+            attempt=claim.attempts,
+            idempotency_key=f"PKJ-{claim.pk}-{claim.attempts}",
+            amount_idr=claim.amount_idr,
+            account_kind=claim.account_kind,
+            account_number=claim.account_number,
             created_at=now,
         )
-        for inst in to_send
+        for claim in to_send
     ]
     # Stored and committed before any call: the key survives whatever happens next.
     PayoutRequest.objects.bulk_create(requests)
@@ -705,18 +740,16 @@ def _send_claimed(
         orders = [
             payouts.PayoutOrder(
                 idempotency_key=req.idempotency_key,
-                reference=f"installment-{req.installment.pk}",
+                reference=f"installment-{claim.pk}",
                 amount_idr=req.amount_idr,
                 account_kind=req.account_kind,
                 account_number=req.account_number,
-                holder_name=req.installment.participant.payout_account.holder_name,
+                holder_name=claim.holder_name,
             )
-            for req in requests
+            for req, claim in zip(requests, to_send, strict=True)
         ]
         answers = payouts.get_backend().send_many(orders)
-        outcomes.extend(
-            (req, req.installment, answer) for req, answer in zip(requests, answers, strict=True)
-        )
+        outcomes.extend(zip(requests, to_send, answers, strict=True))
     summary.add(apply_outcomes(outcomes, now=now))
     return summary
 
