@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "participants",
     "trainings",
     "incentives",
+    "complaints",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +246,15 @@ FIRST_PURCHASE_DAYS = env.int("FIRST_PURCHASE_DAYS", default=30)
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+
+# --- complaints (Formulir Pengaduan) ------------------------------------------------------------
+
+COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=2 * 1024 * 1024)
+# django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
+COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
+COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
+# The portal's public address, for links in emails (e.g. a guest's complaint tracking link).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
 
