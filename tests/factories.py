@@ -82,9 +82,9 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     declared_at = factory.LazyFunction(timezone.now)
     test_passed_at = factory.LazyFunction(timezone.now)
 
-    class Params:
-        serial = factory.Sequence(lambda n: n + 1)
-        kk = factory.Sequence(lambda n: f"3201{n + 1:012d}")
+    # Plain declarations, not Params: factory_boy drops Params before _create, which needs them.
+    serial = factory.Sequence(lambda n: n + 1)
+    kk = factory.Sequence(lambda n: f"3201{n + 1:012d}")
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
