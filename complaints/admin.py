@@ -1,7 +1,5 @@
 """The staff queue for complaints. Status and assignment change only through services."""
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -12,15 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import services
 from complaints.models import Complaint, ComplaintEvent, ComplaintReply
+from complaints.selectors import AGE_BUCKETS
 from participants.models import DomainError
-
-# Age buckets (label, lower bound, upper bound) shared with the program dashboard.
-AGE_BUCKETS = [
-    ("lt1", _("< 1 hari"), None, dt.timedelta(days=1)),
-    ("1to3", _("1–3 hari"), dt.timedelta(days=1), dt.timedelta(days=3)),
-    ("3to7", _("3–7 hari"), dt.timedelta(days=3), dt.timedelta(days=7)),
-    ("gt7", _("> 7 hari"), dt.timedelta(days=7), None),
-]
 
 
 class AgeFilter(admin.SimpleListFilter):

@@ -1,9 +1,21 @@
 """Reads for complaints; each owns its select_related/prefetch_related."""
 
+import datetime as dt
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, ComplaintReply
+
+# How long a complaint has waited: (key, label, at least, less than). The admin queue's filter and
+# the program dashboard share these.
+AGE_BUCKETS = [
+    ("lt1", _("< 1 hari"), None, dt.timedelta(days=1)),
+    ("1to3", _("1–3 hari"), dt.timedelta(days=1), dt.timedelta(days=3)),
+    ("3to7", _("3–7 hari"), dt.timedelta(days=3), dt.timedelta(days=7)),
+    ("gt7", _("> 7 hari"), dt.timedelta(days=7), None),
+]
 
 
 def _replies() -> Prefetch:
