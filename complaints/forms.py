@@ -3,6 +3,8 @@
 import re
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from complaints import attachments
@@ -59,7 +61,6 @@ class ComplaintForm(forms.Form):
         label=_("Tangkapan layar (opsional)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
-        help_text=_("Gambar PNG atau JPEG, maksimal 2 MB."),
     )
     consent = forms.BooleanField(
         label=_(
@@ -68,6 +69,12 @@ class ComplaintForm(forms.Form):
         ),
         error_messages={"required": _("Persetujuan wajib dicentang.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["screenshot"].help_text = _("Gambar PNG atau JPEG, maksimal %(limit)s.") % {
+            "limit": filesizeformat(settings.COMPLAINT_ATTACHMENT_MAX_BYTES)
+        }
 
     def clean_phone(self) -> str:
         phone = normalize_phone(self.cleaned_data["phone"])
