@@ -6,22 +6,23 @@ in a list. NIKs are masked unless the caller says the reader may see them in ful
 """
 
 import csv
+import io
+import logging
 from collections.abc import Iterable, Iterator
 
 from complaints.models import Complaint
 from participants import crypto
 from participants.models import Application
 
+logger = logging.getLogger(__name__)
+
 CHUNK_SIZE = 5000
 # Cells starting with these are formulas to spreadsheet programs (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns the line instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
+# Lines are sent in blocks of about this many characters: one write per block, not per row.
+BLOCK_CHARS = 64 * 1024
 
 
 def _safe(value) -> object:
@@ -31,11 +32,19 @@ def _safe(value) -> object:
 
 
 def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """Yield the CSV text: a UTF-8 BOM (spreadsheets read the encoding), the header, the rows."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    """Yield the CSV text in blocks: a UTF-8 BOM (spreadsheets read the encoding), the header,
+    then the rows. Only one block is held at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header)
     for row in rows:
-        yield writer.writerow([_safe(value) for value in row])
+        writer.writerow([_safe(value) for value in row])
+        if buffer.tell() >= BLOCK_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _iso(value) -> str:
@@ -59,8 +68,11 @@ PARTICIPANT_HEADER = [
 
 
 def wave_participant_rows(*, wave_id: int, full_nik: bool) -> Iterator[tuple]:
-    """Every application in the wave with its outcome and the person's program status."""
-    nik_field = "participant__nik_encrypted" if full_nik else "participant__nik_masked"
+    """Every application in the wave with its outcome and the person's program status.
+
+    With ``full_nik`` each NIK is decrypted; a value that cannot be decrypted (a rotated key)
+    is written masked and logged, rather than breaking the export halfway through.
+    """
     rows = (
         Application.objects.filter(wave_id=wave_id)
         .order_by("id")
@@ -69,7 +81,7 @@ def wave_participant_rows(*, wave_id: int, full_nik: bool) -> Iterator[tuple]:
             "participant_id",
             "participant__user__full_name",
             "participant__user__email",
-            nik_field,
+            "participant__nik_masked",
             "participant__province_id",
             "status",
             "reason_code",
@@ -77,13 +89,17 @@ def wave_participant_rows(*, wave_id: int, full_nik: bool) -> Iterator[tuple]:
             "participant__revoke_reason",
             "joined_at",
             "decided_at",
+            "participant__nik_encrypted" if full_nik else "participant__nik_masked",
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
     for row in rows:
         nik = row[4]
-        if full_nik and nik:
-            nik = crypto.decrypt(nik)
+        if full_nik and row[12]:
+            try:
+                nik = crypto.decrypt(row[12])
+            except ValueError:
+                logger.error("export: cannot decrypt NIK", extra={"participant": row[1]})
         yield (*row[:4], nik, *row[5:10], _iso(row[10]), _iso(row[11]))
 
 
