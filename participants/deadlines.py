@@ -48,3 +48,13 @@ def balance_expiry(granted_at: dt.datetime) -> dt.datetime:
 def days_before(deadline: dt.datetime, now: dt.datetime) -> int:
     """Whole WIB calendar days from ``now`` to the deadline day (0 on the deadline day)."""
     return (_wib_date(deadline) - _wib_date(now)).days
+
+
+def add_wib_months(instant: dt.datetime, months: int) -> dt.datetime:
+    """The same WIB wall-clock time ``months`` calendar months later (31 Jan + 1 -> 28/29 Feb)."""
+    local = instant.astimezone(WIB)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
+    day = min(local.day, (next_first - dt.timedelta(days=1)).day)
+    return local.replace(year=year, month=month, day=day)

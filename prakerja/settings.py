@@ -237,6 +237,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "prakerja.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    # incentives: plan and send due installments; then compare yesterday with the backend.
+    "incentives-disburse": {
+        "task": "incentives.tasks.disburse_incentives",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "incentives-reconcile": {
+        "task": "incentives.tasks.reconcile_payouts",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 # --- program amounts and rules (whole rupiah; settings, not constants in code) ------------------
@@ -246,6 +255,29 @@ FIRST_PURCHASE_DAYS = env.int("FIRST_PURCHASE_DAYS", default=30)
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+
+# incentives (DOMAIN.md section 3)
+INCENTIVE_MONTHLY_IDR = env.int("INCENTIVE_MONTHLY_IDR", default=600_000)
+INCENTIVE_MONTHS = env.int("INCENTIVE_MONTHS", default=4)
+SURVEY_INCENTIVE_IDR = env.int("SURVEY_INCENTIVE_IDR", default=50_000)
+SURVEY_COUNT = env.int("SURVEY_COUNT", default=3)
+SURVEY_FIRST_OPENS_DAYS = env.int("SURVEY_FIRST_OPENS_DAYS", default=30)
+PAYOUT_BACKEND = env.str("PAYOUT_BACKEND", default="fake")
+PAYOUT_HTTP_URL = env.str("PAYOUT_HTTP_URL", default="")
+PAYOUT_HTTP_KEY = env.str("PAYOUT_HTTP_KEY", default="")
+PAYOUT_HTTP_SECRET = env.str("PAYOUT_HTTP_SECRET", default="dev-payout-secret")
+PAYOUT_HTTP_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_TIMEOUT_SECONDS", default=10.0)
+PAYOUT_CALLBACK_URL = env.str(
+    "PAYOUT_CALLBACK_URL", default="http://127.0.0.1:8000/api/payouts/v1/callback"
+)
+PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
+PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
+PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
+PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
+PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default=8)
+# A claim older than this with no answer is treated as an unknown outcome (worker died).
+PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
+PAYOUT_ACCOUNT_OTP_TTL_SECONDS = env.int("PAYOUT_ACCOUNT_OTP_TTL_SECONDS", default=300)
 
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 

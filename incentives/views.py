@@ -1,0 +1,136 @@
+"""Incentive pages and the payout gateway's callback. Views are thin: authorize, select,
+validate, call one service."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from incentives import forms, payouts, selectors, services
+from participants.models import DomainError
+from participants.selectors import participant_for_user
+
+
+def _participant(request: HttpRequest):
+    participant = participant_for_user(user=request.user)
+    if participant is None:
+        raise Http404
+    return participant
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    installments = list(selectors.installments_for(participant=participant))
+    context = {
+        "participant": participant,
+        "installments": installments,
+        "account": selectors.payout_account_for(participant=participant),
+        "surveys": services.survey_slots(participant=participant),
+        "total_paid": sum(i.amount_idr for i in installments if i.status == "paid"),
+        "needs_account_fix": any(i.status == "failed" for i in installments),
+    }
+    return render(request, "incentives/history.html", context)
+
+
+@login_required
+def account_change(request: HttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    form = forms.PayoutAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.request_payout_account_change(
+                participant=participant, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.info(request, _("Kode OTP telah dikirim lewat SMS ke nomor HP Anda."))
+            return redirect("incentives:account_confirm", change_id=change.pk)
+    return render(
+        request,
+        "incentives/account_form.html",
+        {"form": form, "account": selectors.payout_account_for(participant=participant)},
+    )
+
+
+@login_required
+def account_confirm(request: HttpRequest, change_id) -> HttpResponse:
+    participant = _participant(request)
+    change = selectors.pending_change(participant=participant, change_id=change_id)
+    form = forms.OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_payout_account_change(
+                participant=participant, change_id=change.pk, code=form.cleaned_data["code"]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Rekening berhasil diperbarui. Insentif yang gagal akan dicoba lagi otomatis."),
+            )
+            return redirect("incentives:history")
+    return render(request, "incentives/account_otp.html", {"form": form, "change": change})
+
+
+@login_required
+def survey(request: HttpRequest, number: int) -> HttpResponse:
+    participant = _participant(request)
+    survey_obj = selectors.survey_with_questions(number=number)
+    form = forms.SurveyForm(request.POST or None, survey=survey_obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_survey(
+                participant=participant, survey=survey_obj, answers=form.answers()
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Terima kasih. Insentif survei Rp50.000 dijadwalkan."))
+        return redirect("incentives:history")
+    return render(request, "incentives/survey.html", {"form": form, "survey": survey_obj})
+
+
+@csrf_exempt
+@require_POST
+def payout_callback(request: HttpRequest) -> JsonResponse:
+    """Asynchronous results from the payout gateway: signed (``X-Signature`` over
+    ``"{timestamp}.POST.{path}.{body}"``), timestamped (300 s) and replay-protected
+    (``X-Callback-Id`` is accepted once)."""
+    ok = payouts.verify_signature(
+        secret=settings.PAYOUT_HTTP_SECRET,
+        timestamp=request.headers.get("X-Timestamp", ""),
+        signature=request.headers.get("X-Signature", ""),
+        method="POST",
+        path=request.get_full_path(),
+        body=request.body,
+        now=timezone.now(),
+    )
+    if not ok:
+        return JsonResponse({"error": {"code": "invalid_signature"}}, status=401)
+    callback_id = request.headers.get("X-Callback-Id", "")
+    try:
+        data = json.loads(request.body)
+        key, status = str(data["idempotency_key"]), str(data["status"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": {"code": "invalid_request"}}, status=422)
+    if not callback_id:
+        return JsonResponse({"error": {"code": "invalid_request"}}, status=422)
+    outcome = services.handle_callback(
+        callback_id=callback_id,
+        idempotency_key=key,
+        status=status,
+        reason_code=str(data.get("reason_code", "")),
+    )
+    if outcome == "replayed":
+        return JsonResponse({"error": {"code": "callback_replayed"}}, status=409)
+    return JsonResponse({"outcome": outcome})
