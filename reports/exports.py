@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from complaints.models import Complaint
+from incentives.models import Installment
 from participants import crypto
 from participants.models import Application
 
@@ -138,3 +139,51 @@ def complaint_rows() -> Iterator[tuple]:
     )
     for row in rows:
         yield (row[0], _iso(row[1]), *row[2:5], row[5] or "", *row[6:9], _iso(row[9]), row[10])
+
+
+INSTALLMENT_HEADER = [
+    "id_cicilan",
+    "id_peserta",
+    "nama",
+    "nik",
+    "jenis",
+    "ke",
+    "jumlah_idr",
+    "jatuh_tempo",
+    "status",
+    "alasan",
+    "percobaan",
+    "dibayar",
+    "gagal",
+]
+
+
+def installment_rows(*, status: str = "", full_nik: bool) -> Iterator[tuple]:
+    """Every installment (optionally of one status) with who it is owed to."""
+    queryset = Installment.objects.order_by("id")
+    if status:
+        queryset = queryset.filter(status=status)
+    rows = queryset.values_list(
+        "id",
+        "participant_id",
+        "participant__user__full_name",
+        "participant__nik_masked",
+        "kind",
+        "number",
+        "amount_idr",
+        "due_at",
+        "status",
+        "reason_code",
+        "attempts",
+        "paid_at",
+        "failed_at",
+        "participant__nik_encrypted" if full_nik else "participant__nik_masked",
+    ).iterator(chunk_size=CHUNK_SIZE)
+    for row in rows:
+        nik = row[3]
+        if full_nik and row[13]:
+            try:
+                nik = crypto.decrypt(row[13])
+            except ValueError:
+                logger.error("export: cannot decrypt NIK", extra={"participant": row[1]})
+        yield (*row[:3], nik, *row[4:7], _iso(row[7]), *row[8:11], _iso(row[11]), _iso(row[12]))

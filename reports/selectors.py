@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
 from complaints.selectors import AGE_BUCKETS
+from incentives.models import Installment
 from participants.models import Application, Participant, Wave
 from trainings.models import Payment, RecoveredQuota, Voucher
 
@@ -130,3 +131,41 @@ def complaints_by_category_and_age(*, now: dt.datetime | None = None) -> list[di
         }
         for value, label in Complaint.Category.choices
     ]
+
+
+def incentives_summary() -> dict:
+    """Installments owed (not yet paid), paid, and failed by reason, in count and rupiah
+    (2 queries)."""
+    by_status = {
+        row["status"]: row
+        for row in Installment.objects.values("status").annotate(
+            count=Count("id"), amount_idr=Sum("amount_idr")
+        )
+    }
+    statuses = [
+        {
+            "status": value,
+            "label": label,
+            "count": by_status.get(value, {}).get("count", 0),
+            "amount_idr": by_status.get(value, {}).get("amount_idr") or 0,
+        }
+        for value, label in Installment.Status.choices
+    ]
+    owed = [s for s in statuses if s["status"] != Installment.Status.PAID]
+    paid = next(s for s in statuses if s["status"] == Installment.Status.PAID)
+    labels = dict(Installment._meta.get_field("reason_code").choices)
+    failed_by_reason = [
+        {**row, "label": labels.get(row["reason_code"], row["reason_code"] or "-")}
+        for row in Installment.objects.filter(status=Installment.Status.FAILED)
+        .values("reason_code")
+        .annotate(count=Count("id"), amount_idr=Sum("amount_idr"))
+        .order_by("-count", "reason_code")
+    ]
+    return {
+        "statuses": statuses,
+        "owed_count": sum(s["count"] for s in owed),
+        "owed_idr": sum(s["amount_idr"] for s in owed),
+        "paid_count": paid["count"],
+        "paid_idr": paid["amount_idr"],
+        "failed_by_reason": failed_by_reason,
+    }

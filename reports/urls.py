@@ -15,6 +15,11 @@ urlpatterns = [
         name="export_wave_participants",
     ),
     path(
+        "ekspor/cicilan/",
+        admin.site.admin_view(views.export_installments),
+        name="export_installments",
+    ),
+    path(
         "ekspor/pengaduan/",
         admin.site.admin_view(views.export_complaints),
         name="export_complaints",

@@ -4,10 +4,11 @@ import logging
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from incentives.models import Installment
 from participants.models import Wave
 from reports import charts, exports, selectors
 
@@ -33,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     platforms = selectors.purchases_by_platform()
     complaints = selectors.complaints_by_category_and_age()
+    incentives = selectors.incentives_summary()
     context = {
         **admin.site.each_context(request),
         "title": "Dasbor program",
@@ -41,6 +43,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "platforms": platforms,
         "platform_chart": charts.bar_chart(
             [(p["platform__name"], p["purchases"]) for p in platforms]
+        ),
+        "incentives": incentives,
+        "incentive_chart": charts.bar_chart(
+            [(r["label"], r["count"]) for r in incentives["failed_by_reason"]]
         ),
         "complaints": complaints,
         "complaint_chart": charts.bar_chart([(c["label"], c["open"]) for c in complaints]),
@@ -77,4 +83,22 @@ def export_complaints(request: HttpRequest) -> StreamingHttpResponse:
     logger.info("export complaints", extra={"user": request.user.pk})
     return _csv_response(
         "pengaduan", exports.csv_lines(exports.COMPLAINT_HEADER, exports.complaint_rows())
+    )
+
+
+def export_installments(request: HttpRequest) -> StreamingHttpResponse:
+    """All installments, or those of one status (``?status=failed``)."""
+    _require(request, EXPORT_PERMISSION)
+    status = request.GET.get("status", "")
+    if status and status not in Installment.Status.values:
+        raise Http404
+    full_nik = request.user.has_perm(FULL_NIK_PERMISSION)
+    logger.info(
+        "export installments",
+        extra={"user": request.user.pk, "status": status, "full_nik": full_nik},
+    )
+    rows = exports.installment_rows(status=status, full_nik=full_nik)
+    return _csv_response(
+        f"cicilan-insentif{'-' + status if status else ''}",
+        exports.csv_lines(exports.INSTALLMENT_HEADER, rows),
     )

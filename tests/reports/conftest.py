@@ -57,3 +57,22 @@ def purchase(participant, offering=None, *, completed=False, reviewed=False, seq
         reviewed_at=now if reviewed else None,
         rating=5 if reviewed else None,
     )
+
+
+def installment(participant, *, number=1, status="scheduled", reason="", amount_idr=600_000):
+    from incentives.models import Installment
+
+    now = timezone.now()
+    return Installment.objects.create(
+        participant=participant,
+        kind=Installment.Kind.MONTHLY,
+        number=number,
+        amount_idr=amount_idr,
+        due_at=now,
+        status=status,
+        reason_code=reason,
+        next_attempt_at=now,
+        paid_at=now if status == "paid" else None,
+        failed_at=now if status == "failed" else None,
+        created_at=now,
+    )

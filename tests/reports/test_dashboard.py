@@ -7,7 +7,7 @@ from complaints import services as complaint_services
 from participants.models import Application, Participant
 from reports import charts
 from tests.factories import OfferingFactory, PlatformFactory, ProvinceFactory, WaveFactory
-from tests.reports.conftest import apply, purchase, staff_with
+from tests.reports.conftest import apply, installment, purchase, staff_with
 from trainings.models import RecoveredQuota
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,12 @@ def program():
         buyers.append(buyer)
     # A second training is not a first purchase and must not count in the funnel.
     purchase(buyers[2], OfferingFactory(platform=pijar), completed=True, sequence=2)
+    reviewer = buyers[2]
+    installment(reviewer, number=1, status="paid")
+    installment(reviewer, number=2, status="failed", reason="name_mismatch")
+    installment(reviewer, number=3, status="failed", reason="name_mismatch")
+    installment(buyers[1], number=1, status="failed", reason="account_closed")
+    installment(reviewer, number=4, status="scheduled")
     RecoveredQuota.objects.create(
         source_wave=wave, province=ProvinceFactory(), recovered=11, allocated=4
     )
@@ -76,7 +82,9 @@ def test_the_dashboard_shows_each_wave_funnel_pool_platforms_and_complaints_in_f
     client, program, django_assert_max_num_queries
 ):
     client.force_login(staff_with("view_program_dashboard"))
-    with django_assert_max_num_queries(12):
+    # Session, user and 2 permission lookups; then 4 funnel, pool, platforms, 2 incentive and
+    # 1 complaint aggregates: 13, whatever the number of participants.
+    with django_assert_max_num_queries(13):
         response = client.get(URL)
     assert response.status_code == 200
     funnels = {f["number"]: f for f in response.context["funnels"]}
@@ -101,8 +109,17 @@ def test_the_dashboard_shows_each_wave_funnel_pool_platforms_and_complaints_in_f
     assert complaints["insentif"]["age_lt1"] == 1 and complaints["insentif"]["age_1to3"] == 1
     assert complaints["registrasi"]["age_gt7"] == 1
     assert complaints["lainnya"]["total"] == 1 and complaints["lainnya"]["open"] == 0
+    incentives = response.context["incentives"]
+    assert (incentives["owed_count"], incentives["owed_idr"]) == (4, 2_400_000)
+    assert (incentives["paid_count"], incentives["paid_idr"]) == (1, 600_000)
+    assert [(r["reason_code"], r["count"]) for r in incentives["failed_by_reason"]] == [
+        ("name_mismatch", 2),
+        ("account_closed", 1),
+    ]
+    assert incentives["failed_by_reason"][0]["label"] == "Nama pemilik rekening tidak sesuai"
     body = response.content.decode()
-    assert body.count('<svg class="bars"') == 2 + 2  # a funnel per wave, platforms, complaints
+    # A funnel per wave, then platforms, failed incentives and complaints.
+    assert body.count('<svg class="bars"') == 2 + 3
     assert "<script" not in body.split('<div class="dash">')[1]
     # No export links for someone who may not export.
     assert "/admin/laporan/ekspor/" not in body

@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from complaints import services as complaint_services
 from participants.models import Application
 from tests.factories import WaveFactory
-from tests.reports.conftest import apply, staff_with
+from tests.reports.conftest import apply, installment, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def test_exports_need_the_export_permission(client, wave):
     client.force_login(staff_with("view_program_dashboard", "view_full_nik"))
     assert client.get("/admin/laporan/ekspor/peserta/7/").status_code == 403
     assert client.get("/admin/laporan/ekspor/pengaduan/").status_code == 403
+    assert client.get("/admin/laporan/ekspor/cicilan/").status_code == 403
 
 
 def test_wave_participants_are_streamed_with_status_and_reason_and_masked_nik(
@@ -86,3 +87,22 @@ def test_complaints_export_neutralises_spreadsheet_formulas(client):
     assert rows[0]["nama"].startswith("'=")
     assert rows[0]["kategori"] == "registrasi" and rows[0]["sub_kategori"] == "gagal_buat_akun"
     assert rows[0]["status"] == "baru" and rows[0]["tiket"].startswith("ADU-")
+
+
+def test_installments_are_exported_with_status_reason_and_masked_nik(client, wave):
+    participant = wave.applications.order_by("id").first().participant
+    installment(participant, number=1, status="paid")
+    installment(participant, number=2, status="failed", reason="account_not_found")
+    client.force_login(staff_with("export_program_data"))
+    rows = read_csv(client.get("/admin/laporan/ekspor/cicilan/"))
+    assert [(r["ke"], r["status"], r["alasan"]) for r in rows] == [
+        ("1", "paid", ""),
+        ("2", "failed", "account_not_found"),
+    ]
+    assert rows[0]["nik"] == "3201********0007" and rows[0]["jumlah_idr"] == "600000"
+    failed = read_csv(client.get("/admin/laporan/ekspor/cicilan/", {"status": "failed"}))
+    assert [r["ke"] for r in failed] == ["2"]
+    assert client.get("/admin/laporan/ekspor/cicilan/", {"status": "nonsense"}).status_code == 404
+    client.force_login(staff_with("export_program_data", "view_full_nik"))
+    rows = read_csv(client.get("/admin/laporan/ekspor/cicilan/"))
+    assert rows[0]["nik"] == "3201011506950007"
