@@ -234,6 +234,35 @@ def generate(n: int, *, start: int = 0) -> None:
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
 
+def ensure_installments() -> None:
+    """Four monthly installments for every generated participant who reviewed a first training:
+    the first paid, the second paid or failed (with a reason), the rest scheduled. Idempotent."""
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO incentives_installment (participant_id, kind, number, amount_idr, due_at,"
+            " status, reason_code, attempts, temporary_failures, next_attempt_at, paid_at,"
+            " failed_at, created_at)"
+            " SELECT v.participant_id, 'monthly', n, 600000, now() + (n - 2) * interval '30 days',"
+            "  CASE WHEN n = 1 OR (n = 2 AND v.participant_id %% 5 > 1) THEN 'paid'"
+            "   WHEN n = 2 THEN 'failed' ELSE 'scheduled' END,"
+            "  CASE WHEN n = 2 AND v.participant_id %% 5 <= 1 THEN (ARRAY['account_closed',"
+            "   'name_mismatch','ewallet_not_premium','account_not_found'])"
+            "   [1 + v.participant_id %% 4] ELSE '' END,"
+            "  CASE WHEN n <= 2 THEN 1 ELSE 0 END, 0, now(),"
+            "  CASE WHEN n = 1 OR (n = 2 AND v.participant_id %% 5 > 1) THEN now() END,"
+            "  CASE WHEN n = 2 AND v.participant_id %% 5 <= 1 THEN now() END, now()"
+            " FROM trainings_voucher v CROSS JOIN generate_series(1, 4) n"
+            " WHERE v.code LIKE 'LD%%' AND v.reviewed_at IS NOT NULL"
+            " ON CONFLICT DO NOTHING"
+        )
+        added = cursor.rowcount
+    if added:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE incentives_installment")
+        print(f"  {added:>9} installments generated in {time.perf_counter() - started:.1f} s")
+
+
 def ensure_nik_token() -> None:
     """Generated rows share one encrypted NIK; re-encrypt it if the key has changed since."""
     with connection.cursor() as cursor:
@@ -323,6 +352,16 @@ def bench_export(client: Client, *, number: int, full_nik: bool, trace: bool) ->
     )
 
 
+def bench_installments(client: Client) -> None:
+    started = time.perf_counter()
+    response = client.get("/admin/laporan/ekspor/cicilan/")
+    assert response.status_code == 200, response.status_code
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    print(
+        f"export installments: {size / 1024 / 1024:.1f} MB in {time.perf_counter() - started:.1f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--participants", type=int, default=1_000_000)
@@ -346,6 +385,7 @@ def main() -> None:
         sizes = cursor.fetchall()
     print(f"database: {total} participants; applications per wave: {dict(sizes)}")
 
+    ensure_installments()
     ensure_nik_token()
     client = staff_client()
     bench_dashboard(client, args.runs)
@@ -353,6 +393,7 @@ def main() -> None:
     bench_export(client, number=biggest, full_nik=False, trace=False)
     bench_export(client, number=smallest, full_nik=False, trace=True)
     bench_export(client, number=biggest, full_nik=False, trace=True)
+    bench_installments(client)
     if not args.skip_full_nik:
         bench_export(client, number=biggest, full_nik=True, trace=False)
     print(f"process peak RSS {peak_rss_mb():.0f} MB")
