@@ -1,8 +1,10 @@
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 
 from complaints import notifications, services
 from complaints.models import Complaint, ComplaintEvent
@@ -125,3 +127,12 @@ def test_tracking_tokens_are_signed():
     token = notifications.tracking_token(complaint)
     assert notifications.ticket_from_token(token) == complaint.ticket_number
     assert notifications.ticket_from_token(token[:-2] + "xx") is None
+
+
+def test_demo_complaints_are_seeded_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+    assert Complaint.objects.count() == 2
+    answered = Complaint.objects.get(user__email="aktif@prakerja.local")
+    assert answered.status == "diproses" and answered.replies.count() == 1
