@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "trainings",
     "incentives",
     "sandbox",
+    "complaints",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +305,15 @@ PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default
 # A claim older than this with no answer is treated as an unknown outcome (worker died).
 PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
 PAYOUT_ACCOUNT_OTP_TTL_SECONDS = env.int("PAYOUT_ACCOUNT_OTP_TTL_SECONDS", default=300)
+
+# --- complaints (Formulir Pengaduan) ------------------------------------------------------------
+
+COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=2 * 1024 * 1024)
+# django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
+COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
+COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
+# The portal's public address, for links in emails (e.g. a guest's complaint tracking link).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
 

@@ -14,11 +14,13 @@ admin.site.index_title = "Pengelolaan program"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("admin/laporan/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("", include("participants.urls")),
     path("", include("trainings.urls")),
     path("", include("incentives.urls")),
     path("api/partner/v1/", partner_api.urls),
+    path("", include("complaints.urls")),
 ]
 
 if settings.SANDBOX:

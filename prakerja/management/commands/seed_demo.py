@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from complaints import demo as complaints_demo
 from incentives import demo as incentives_demo
 from participants import demo as participants_demo
 from trainings import demo as trainings_demo
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             lines = participants_demo.seed(now=now)
             lines += trainings_demo.seed(now=now)
             lines += incentives_demo.seed(now=now)
+            lines += complaints_demo.seed(now=now)
         for line in lines:
             self.stdout.write(line)
         self.stdout.write(f"seed_demo: {len(lines)} demo accounts and partners ready")

@@ -1,0 +1,213 @@
+"""The staff queue for complaints. Status and assignment change only through services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from complaints import services
+from complaints.models import Complaint, ComplaintEvent, ComplaintReply
+from complaints.selectors import AGE_BUCKETS
+from participants.models import DomainError
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = _("umur pengaduan")
+    parameter_name = "umur"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label, _lo, _hi in AGE_BUCKETS]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        for key, _label, lower, upper in AGE_BUCKETS:
+            if self.value() == key:
+                if lower is not None:
+                    queryset = queryset.filter(created_at__lte=now - lower)
+                if upper is not None:
+                    queryset = queryset.filter(created_at__gt=now - upper)
+                return queryset
+        return queryset
+
+
+class ComplaintAdminForm(forms.ModelForm):
+    """No model field is editable here: staff act through the three fields below."""
+
+    reply = forms.CharField(
+        label=_("Balasan untuk pelapor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text=_("Dikirim ke email pelapor dan tampil di halaman status pengaduannya."),
+    )
+    new_status = forms.ChoiceField(label=_("Ubah status"), required=False)
+    assign_to = forms.ModelChoiceField(
+        label=_("Tugaskan ke"),
+        required=False,
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True).order_by("email"),
+    )
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = Complaint.ALLOWED_TRANSITIONS.get(self.instance.status, set())
+        self.fields["new_status"].choices = [("", _("(tidak diubah)"))] + [
+            (value, label) for value, label in Complaint.Status.choices if value in allowed
+        ]
+        self.fields["assign_to"].initial = self.instance.assigned_to_id
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReplyInline(ReadOnlyInline):
+    model = ComplaintReply
+    fields = ["created_at", "author", "body", "emailed_at"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = ComplaintEvent
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("riwayat perubahan")
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    form = ComplaintAdminForm
+    list_display = [
+        "ticket_number",
+        "category",
+        "subcategory",
+        "status",
+        "age",
+        "assigned_to",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "category",
+        AgeFilter,
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["assigned_to"]
+    search_fields = ["ticket_number", "email", "name", "phone"]
+    ordering = ["created_at", "id"]
+    show_full_result_count = False
+    readonly_fields = [
+        "ticket_number",
+        "status",
+        "assigned_to",
+        "created_at",
+        "resolved_at",
+        "age",
+        "user",
+        "name",
+        "phone",
+        "email",
+        "category",
+        "subcategory",
+        "description",
+        "screenshot",
+    ]
+    fieldsets = [
+        (None, {"fields": ["ticket_number", "status", "assigned_to", "created_at", "age"]}),
+        (
+            _("Pelapor"),
+            {"fields": ["name", "email", "phone", "user"]},
+        ),
+        (
+            _("Pengaduan"),
+            {"fields": ["category", "subcategory", "description", "screenshot", "resolved_at"]},
+        ),
+        (_("Tindak lanjut"), {"fields": ["reply", "new_status", "assign_to"]}),
+    ]
+    inlines = [ReplyInline, EventInline]
+    actions = ["assign_to_me", "mark_in_progress", "mark_done"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("umur"), ordering="created_at")
+    def age(self, obj: Complaint) -> str:
+        delta = timezone.now() - obj.created_at
+        if delta.days >= 1:
+            return _("%(n)d hari") % {"n": delta.days}
+        return _("%(n)d jam") % {"n": delta.seconds // 3600}
+
+    @admin.display(description=_("tangkapan layar"))
+    def screenshot(self, obj: Complaint) -> str:
+        if not obj.attachment:
+            return "-"
+        url = reverse("complaints:attachment", kwargs={"ticket": obj.ticket_number})
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Lihat"))
+
+    def save_model(self, request, obj, form, change):
+        # Nothing on the model is edited directly; each follow-up is one service call.
+        data = form.cleaned_data
+        try:
+            if "assign_to" in form.changed_data:
+                services.assign_complaint(
+                    complaint=obj, assignee=data["assign_to"], actor=request.user
+                )
+            if data.get("reply", "").strip():
+                services.reply_to_complaint(complaint=obj, body=data["reply"], actor=request.user)
+                obj.refresh_from_db()
+            if data.get("new_status") and data["new_status"] != obj.status:
+                services.change_status(complaint=obj, to=data["new_status"], actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        # Inlines are read-only; nothing to save.
+        return None
+
+    @admin.action(description=_("Tugaskan ke saya"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        count = 0
+        for complaint in queryset:
+            services.assign_complaint(
+                complaint=complaint, assignee=request.user, actor=request.user
+            )
+            count += 1
+        self.message_user(request, _("%(n)d pengaduan ditugaskan ke Anda.") % {"n": count})
+
+    def _bulk_status(self, request, queryset, to: str) -> None:
+        done, refused = 0, 0
+        for complaint in queryset:
+            try:
+                services.change_status(complaint=complaint, to=to, actor=request.user)
+                done += 1
+            except DomainError:
+                refused += 1
+        self.message_user(
+            request,
+            _("%(done)d pengaduan diubah, %(refused)d tidak dapat diubah.")
+            % {"done": done, "refused": refused},
+            messages.SUCCESS if not refused else messages.WARNING,
+        )
+
+    @admin.action(description=_("Tandai diproses"), permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        self._bulk_status(request, queryset, Complaint.Status.IN_PROGRESS)
+
+    @admin.action(description=_("Tandai selesai"), permissions=["change"])
+    def mark_done(self, request, queryset):
+        self._bulk_status(request, queryset, Complaint.Status.DONE)

@@ -1,0 +1,37 @@
+"""Horizontal bar charts as inline SVG, computed server-side (no JavaScript, no CDN)."""
+
+BAR_HEIGHT = 22
+GAP = 6
+LABEL_WIDTH = 190
+BAR_AREA = 260
+VALUE_WIDTH = 90
+
+
+def bar_chart(items: list[tuple[str, int]], *, scale_to: int | None = None) -> dict:
+    """Geometry for ``reports/_bars.svg.html``: one bar per ``(label, value)``.
+
+    Bars are scaled to ``scale_to`` (e.g. the funnel's first stage) or to the largest value.
+    """
+    top = scale_to if scale_to else max((value for _label, value in items), default=0)
+    bars = []
+    for index, (label, value) in enumerate(items):
+        width = round(BAR_AREA * value / top) if top else 0
+        y = index * (BAR_HEIGHT + GAP)
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "y": y,
+                "text_y": y + BAR_HEIGHT - 6,
+                "width": max(width, 1 if value else 0),
+                "percent": round(100 * value / top, 1) if top else 0,
+            }
+        )
+    return {
+        "bars": bars,
+        "height": len(items) * (BAR_HEIGHT + GAP),
+        "width": LABEL_WIDTH + BAR_AREA + VALUE_WIDTH,
+        "bar_x": LABEL_WIDTH,
+        "value_x": LABEL_WIDTH + BAR_AREA + 6,
+        "bar_height": BAR_HEIGHT,
+    }

@@ -1,0 +1,171 @@
+"""The program's numbers for staff. Every figure is an aggregate query (COUNT/SUM with GROUP BY
+and FILTER); Python only merges the few grouped rows (one per wave, platform or category).
+
+Each function issues a fixed number of queries, whatever the number of participants.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Complaint
+from complaints.selectors import AGE_BUCKETS
+from incentives.models import Installment
+from participants.models import Application, Participant, Wave
+from trainings.models import Payment, RecoveredQuota, Voucher
+
+FUNNEL_STAGES = [
+    ("joined", _("Gabung gelombang")),
+    ("eligible", _("Memenuhi syarat")),
+    ("selected", _("Lolos")),
+    ("oriented", _("Menonton video pengenalan")),
+    ("bought", _("Membeli pelatihan pertama")),
+    ("completed", _("Menyelesaikan pelatihan")),
+    ("reviewed", _("Memberi ulasan")),
+    ("revoked", _("Kepesertaan dicabut")),
+]
+
+
+def wave_funnels() -> list[dict]:
+    """Per wave, newest first: the number of people at each funnel stage (4 queries)."""
+    selected = Q(status=Application.Status.SELECTED)
+    eligible = selected | Q(
+        status=Application.Status.NOT_SELECTED, reason_code=Application.Reason.QUOTA_FULL
+    )
+    by_wave: dict[int, dict] = {}
+    for row in Application.objects.values("wave_id").annotate(
+        joined=Count("id"),
+        eligible=Count("id", filter=eligible),
+        selected=Count("id", filter=selected),
+    ):
+        by_wave.setdefault(row.pop("wave_id"), {}).update(row)
+    for row in (
+        Participant.objects.filter(wave__isnull=False)
+        .values("wave_id")
+        .annotate(
+            oriented=Count("id", filter=Q(oriented_at__isnull=False)),
+            bought=Count("id", filter=Q(first_purchase_at__isnull=False)),
+            revoked=Count("id", filter=Q(status=Participant.Status.REVOKED)),
+        )
+    ):
+        by_wave.setdefault(row.pop("wave_id"), {}).update(row)
+    for row in (
+        Voucher.objects.filter(sequence=1)
+        .values("participant__wave_id")
+        .annotate(
+            completed=Count("id", filter=Q(completed_at__isnull=False)),
+            reviewed=Count("id", filter=Q(reviewed_at__isnull=False)),
+        )
+    ):
+        by_wave.setdefault(row.pop("participant__wave_id"), {}).update(row)
+    funnels = []
+    for wave in Wave.objects.order_by("-number").values(
+        "id", "number", "quota_total", "is_additional", "closes_at"
+    ):
+        counts = by_wave.get(wave["id"], {})
+        funnels.append(
+            {
+                **wave,
+                "stages": [
+                    {"key": key, "label": label, "value": counts.get(key, 0)}
+                    for key, label in FUNNEL_STAGES
+                ],
+            }
+        )
+    return funnels
+
+
+def recovered_quota() -> dict:
+    """The pool of places freed by revocation, per source wave, and its totals (1 query)."""
+    rows = list(
+        RecoveredQuota.objects.values("source_wave__number")
+        .annotate(recovered=Sum("recovered"), allocated=Sum("allocated"))
+        .order_by("-source_wave__number")
+    )
+    for row in rows:
+        row["available"] = row["recovered"] - row["allocated"]
+    return {
+        "rows": rows,
+        "recovered": sum(r["recovered"] for r in rows),
+        "allocated": sum(r["allocated"] for r in rows),
+        "available": sum(r["available"] for r in rows),
+    }
+
+
+def purchases_by_platform() -> list[dict]:
+    """Paid purchases per platform: count and rupiah (1 query)."""
+    return list(
+        Payment.objects.filter(status=Payment.Status.PAID)
+        .values("platform__name")
+        .annotate(purchases=Count("id"), amount_idr=Sum("amount_idr"))
+        .order_by("-purchases", "platform__name")
+    )
+
+
+def complaints_by_category_and_age(*, now: dt.datetime | None = None) -> list[dict]:
+    """Per category: total, still open, and open ones by age bucket (1 query)."""
+    now = now or timezone.now()
+    open_ = ~Q(status=Complaint.Status.DONE)
+    buckets = {}
+    for key, _label, lower, upper in AGE_BUCKETS:
+        key = f"age_{key}"
+        condition = open_
+        if lower is not None:
+            condition &= Q(created_at__lte=now - lower)
+        if upper is not None:
+            condition &= Q(created_at__gt=now - upper)
+        buckets[key] = Count("id", filter=condition)
+    counts = {
+        row["category"]: row
+        for row in Complaint.objects.values("category").annotate(
+            total=Count("id"), open=Count("id", filter=open_), **buckets
+        )
+    }
+    return [
+        {
+            "category": value,
+            "label": label,
+            **{k: counts.get(value, {}).get(k, 0) for k in ["total", "open", *buckets]},
+        }
+        for value, label in Complaint.Category.choices
+    ]
+
+
+def incentives_summary() -> dict:
+    """Installments owed (not yet paid), paid, and failed by reason, in count and rupiah
+    (2 queries)."""
+    by_status = {
+        row["status"]: row
+        for row in Installment.objects.values("status").annotate(
+            count=Count("id"), amount_idr=Sum("amount_idr")
+        )
+    }
+    statuses = [
+        {
+            "status": value,
+            "label": label,
+            "count": by_status.get(value, {}).get("count", 0),
+            "amount_idr": by_status.get(value, {}).get("amount_idr") or 0,
+        }
+        for value, label in Installment.Status.choices
+    ]
+    owed = [s for s in statuses if s["status"] != Installment.Status.PAID]
+    paid = next(s for s in statuses if s["status"] == Installment.Status.PAID)
+    labels = dict(Installment._meta.get_field("reason_code").choices)
+    failed_by_reason = [
+        {**row, "label": labels.get(row["reason_code"], row["reason_code"] or "-")}
+        for row in Installment.objects.filter(status=Installment.Status.FAILED)
+        .values("reason_code")
+        .annotate(count=Count("id"), amount_idr=Sum("amount_idr"))
+        .order_by("-count", "reason_code")
+    ]
+    return {
+        "statuses": statuses,
+        "owed_count": sum(s["count"] for s in owed),
+        "owed_idr": sum(s["amount_idr"] for s in owed),
+        "paid_count": paid["count"],
+        "paid_idr": paid["amount_idr"],
+        "failed_by_reason": failed_by_reason,
+    }

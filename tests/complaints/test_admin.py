@@ -1,0 +1,137 @@
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGE = "/admin/complaints/complaint/{}/change/"
+LIST = "/admin/complaints/complaint/"
+
+
+@pytest.fixture
+def officer():
+    user = UserFactory(is_staff=True, email="petugas@prakerja.local")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_complaint", "change_complaint"])
+    )
+    return user
+
+
+def make(category="pembelian", age_days=0, **kwargs) -> Complaint:
+    return services.submit_complaint(
+        name="Rina",
+        phone="+6281211112222",
+        email="rina@contoh.id",
+        category=category,
+        description="Voucher tidak bisa ditukarkan di lembaga pelatihan.",
+        now=timezone.now() - dt.timedelta(days=age_days),
+        **kwargs,
+    )
+
+
+def admin_post(client, complaint, **fields):
+    data = {
+        "replies-TOTAL_FORMS": "0",
+        "replies-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+        "reply": "",
+        "new_status": "",
+        "assign_to": "",
+        "_save": "Simpan",
+    }
+    data.update(fields)
+    return client.post(CHANGE.format(complaint.pk), data)
+
+
+def test_staff_reply_reaches_the_participant_by_email_and_moves_the_status(
+    client, officer, django_capture_on_commit_callbacks
+):
+    complaint = make()
+    mail.outbox.clear()
+    client.force_login(officer)
+    assert client.get(CHANGE.format(complaint.pk)).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_post(
+            client,
+            complaint,
+            reply="Voucher sudah kami aktifkan kembali.",
+            new_status="selesai",
+            assign_to=str(officer.pk),
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    complaint.refresh_from_db()
+    assert complaint.status == "selesai"
+    assert complaint.assigned_to == officer
+    assert complaint.replies.get().author == officer
+    assert [m.to for m in mail.outbox] == [["rina@contoh.id"]]
+    assert "Voucher sudah kami aktifkan kembali." in mail.outbox[0].body
+    events = list(complaint.events.values_list("kind", "from_status", "to_status", "actor"))
+    assert events == [
+        ("filed", "", "baru", None),
+        ("assignment", "", "", officer.pk),
+        ("reply", "", "", officer.pk),
+        ("status", "baru", "diproses", officer.pk),
+        ("status", "diproses", "selesai", officer.pk),
+    ]
+
+
+def test_a_status_outside_the_allowed_transitions_is_refused_by_the_form(client, officer):
+    complaint = make()
+    client.force_login(officer)
+    response = admin_post(client, complaint, new_status="baru")
+    assert response.status_code == 200
+    complaint.refresh_from_db()
+    assert complaint.status == "baru"
+    assert not complaint.events.filter(kind="status").exists()
+
+
+def test_the_queue_filters_by_category_and_age_and_lists_oldest_first(
+    client, officer, django_assert_max_num_queries
+):
+    old = make(category="insentif", age_days=10)
+    make(category="insentif", age_days=0)
+    make(category="pembelian", age_days=2)
+    client.force_login(officer)
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST, {"category": "insentif", "umur": "gt7"})
+    assert list(response.context["cl"].result_list) == [old]
+    response = client.get(LIST)
+    tickets = [c.ticket_number for c in response.context["cl"].result_list]
+    assert tickets[0] == old.ticket_number
+    assert "10 hari" in response.content.decode()
+
+
+def test_bulk_actions_go_through_the_service(client, officer):
+    first, second = make(), make()
+    services.change_status(complaint=second, to="selesai", actor=officer)
+    client.force_login(officer)
+    response = client.post(
+        LIST,
+        {"action": "mark_in_progress", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "diproses" and second.status == "diproses"
+    client.post(LIST, {"action": "assign_to_me", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    assert first.assigned_to == officer
+    assert response.status_code == 200
+
+
+def test_staff_cannot_add_complaints_or_edit_what_the_participant_wrote(client, officer):
+    complaint = make()
+    client.force_login(officer)
+    assert client.get("/admin/complaints/complaint/add/").status_code == 403
+    admin_post(client, complaint, description="diubah", email="lain@contoh.id")
+    complaint.refresh_from_db()
+    assert complaint.email == "rina@contoh.id"
+    assert complaint.description.startswith("Voucher")

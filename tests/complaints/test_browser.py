@@ -1,0 +1,127 @@
+"""A real browser at phone size: a guest and a participant file complaints, staff answer in the
+admin, and both see the answer."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+
+from complaints.models import Complaint
+from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fill_complaint(page, *, topic: str, description: str, name=None, phone=None, email=None):
+    if name is not None:
+        page.get_by_label("Nama lengkap").fill(name)
+    if phone is not None:
+        page.get_by_label("Nomor HP").fill(phone)
+    if email is not None:
+        page.get_by_label("Email").fill(email)
+    page.get_by_label("Kategori").select_option(label=topic)
+    page.get_by_label("Uraian pengaduan").fill(description)
+    page.get_by_label(re.compile("Saya setuju")).check()
+    page.get_by_role("button", name="Kirim pengaduan").click()
+
+
+def staff_answers(page, live_server, complaint: Complaint, *, reply: str, status: str):
+    page.goto(f"{live_server.url}/admin/complaints/complaint/{complaint.pk}/change/")
+    page.get_by_label("Balasan untuk pelapor").fill(reply)
+    page.get_by_label("Ubah status").select_option(label=status)
+    page.get_by_role("button", name="Simpan", exact=True).click()
+    page.wait_for_url(re.compile(r"/admin/complaints/complaint/(\?.*)?$"))
+
+
+@pytest.fixture
+def officer():
+    user = UserFactory(is_staff=True, email="petugas@prakerja.local")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_complaint", "change_complaint"])
+    )
+    return user
+
+
+def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_answers(
+    page, live_server, officer, browser
+):
+    # A guest finds the form in the footer of the home page.
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Formulir Pengaduan").click()
+    assert page.bytes_on_wire() < 50 * 1024
+    page.screenshot(path="test-artifacts/screenshots/complaint_form.png", full_page=True)
+    fill_complaint(
+        page,
+        name="Tamu Pelapor",
+        phone="081233334444",
+        email="tamu@contoh.id",
+        topic="Registrasi: gagal buat akun",
+        description="Tombol Daftar tidak merespons setelah saya isi email dan kata sandi.",
+    )
+    guest_complaint = Complaint.objects.get(email="tamu@contoh.id")
+    assert page.get_by_text(guest_complaint.ticket_number).first.is_visible()
+    guest_link = re.search(r"https?://\S+/pengaduan/lacak/\S+/", mail.outbox[-1].body).group(0)
+    guest_link = re.sub(r"^https?://[^/]+", live_server.url, guest_link)
+
+    # A participant logs in; the form knows who they are.
+    participant = ParticipantFactory(phone="+6281255556666")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+    other = context.new_page()
+    other.goto(live_server.url + "/masuk/")
+    other.get_by_label("Email").fill(participant.user.email)
+    other.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
+    other.get_by_role("button", name="Masuk").click()
+    other.goto(live_server.url + "/pengaduan/")
+    assert other.get_by_label("Email").input_value() == participant.user.email
+    fill_complaint(
+        other,
+        topic="Insentif",
+        description="Insentif bulan pertama belum masuk ke rekening BNI saya.",
+    )
+    own = Complaint.objects.get(user=participant.user)
+    assert other.get_by_role("heading", name=f"Pengaduan {own.ticket_number}").is_visible()
+
+    # Staff answer both in the admin, on a desktop browser of their own.
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    desk = staff_context.new_page()
+    desk.goto(live_server.url + "/admin/login/")
+    desk.get_by_label("Email").fill(officer.email)
+    desk.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
+    desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
+    desk.goto(live_server.url + "/admin/complaints/complaint/?category=insentif")
+    assert desk.get_by_role("link", name=own.ticket_number).is_visible()
+    staff_answers(
+        desk,
+        live_server,
+        own,
+        reply="Insentif Anda dijadwalkan ulang minggu ini.",
+        status="Selesai",
+    )
+    desk.screenshot(path="test-artifacts/screenshots/complaint_admin_queue.png", full_page=True)
+    staff_answers(
+        desk,
+        live_server,
+        guest_complaint,
+        reply="Silakan coba lagi dengan peramban terbaru.",
+        status="Diproses",
+    )
+    staff_context.close()
+    replies = [m for m in mail.outbox if m.subject.startswith("Balasan pengaduan")]
+    assert {m.to[0] for m in replies} == {participant.user.email, "tamu@contoh.id"}
+
+    # The participant sees the answer from their complaints page.
+    other.goto(live_server.url + "/pengaduan/saya/")
+    other.get_by_role("link", name=own.ticket_number).click()
+    assert other.get_by_text("Insentif Anda dijadwalkan ulang minggu ini.").is_visible()
+    assert other.get_by_text("Selesai", exact=True).first.is_visible()
+    other.screenshot(
+        path="test-artifacts/screenshots/complaint_participant_answer.png", full_page=True
+    )
+    context.close()
+
+    # The guest follows the link from the email.
+    page.goto(guest_link)
+    assert page.bytes_on_wire() < 50 * 1024
+    assert page.get_by_text("Silakan coba lagi dengan peramban terbaru.").is_visible()
+    assert page.get_by_text("Diproses", exact=True).first.is_visible()
