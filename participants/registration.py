@@ -9,7 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,6 +103,15 @@ def verify_email(*, token: str, now=None) -> User:
 # --- identity -----------------------------------------------------------------------------------
 
 
+def _lock_family_card(kk_hash: str) -> None:
+    """Serialize registrations on one family card until the transaction ends, so two people
+    cannot both become its third member. PostgreSQL: a transaction-scoped advisory lock on the
+    hash; SQLite: write transactions are already serialized (``transaction_mode=IMMEDIATE``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(kk_hash[:15], 16)])
+
+
 def submit_identity(
     *,
     participant: Participant,
@@ -152,14 +161,9 @@ def submit_identity(
     kk_hash = crypto.keyed_hash(kk)
     try:
         with transaction.atomic():
-            # Lock the rows of this family card so two registrations cannot both be the second.
-            same_kk = list(
-                Participant.objects.select_for_update()
-                .filter(kk_hash=kk_hash)
-                .exclude(pk=participant.pk)
-                .values_list("pk", flat=True)
-            )
-            if len(same_kk) >= 2:
+            _lock_family_card(kk_hash)
+            same_kk = Participant.objects.filter(kk_hash=kk_hash).exclude(pk=participant.pk)
+            if same_kk.count() >= 2:
                 raise RegistrationError(
                     _("Satu Kartu Keluarga hanya dapat didaftarkan oleh paling banyak 2 orang."),
                     code="family_card_limit",
@@ -195,7 +199,7 @@ def request_phone_otp(*, participant: Participant, phone: str, now=None) -> Phon
     """Send a 6-digit code to ``phone`` (stored hashed, valid ``OTP_TTL_SECONDS``).
 
     Raises ``identity_required``, ``phone_invalid``, ``phone_taken``, ``otp_cooldown``
-    (with ``seconds_left``).
+    (with ``seconds_left``), ``sms_failed``.
     """
     now = now or timezone.now()
     if participant.identity_verified_at is None:
@@ -243,7 +247,14 @@ def request_phone_otp(*, participant: Participant, phone: str, now=None) -> Phon
             "siapa pun."
         ) % {"code": code}
     # Sent once the row is committed, so the code a person receives always exists.
-    sms.send_sms(to=phone, text=text)
+    try:
+        sms.send_sms(to=phone, text=text)
+    except sms.SmsError:
+        # Nothing was delivered: drop the code so the cooldown does not block a retry.
+        PhoneOTP.objects.filter(pk=record.pk).delete()
+        raise RegistrationError(
+            _("SMS gagal dikirim. Silakan coba lagi beberapa saat lagi."), code="sms_failed"
+        ) from None
     return record
 
 

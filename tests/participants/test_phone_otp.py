@@ -149,3 +149,16 @@ def test_cooldown_with_time_machine(person, sms_outbox):
         registration.request_phone_otp(participant=person, phone="081234567890")
     with time_machine.travel(T0 + dt.timedelta(seconds=61), tick=False):
         registration.request_phone_otp(participant=person, phone="081234567890")
+
+
+def test_a_failed_sms_leaves_no_code_and_no_cooldown(person, settings, monkeypatch):
+    from participants import sms
+
+    def broken(**kwargs):
+        raise sms.SmsError("gateway down")
+
+    monkeypatch.setattr(sms, "send_sms", broken)
+    refused("sms_failed", registration.request_phone_otp, participant=person, phone="081234567890")
+    assert not PhoneOTP.objects.exists()
+    monkeypatch.undo()
+    registration.request_phone_otp(participant=person, phone="081234567890")

@@ -282,3 +282,45 @@ def test_identity_page_shows_age_failure_on_the_birth_date(client, areas, new_us
     )
     form = response.context["form"]
     assert form.errors["birth_date"] == ["Usia pendaftar minimal 18 tahun."]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_three_simultaneous_registrations_on_one_family_card_admit_two():
+    import threading
+
+    from django.db import connection
+
+    from participants.areas import load_areas
+
+    load_areas(provinces=["32"])
+    people = []
+    for serial in (1, 2, 3):
+        user = registration.register_user(
+            full_name=f"Anggota {serial}", email=f"kk{serial}@contoh.id", password="x" * 10
+        )
+        User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
+        people.append((user.pk, make_nik(birth_date=BIRTH, serial=serial)))
+    barrier = threading.Barrier(3)
+    results: list[str] = []
+
+    def submit(user_pk, nik):
+        try:
+            participant = Participant.objects.select_related("user").get(user_id=user_pk)
+            barrier.wait()
+            registration.submit_identity(
+                participant=participant, **identity_kwargs(nik=nik, kk="3201011111110000")
+            )
+            results.append("ok")
+        except DomainError as exc:
+            results.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=person) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["family_card_limit", "ok", "ok"]
+    assert Participant.objects.filter(kk_hash=crypto.keyed_hash("3201011111110000")).count() == 2
