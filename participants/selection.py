@@ -125,10 +125,7 @@ def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
                 CASE
                     WHEN p.status <> 'applicant' OR p.wave_id IS NOT NULL
                         THEN 'already_participant'
-                    WHEN EXISTS (
-                        SELECT 1 FROM {{blacklist}} b
-                        WHERE b.nik_hash = p.nik_hash AND b.removed_at IS NULL
-                    ) THEN 'blacklisted'
+                    WHEN b.id IS NOT NULL THEN 'blacklisted'
                     WHEN p.birth_date > %(youngest)s THEN 'too_young'
                     WHEN p.birth_date <= %(oldest)s THEN 'too_old'
                     WHEN p.is_student THEN 'student'
@@ -139,6 +136,9 @@ def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
             FROM {{app}} a
             JOIN {{part}} p ON p.id = a.participant_id
             LEFT JOIN {{whitelist}} w ON w.nik_hash = p.nik_hash
+            -- At most one active entry per NIK (a partial unique constraint): a join, not a
+            -- per-row subquery, so the planner can hash it.
+            LEFT JOIN {{blacklist}} b ON b.nik_hash = p.nik_hash AND b.removed_at IS NULL
             LEFT JOIN {{quota}} q ON q.wave_id = a.wave_id AND q.province_id = p.province_id
             WHERE a.wave_id = %(wave_id)s AND a.status IN ('joined', 'processing')
         ),
