@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from trainings import services
 from trainings.models import Offering, Platform, Provider, Training
 
 PLATFORMS = [
@@ -90,4 +91,10 @@ def seed(*, now: dt.datetime) -> list[str]:
                     "url": f"{platform.website.rstrip('/')}/pelatihan/{index:03d}",
                 },
             )
-    return []
+    # Demo keys have secrets derived from SECRET_KEY, so every re-seed prints the same, working
+    # secret without storing it in clear (services.ensure_demo_key; never for real partners).
+    lines = []
+    for code, _name, _website in PLATFORMS:
+        key, secret = services.ensure_demo_key(platform=platforms[code], now=now)
+        lines.append(f"PARTNER platform={code} key={key} secret={secret}")
+    return lines
