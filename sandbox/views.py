@@ -31,7 +31,14 @@ def _base_url(request: HttpRequest) -> str:
 def _api(request: HttpRequest, call: Callable[[PartnerClient], Any]) -> Any:
     """Run ``call`` with a client for the sandbox's credentials. A stored pair the portal
     refuses (401: revoked since) is dropped and provisioned again, once."""
-    key, secret = credentials.partner_credentials()
+    try:
+        key, secret = credentials.partner_credentials()
+    except credentials.SandboxNotProvisioned as error:
+        raise PartnerApiError(
+            status=503,
+            code="sandbox_not_provisioned",
+            message=_("Platform uji coba belum disiapkan. Jalankan: python manage.py seed_demo"),
+        ) from error
     try:
         return call(PartnerClient(base_url=_base_url(request), key=key, secret=secret))
     except PartnerApiError as error:
@@ -66,6 +73,7 @@ def _describe(info: dict) -> dict:
         "issued": _("Belum ditukarkan"),
         "redeemed": _("Sudah ditukarkan"),
         "completed": _("Pelatihan selesai"),
+        "cancelled": _("Dibatalkan"),
     }
     return {
         "info": info,
@@ -86,11 +94,6 @@ def _find_offering(offerings: list[dict], ref: str) -> dict:
 def _offerings_or_error(request: HttpRequest) -> list[dict] | HttpResponse:
     try:
         return _api(request, lambda client: client.offerings())
-    except credentials.SandboxNotProvisioned:
-        return _unavailable(
-            request,
-            _("Platform uji coba belum disiapkan. Jalankan: python manage.py seed_demo"),
-        )
     except PartnerApiError as error:
         return _unavailable(request, error.message)
 

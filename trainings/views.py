@@ -23,8 +23,11 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     that sell it, their prices and a "Beli Pelatihan" link. Open to anyone."""
     form = TrainingSearchForm(request.GET or None, categories=selectors.training_categories())
     query = category = ""
-    if form.is_bound and form.is_valid():
-        query, category = form.cleaned_data["q"], form.cleaned_data["category"]
+    if form.is_bound:
+        # An unknown category is dropped on its own; the keyword still applies.
+        form.is_valid()
+        query = form.cleaned_data.get("q", "")
+        category = form.cleaned_data.get("category", "")
     page = Paginator(
         selectors.search_trainings(query=query, category=category), TRAININGS_PER_PAGE
     ).get_page(request.GET.get("page"))
