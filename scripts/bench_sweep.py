@@ -179,11 +179,12 @@ def main() -> None:
         )
 
     elapsed, statements, run = timed_sweep()
+    fixed = 8  # lock, get-or-create (2), 2 candidate probes, finish, reload, unlock
     print(
         f"sweep: {elapsed:.1f} s, revoked={run.revoked:,}, batches={run.batches}, "
-        f"sql_statements={statements} "
-        f"(per batch: {(statements - 6) / max(run.batches + 2, 1):.2f}; "
-        f"6 fixed + 1 per batch + 2 empty end-of-pass batches)"
+        f"sql_statements={statements} = {fixed} fixed + {statements - fixed} batch statements "
+        f"({run.batches} batches + 1 empty end-of-pass), i.e. one statement per batch of "
+        f"{sweep.settings.SWEEP_BATCH_SIZE:,}"
     )
     before = (
         scalar("SELECT count(*) FROM participants_ledgerentry"),

@@ -42,10 +42,13 @@ WHERE p.status IN ('selected', 'active')
 ON CONFLICT (participant_id, days_before) DO NOTHING
 """
 
+# ``sent_at IS NULL`` is repeated outside the subquery on purpose: when two runs pick the same
+# rows, the second UPDATE waits for the first and PostgreSQL then re-checks only the outer WHERE
+# against the new row version, so the reminder is claimed (and sent) once.
 CLAIM_SQL = """
 UPDATE {reminder} SET sent_at = %s
-WHERE id IN (
-    SELECT id FROM {reminder} WHERE sent_at IS NULL ORDER BY id LIMIT %s
+WHERE sent_at IS NULL AND id IN (
+    SELECT id FROM {reminder} WHERE sent_at IS NULL ORDER BY id LIMIT %s {lock}
 )
 RETURNING participant_id, days_before
 """
@@ -55,6 +58,7 @@ def _tables() -> dict[str, str]:
     return {
         "reminder": DeadlineReminder._meta.db_table,
         "participant": Participant._meta.db_table,
+        "lock": "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else "",
     }
 
 

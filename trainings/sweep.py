@@ -93,6 +93,8 @@ def sweep_deadlines(
         # Pass 1 walks the ids once (keyset); pass 2 picks up rows a purchase had locked during
         # pass 1 and that are still candidates (the purchase failed or was rolled back).
         for _pass in range(2):
+            if not _has_candidates(cutoff=cutoff):
+                break
             after = 0
             while True:
                 result = _run_batch(
@@ -112,6 +114,13 @@ def sweep_deadlines(
         extra={"cutoff": cutoff.isoformat(), "revoked": run.revoked, "batches": run.batches},
     )
     return run
+
+
+def _has_candidates(*, cutoff: dt.datetime) -> bool:
+    # Ordered by the deadline so that PostgreSQL walks the partial ``sweep_candidates`` index and
+    # stops at the first entry: a rerun with nothing to do costs one index probe, not a scan.
+    first = candidates(cutoff=cutoff).order_by("first_purchase_deadline").values_list("pk")[:1]
+    return bool(list(first))
 
 
 def _run_batch(run_batch: Callable[..., BatchResult], **kwargs) -> BatchResult:
