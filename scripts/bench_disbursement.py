@@ -29,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prakerja.settings")
 os.environ.setdefault("DEBUG", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 
@@ -90,7 +91,7 @@ def seed(participants: int, now: dt.datetime, chunk: int = 5000) -> None:
         platform=platform,
         defaults={"code": "bench-1", "price_idr": 100_000, "url": "https://bench.example/1"},
     )
-    password = "!"  # unusable: bench accounts never log in
+    password = make_password(None)  # unusable: bench accounts never log in
     for start in range(0, participants, chunk):
         n = min(chunk, participants - start)
         users = User.objects.bulk_create(
