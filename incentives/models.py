@@ -247,7 +247,8 @@ class Installment(models.Model):
                 name="installment_claimable",
             ),
             models.Index(fields=["status", "claimed_at"], name="installment_status_claimed"),
-            models.Index(fields=["batch", "status"], name="installment_batch_status"),
+            # Claims walk a batch's scheduled rows in id order (SKIP LOCKED, LIMIT n).
+            models.Index(fields=["batch", "status", "id"], name="installment_batch_status"),
         ]
 
     def __str__(self) -> str:

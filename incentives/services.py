@@ -509,9 +509,13 @@ def run_disbursement(
     batch = create_batch(now=now, actor=actor, participant_id=participant_id)
     if batch is not None:
         summary.batch_id, summary.batch_status = batch.pk, batch.status
-    for approved in DisbursementBatch.objects.filter(
+    sendable = DisbursementBatch.objects.filter(
         status__in=[DisbursementBatch.Status.APPROVED, DisbursementBatch.Status.SENDING]
-    ).order_by("id"):
+    ).order_by("id")
+    if participant_id is not None:
+        # A participant's own run (after fixing the account) sends only their own batch.
+        sendable = sendable.filter(pk=summary.batch_id)
+    for approved in sendable:
         summary.add(send_batch(batch=approved, now=now, batch_size=batch_size))
     if participant_id is None:
         summary.finished = finish_participants(now=now)

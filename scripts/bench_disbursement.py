@@ -29,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prakerja.settings")
 os.environ.setdefault("DEBUG", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 
@@ -66,6 +67,22 @@ TABLES = [
 ]
 
 
+REPLAN_TABLES = [
+    "incentives_fakegatewaytransfer",
+    "incentives_payoutcallback",
+    "incentives_payoutrequest",
+    "incentives_installment",
+    "incentives_disbursementbatch",
+    "participants_participantevent",
+]
+
+
+def wipe_installments() -> None:
+    """Keep the seeded participants and accounts; start the incentives over."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(REPLAN_TABLES)} CASCADE")
+
+
 def wipe() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
@@ -90,7 +107,7 @@ def seed(participants: int, now: dt.datetime, chunk: int = 5000) -> None:
         platform=platform,
         defaults={"code": "bench-1", "price_idr": 100_000, "url": "https://bench.example/1"},
     )
-    password = "!"  # unusable: bench accounts never log in
+    password = make_password(None)  # unusable: bench accounts never log in
     for start in range(0, participants, chunk):
         n = min(chunk, participants - start)
         users = User.objects.bulk_create(
@@ -188,12 +205,19 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--wipe", action="store_true", help="TRUNCATE the program's tables first")
+    parser.add_argument(
+        "--replan",
+        action="store_true",
+        help="keep the participants seeded by an earlier run; TRUNCATE only the installments",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench_disbursement: needs PostgreSQL (set DATABASE_URL)")
     if settings.PAYOUT_BACKEND != "fake":
         sys.exit("bench_disbursement: needs PAYOUT_BACKEND=fake")
-    if args.wipe:
+    if args.replan:
+        wipe_installments()
+    elif args.wipe:
         wipe()
     elif Installment.objects.exists():
         sys.exit("bench_disbursement: the database has installments; use --wipe in a bench DB")
@@ -201,10 +225,13 @@ def main() -> None:
     months = settings.INCENTIVE_MONTHS
     participants = args.installments // months
     t0 = dt.datetime(2026, 1, 5, 1, 30, tzinfo=WIB)
-    started = time.perf_counter()
-    seed(participants, t0)
-    seeded = time.perf_counter() - started
-    print(f"seed: {participants} participants with reviewed first training in {seeded:.1f}s")
+    if args.replan:
+        print(f"seed: reusing {Participant.objects.count()} participants")
+    else:
+        started = time.perf_counter()
+        seed(participants, t0)
+        seeded = time.perf_counter() - started
+        print(f"seed: {participants} participants with reviewed first training in {seeded:.1f}s")
 
     started = time.perf_counter()
     scheduled = services.plan_installments(now=t0)

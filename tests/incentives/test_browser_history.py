@@ -7,8 +7,12 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import FakeGatewayTransfer, Installment
 from participants import sms
+from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD
 from tests.incentives.helpers import eligible_participant
+
+SHOTS = ARTIFACTS
+SHOTS.mkdir(parents=True, exist_ok=True)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,16 +34,19 @@ def test_failure_reason_then_account_change_then_the_retry_pays(page, live_serve
     assert page.get_by_role("heading", name="Riwayat Insentif").is_visible()
     assert page.get_by_text("Rekening/E-Wallet telah ditutup di Bank/E-Wallet").first.is_visible()
 
+    page.screenshot(path=str(SHOTS / "incentives_history_failed.png"), full_page=True)
     page.get_by_role("link", name="Perbarui rekening").first.click()
     page.get_by_label("Jenis rekening").select_option("bni")
     page.get_by_label("Nomor rekening / nomor e-wallet").fill("1234567890")
     page.get_by_label("Nama pemilik rekening").fill(participant.user.full_name)
     page.get_by_label("Kata sandi akun Anda").fill(DEFAULT_PASSWORD)
+    page.screenshot(path=str(SHOTS / "incentives_account_form.png"), full_page=True)
     page.get_by_role("button", name="Kirim kode OTP").click()
     page.wait_for_url("**/rekening/verifikasi/**")
     assert page.bytes_on_wire() < 50 * 1024
     code = sms.outbox[-1].text.split(": ")[1][:6]
     page.get_by_label("Kode OTP (6 angka)").fill(code)
+    page.screenshot(path=str(SHOTS / "incentives_account_otp.png"), full_page=True)
     page.get_by_role("button", name="Simpan rekening").click()
     page.wait_for_url("**/insentif/")
     assert page.get_by_text("Rekening berhasil diperbarui").is_visible()

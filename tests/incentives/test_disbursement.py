@@ -445,3 +445,25 @@ def test_two_workers_sending_one_batch_never_send_an_installment_twice():
     assert Installment.objects.filter(batch=batch, status="paid").count() == 30
     assert PayoutRequest.objects.count() == 30
     assert FakeGatewayTransfer.objects.filter(status="paid").count() == 30
+
+
+@pytest.mark.django_db
+def test_a_participants_own_run_sends_only_their_installments():
+    now = timezone.now()
+    mine = eligible_participant(now=now, number="1234567801", validated=True)
+    services.run_disbursement(now=now)
+    assert _first(mine).status == "failed"
+    other = eligible_participant(now=now)
+    services.plan_installments(now=now)
+    others_batch = services.create_batch(now=now)
+    assert others_batch.status == "approved"
+    PayoutAccount.objects.filter(participant=mine).update(
+        number="1234567890", validated_at=None, updated_at=now + dt.timedelta(seconds=1)
+    )
+    services.requeue_fixed_accounts(now=now)
+    summary = services.run_disbursement(now=now, participant_id=mine.pk)
+    assert summary.paid == 1
+    assert _first(mine).status == "paid"
+    assert _first(other).status == "scheduled"
+    others_batch.refresh_from_db()
+    assert others_batch.status == "approved"
