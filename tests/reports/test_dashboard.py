@@ -153,3 +153,5 @@ def test_bars_scale_to_the_first_stage():
     assert widths == [260, 130, 0]
     assert [b["percent"] for b in chart["bars"]] == [100.0, 50.0, 0]
     assert charts.bar_chart([])["height"] == 0
+    long = charts.bar_chart([("Rekening/E-Wallet telah ditutup di Bank/E-Wallet", 3)])
+    assert long["bars"][0]["short"] == "Rekening/E-Wallet telah di…"
