@@ -5,6 +5,8 @@ GAP = 6
 LABEL_WIDTH = 190
 BAR_AREA = 260
 VALUE_WIDTH = 90
+# Longer labels are cut to fit LABEL_WIDTH at 13px; the full text is in the table and <title>.
+LABEL_CHARS = 27
 
 
 def bar_chart(items: list[tuple[str, int]], *, scale_to: int | None = None) -> dict:
@@ -20,6 +22,9 @@ def bar_chart(items: list[tuple[str, int]], *, scale_to: int | None = None) -> d
         bars.append(
             {
                 "label": label,
+                "short": label
+                if len(str(label)) <= LABEL_CHARS
+                else f"{str(label)[: LABEL_CHARS - 1]}…",
                 "value": value,
                 "y": y,
                 "text_y": y + BAR_HEIGHT - 6,

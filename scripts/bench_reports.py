@@ -200,7 +200,8 @@ def generate(n: int, *, start: int = 0) -> None:
             " source_wave_id)"
             " SELECT count(*), count(*) / 3, '32', p.wave_id FROM participants_participant p"
             " WHERE p.status = 'revoked' AND p.card_number LIKE '9%%' GROUP BY p.wave_id"
-            " ON CONFLICT DO NOTHING",
+            " ON CONFLICT (source_wave_id, province_id) DO UPDATE"
+            " SET recovered = EXCLUDED.recovered, allocated = EXCLUDED.allocated",
             [],
         ),
         (
@@ -254,7 +255,8 @@ def ensure_installments() -> None:
             "  CASE WHEN n = 2 AND v.participant_id %% 5 <= 1 THEN now() END, now()"
             " FROM trainings_voucher v CROSS JOIN generate_series(1, 4) n"
             " WHERE v.code LIKE 'LD%%' AND v.reviewed_at IS NOT NULL"
-            " ON CONFLICT DO NOTHING"
+            " ON CONFLICT DO NOTHING",
+            [],
         )
         added = cursor.rowcount
     if added:
@@ -367,6 +369,7 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-full-nik", action="store_true")
+    parser.add_argument("--dashboard-only", action="store_true")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench_reports needs PostgreSQL (set DATABASE_URL to your own database)")
@@ -389,6 +392,8 @@ def main() -> None:
     ensure_nik_token()
     client = staff_client()
     bench_dashboard(client, args.runs)
+    if args.dashboard_only:
+        return
     biggest, smallest = sizes[0][0], sizes[-1][0]
     bench_export(client, number=biggest, full_nik=False, trace=False)
     bench_export(client, number=smallest, full_nik=False, trace=True)

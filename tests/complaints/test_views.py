@@ -89,6 +89,27 @@ def test_a_participant_is_prefilled_and_sees_the_complaint_among_their_own(
     assert complaint.ticket_number in listing.content.decode()
 
 
+def test_the_detail_page_shows_replies_in_few_queries(client, django_assert_max_num_queries):
+    owner = ParticipantFactory()
+    complaint = services.submit_complaint(
+        name="A",
+        phone="+628121",
+        email="a@contoh.id",
+        category="pembelian",
+        description="x" * 30,
+        user=owner.user,
+    )
+    officer = UserFactory(is_staff=True)
+    for n in range(3):
+        services.reply_to_complaint(complaint=complaint, body=f"Balasan {n}", actor=officer)
+    client.force_login(owner.user)
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/pengaduan/tiket/{complaint.ticket_number}/")
+    body = response.content.decode()
+    assert all(f"Balasan {n}" in body for n in range(3))
+    assert officer.email not in body  # staff are shown as "Petugas Prakerja", not by name
+
+
 def test_nobody_else_sees_a_participants_complaint(client):
     owner = ParticipantFactory()
     complaint = services.submit_complaint(

@@ -82,9 +82,9 @@ def test_the_dashboard_shows_each_wave_funnel_pool_platforms_and_complaints_in_f
     client, program, django_assert_max_num_queries
 ):
     client.force_login(staff_with("view_program_dashboard"))
-    # Session, user and 2 permission lookups; then 4 funnel, pool, platforms, 2 incentive and
-    # 1 complaint aggregates: 13, whatever the number of participants.
-    with django_assert_max_num_queries(13):
+    # Session, user and 2 permission lookups; then 3 funnel, pool, platforms, 2 incentive and
+    # 1 complaint aggregates: 12, whatever the number of participants.
+    with django_assert_max_num_queries(12):
         response = client.get(URL)
     assert response.status_code == 200
     funnels = {f["number"]: f for f in response.context["funnels"]}
@@ -153,3 +153,5 @@ def test_bars_scale_to_the_first_stage():
     assert widths == [260, 130, 0]
     assert [b["percent"] for b in chart["bars"]] == [100.0, 50.0, 0]
     assert charts.bar_chart([])["height"] == 0
+    long = charts.bar_chart([("Rekening/E-Wallet telah ditutup di Bank/E-Wallet", 3)])
+    assert long["bars"][0]["short"] == "Rekening/E-Wallet telah di…"
