@@ -1,6 +1,7 @@
 """A real browser at phone size: the home page loads light, titled and without console errors."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -9,7 +10,7 @@ def test_home_page_has_a_title_no_console_errors_and_is_light(page, live_server)
     page.goto(live_server.url + "/")
     assert page.title().strip(), "the page has no <title>"
     assert "Prakerja" in page.title()
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert page.bytes_on_wire() < 50 * 1024
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from playwright.sync_api import expect
 
 from complaints.models import Complaint
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory
@@ -60,7 +61,7 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
         description="Tombol Daftar tidak merespons setelah saya isi email dan kata sandi.",
     )
     guest_complaint = Complaint.objects.get(email="tamu@contoh.id")
-    assert page.get_by_text(guest_complaint.ticket_number).first.is_visible()
+    expect(page.get_by_text(guest_complaint.ticket_number).first).to_be_visible()
     guest_link = re.search(r"https?://\S+/pengaduan/lacak/\S+/", mail.outbox[-1].body).group(0)
     guest_link = re.sub(r"^https?://[^/]+", live_server.url, guest_link)
 
@@ -80,8 +81,7 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
         description="Insentif bulan pertama belum masuk ke rekening BNI saya.",
     )
     own = Complaint.objects.get(user=participant.user)
-    assert other.get_by_role("heading", name=f"Pengaduan {own.ticket_number}").is_visible()
-
+    expect(other.get_by_role("heading", name=f"Pengaduan {own.ticket_number}")).to_be_visible()
     # Staff answer both in the admin, on a desktop browser of their own.
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     desk = staff_context.new_page()
@@ -90,7 +90,7 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     desk.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
     desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
     desk.goto(live_server.url + "/admin/complaints/complaint/?category=insentif")
-    assert desk.get_by_role("link", name=own.ticket_number).is_visible()
+    expect(desk.get_by_role("link", name=own.ticket_number)).to_be_visible()
     staff_answers(
         desk,
         live_server,
@@ -113,8 +113,8 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     # The participant sees the answer from their complaints page.
     other.goto(live_server.url + "/pengaduan/saya/")
     other.get_by_role("link", name=own.ticket_number).click()
-    assert other.get_by_text("Insentif Anda dijadwalkan ulang minggu ini.").is_visible()
-    assert other.get_by_text("Selesai", exact=True).first.is_visible()
+    expect(other.get_by_text("Insentif Anda dijadwalkan ulang minggu ini.")).to_be_visible()
+    expect(other.get_by_text("Selesai", exact=True).first).to_be_visible()
     other.screenshot(
         path="test-artifacts/screenshots/complaint_participant_answer.png", full_page=True
     )
@@ -123,5 +123,5 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     # The guest follows the link from the email.
     page.goto(guest_link)
     assert page.bytes_on_wire() < 50 * 1024
-    assert page.get_by_text("Silakan coba lagi dengan peramban terbaru.").is_visible()
-    assert page.get_by_text("Diproses", exact=True).first.is_visible()
+    expect(page.get_by_text("Silakan coba lagi dengan peramban terbaru.")).to_be_visible()
+    expect(page.get_by_text("Diproses", exact=True).first).to_be_visible()

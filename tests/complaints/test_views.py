@@ -214,6 +214,7 @@ def test_a_screenshot_over_the_size_limit_is_refused(client, settings, png_bytes
 
 
 def test_filing_is_rate_limited_per_email(client, settings):
+    settings.RATELIMIT_ENABLE = True  # off by default under the test runner
     settings.COMPLAINT_RATE_PER_EMAIL = "2/h"
     for n in range(2):
         response = client.post(URL, form_data(), REMOTE_ADDR=f"10.0.0.{n + 1}")
@@ -228,6 +229,7 @@ def test_filing_is_rate_limited_per_email(client, settings):
 
 
 def test_filing_is_rate_limited_per_ip(client, settings):
+    settings.RATELIMIT_ENABLE = True  # off by default under the test runner
     settings.COMPLAINT_RATE_PER_IP = "3/h"
     for n in range(3):
         response = client.post(URL, form_data(email=f"orang{n}@contoh.id"))

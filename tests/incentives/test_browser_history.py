@@ -3,6 +3,7 @@ account with password and OTP, and the retry pays."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from incentives import services
 from incentives.models import FakeGatewayTransfer, Installment
@@ -31,9 +32,10 @@ def test_failure_reason_then_account_change_then_the_retry_pays(page, live_serve
     page.wait_for_url("**/insentif/")
     page.goto(f"{live_server.url}/insentif/")
     assert page.bytes_on_wire() < 50 * 1024
-    assert page.get_by_role("heading", name="Riwayat Insentif").is_visible()
-    assert page.get_by_text("Rekening/E-Wallet telah ditutup di Bank/E-Wallet").first.is_visible()
-
+    expect(page.get_by_role("heading", name="Riwayat Insentif")).to_be_visible()
+    expect(
+        page.get_by_text("Rekening/E-Wallet telah ditutup di Bank/E-Wallet").first
+    ).to_be_visible()
     page.screenshot(path=str(SHOTS / "incentives_history_failed.png"), full_page=True)
     page.get_by_role("link", name="Perbarui rekening").first.click()
     page.get_by_label("Jenis rekening").select_option("bni")
@@ -49,9 +51,9 @@ def test_failure_reason_then_account_change_then_the_retry_pays(page, live_serve
     page.screenshot(path=str(SHOTS / "incentives_account_otp.png"), full_page=True)
     page.get_by_role("button", name="Simpan rekening").click()
     page.wait_for_url("**/insentif/")
-    assert page.get_by_text("Rekening berhasil diperbarui").is_visible()
+    expect(page.get_by_text("Rekening berhasil diperbarui")).to_be_visible()
     # The retry ran right after the change (the on-commit task, eager in tests).
-    assert page.get_by_text("Dibayar").first.is_visible()
+    expect(page.get_by_text("Dibayar").first).to_be_visible()
     first.refresh_from_db()
     assert first.status == "paid"
     assert (

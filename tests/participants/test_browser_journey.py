@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from participants import selection, waves
 from participants.areas import load_areas
@@ -67,7 +68,7 @@ def test_new_person_registers_is_selected_watches_videos_and_sees_card(
     # The email link
     link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
     page.goto(link)
-    assert page.get_by_role("heading", name="Data identitas").is_visible()
+    expect(page.get_by_role("heading", name="Data identitas")).to_be_visible()
     assert page.bytes_on_wire() < PAGE_LIMIT
 
     # Identity: the selects refresh the page (a tiny script presses "Tampilkan pilihan wilayah")
@@ -89,7 +90,7 @@ def test_new_person_registers_is_selected_watches_videos_and_sees_card(
     page.get_by_role("button", name="Simpan dan lanjutkan").click()
 
     # Phone OTP from the locmem SMS outbox
-    assert page.get_by_role("heading", name="Verifikasi nomor HP").is_visible()
+    expect(page.get_by_role("heading", name="Verifikasi nomor HP")).to_be_visible()
     page.get_by_label("Nomor HP").fill("0813 1111 2222")
     page.get_by_role("button", name="Kirim kode OTP").click()
     code = re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)
@@ -99,7 +100,7 @@ def test_new_person_registers_is_selected_watches_videos_and_sees_card(
     page.get_by_role("button", name="Verifikasi").click()
 
     # Declarations
-    assert page.get_by_role("heading", name="Pernyataan Pendaftar").is_visible()
+    expect(page.get_by_role("heading", name="Pernyataan Pendaftar")).to_be_visible()
     groups = page.locator("fieldset.q")
     for index, answer in enumerate(["Tidak", "Tidak", "Tidak", "Ya"]):
         groups.nth(index).get_by_label(answer, exact=True).check()

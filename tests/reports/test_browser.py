@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from participants.models import Application
 from tests.factories import DEFAULT_PASSWORD, WaveFactory
@@ -29,9 +30,9 @@ def test_staff_see_the_funnel_chart_and_export_links(browser, live_server):
     page.get_by_role("button", name=re.compile("Masuk|Log in")).click()
     page.wait_for_url(re.compile(r"/admin/laporan/$"))
     chart = page.get_by_role("img", name="Corong peserta")
-    assert chart.count() == 1 and chart.is_visible()
+    expect(chart.count() == 1 and chart).to_be_visible()
     assert page.locator("#gelombang-3 svg.bars rect").count() == 8
-    assert page.get_by_role("link", name="Unduh CSV peserta").is_visible()
+    expect(page.get_by_role("link", name="Unduh CSV peserta")).to_be_visible()
     page.screenshot(path="test-artifacts/screenshots/reports_dashboard.png", full_page=True)
     context.close()
     assert not errors

@@ -2,6 +2,7 @@
 certificate, then reviews the training on the portal's "Pelatihan Saya"."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD, make_active_participant
@@ -43,24 +44,24 @@ def test_sandbox_purchase_to_certificate_and_review_on_pelatihan_saya(
     _check(page, "2_card")
     _click(page, "Lanjut bayar")
 
-    assert page.get_by_role("heading", name="Masukkan kode OTP").is_visible()
+    expect(page.get_by_role("heading", name="Masukkan kode OTP")).to_be_visible()
     page.get_by_label("Kode OTP (6 digit dari SMS)").fill(last_otp(participant.phone))
     _check(page, "3_otp")
     _click(page, "Konfirmasi pembayaran")
 
     voucher = Voucher.objects.get(participant=participant)
-    assert page.get_by_text("Pembayaran Berhasil").is_visible()
-    assert page.get_by_text(voucher.code, exact=True).is_visible()
+    expect(page.get_by_text("Pembayaran Berhasil")).to_be_visible()
+    expect(page.get_by_text(voucher.code, exact=True)).to_be_visible()
     _check(page, "4_paid")
     _click(page, "Tukarkan voucher")
-    assert page.get_by_text("Voucher berhasil ditukarkan").is_visible()
+    expect(page.get_by_text("Voucher berhasil ditukarkan")).to_be_visible()
     page.get_by_label("Nilai pre-test (0-100)").fill("55")
     _click(page, "Ikuti pre-test")
     _check(page, "5_pretest_done")
     _click(page, "Selesaikan pelatihan")
-    assert page.get_by_text("Sertifikat sudah terbit").is_visible()
+    expect(page.get_by_text("Sertifikat sudah terbit")).to_be_visible()
     _click(page, "Lihat sertifikat", role="link")
-    assert page.get_by_text(f"SBX-{voucher.code}").is_visible()
+    expect(page.get_by_text(f"SBX-{voucher.code}")).to_be_visible()
     _check(page, "6_certificate")
 
     page.goto(live_server.url + "/masuk/?next=/pelatihan-saya/")
@@ -69,28 +70,28 @@ def test_sandbox_purchase_to_certificate_and_review_on_pelatihan_saya(
     _click(page, "Masuk")
 
     card = page.locator(f"#voucher-{voucher.pk}")
-    assert card.get_by_text(voucher.code, exact=True).is_visible()
-    assert card.get_by_text("Pelatihan selesai").is_visible()
+    expect(card.get_by_text(voucher.code, exact=True)).to_be_visible()
+    expect(card.get_by_text("Pelatihan selesai")).to_be_visible()
     assert (
         card.get_by_role("link", name="Lihat sertifikat")
         .get_attribute("href")
         .endswith(f"/sandbox/sertifikat/{voucher.code}/")
     )
-    assert card.get_by_text(f"No. SBX-{voucher.code}").is_visible()
+    expect(card.get_by_text(f"No. SBX-{voucher.code}")).to_be_visible()
     card.get_by_label("Penilaian (1-5)").select_option("5")
     card.get_by_label("Ulasan").fill("Materinya praktis, langsung saya pakai di kantor.")
     _check(page, "7_pelatihan_saya")
     _click(page, "Kirim ulasan")
 
-    assert page.get_by_text("Terima kasih, ulasan Anda sudah tersimpan.").is_visible()
-    assert card.get_by_text("5/5").is_visible()
-    assert card.get_by_text("Materinya praktis, langsung saya pakai di kantor.").is_visible()
+    expect(page.get_by_text("Terima kasih, ulasan Anda sudah tersimpan.")).to_be_visible()
+    expect(card.get_by_text("5/5")).to_be_visible()
+    expect(card.get_by_text("Materinya praktis, langsung saya pakai di kantor.")).to_be_visible()
     assert card.get_by_role("button", name="Kirim ulasan").count() == 0
     _check(page, "8_reviewed")
     voucher.refresh_from_db()
     assert (voucher.rating, voucher.reviewed_at is not None) == (5, True)
 
     page.goto(live_server.url + "/saldo/")
-    assert page.get_by_text("Microsoft Excel untuk Administrasi Kantor").is_visible()
-    assert page.get_by_text("Rp850.000").first.is_visible()
+    expect(page.get_by_text("Microsoft Excel untuk Administrasi Kantor")).to_be_visible()
+    expect(page.get_by_text("Rp850.000").first).to_be_visible()
     _check(page, "9_balance")

@@ -2,6 +2,7 @@
 without JavaScript."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS
 from tests.factories import (
@@ -46,15 +47,14 @@ def test_recommendations_search_and_paging_without_javascript(browser, live_serv
         page.goto(live_server.url + "/pelatihan/")
         page.get_by_label("Cari pelatihan").fill("barista")
         page.get_by_role("button", name="Cari").click()
-        assert page.get_by_role("heading", name="Menjadi Barista Profesional").is_visible()
-        assert page.get_by_text("1 pelatihan ditemukan").is_visible()
-
+        expect(page.get_by_role("heading", name="Menjadi Barista Profesional")).to_be_visible()
+        expect(page.get_by_text("1 pelatihan ditemukan")).to_be_visible()
         page.goto(live_server.url + "/pelatihan/")
         page.get_by_label("Kategori").select_option("Penjualan dan Pemasaran")
         page.get_by_role("button", name="Cari").click()
-        assert page.get_by_text("25 pelatihan ditemukan").is_visible()
+        expect(page.get_by_text("25 pelatihan ditemukan")).to_be_visible()
         page.get_by_role("link", name="Berikutnya »").click()
-        assert page.get_by_text("Halaman 2 dari 3").is_visible()
+        expect(page.get_by_text("Halaman 2 dari 3")).to_be_visible()
         assert page.get_by_label("Kategori").input_value() == "Penjualan dan Pemasaran"
     finally:
         context.close()
@@ -69,7 +69,7 @@ def test_recommendations_page_is_light_and_lists_buy_links(page, live_server):
     participant = make_active_participant()
     login(page, live_server, participant, "/pelatihan/")
 
-    assert page.get_by_role("heading", name="Rekomendasi Pelatihan").is_visible()
+    expect(page.get_by_role("heading", name="Rekomendasi Pelatihan")).to_be_visible()
     assert page.get_by_role("link", name="Beli Pelatihan di Tokopedia").count() == 10
     assert page.bytes_on_wire() < MAX_PAGE_BYTES
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -80,10 +80,10 @@ def test_balance_and_my_trainings_pages_are_light(page, live_server):
     participant = make_active_participant()
     login(page, live_server, participant, "/saldo/")
 
-    assert page.get_by_role("heading", name="Saldo Pelatihan").is_visible()
-    assert page.get_by_text("Saldo pelatihan diberikan").is_visible()
+    expect(page.get_by_role("heading", name="Saldo Pelatihan")).to_be_visible()
+    expect(page.get_by_text("Saldo pelatihan diberikan")).to_be_visible()
     assert page.bytes_on_wire() < MAX_PAGE_BYTES
 
     page.get_by_role("link", name="Pelatihan Saya").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Anda belum membeli pelatihan.").is_visible()
+    expect(page.get_by_text("Anda belum membeli pelatihan.")).to_be_visible()
