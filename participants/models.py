@@ -271,10 +271,20 @@ class Participant(models.Model):
         Province, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("provinsi")
     )
     regency = models.ForeignKey(
-        Regency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("kabupaten/kota")
+        Regency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        verbose_name=_("kabupaten/kota"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("kecamatan")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        verbose_name=_("kecamatan"),
     )
     address = models.CharField(_("alamat"), max_length=255, blank=True)
     education = models.CharField(_("pendidikan"), max_length=16, choices=Education, blank=True)
@@ -297,14 +307,13 @@ class Participant(models.Model):
     priority_tier = models.PositiveSmallIntegerField(default=9)
 
     # Program status
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status, default=Status.APPLICANT, db_index=True
-    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.APPLICANT)
     wave = models.ForeignKey(
         Wave,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # participant_wave_status (wave, status) serves lookups by wave
         related_name="participants",
         verbose_name=_("gelombang lolos"),
     )
@@ -313,7 +322,8 @@ class Participant(models.Model):
         _("nomor kartu"), max_length=16, unique=True, null=True, blank=True, editable=False
     )
     oriented_at = models.DateTimeField(null=True, blank=True)
-    first_purchase_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Looked up only through the partial index sweep_candidates (sweep and reminders).
+    first_purchase_deadline = models.DateTimeField(null=True, blank=True)
     first_purchase_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=64, blank=True)
@@ -392,14 +402,20 @@ class Application(models.Model):
         )
         QUOTA_FULL = "quota_full", _("Kuota gelombang di provinsi Anda sudah terpenuhi.")
 
+    # Both foreign keys are served by the composite indexes below (one_application_per_wave
+    # leads with participant, application_wave_status with wave).
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="applications"
+        Participant, on_delete=models.CASCADE, related_name="applications", db_index=False
     )
-    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="applications")
+    wave = models.ForeignKey(
+        Wave, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
     status = models.CharField(max_length=16, choices=Status, default=Status.JOINED)
     reason_code = models.CharField(max_length=32, choices=Reason, blank=True)
     # Snapshot at selection: the province quota it competed in, its tier and its draw position.
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     priority_tier = models.PositiveSmallIntegerField(null=True, blank=True)
     draw_rank = models.BigIntegerField(null=True, blank=True)
     joined_at = models.DateTimeField()
@@ -464,7 +480,7 @@ class LedgerEntry(models.Model):
         EXPIRY = "expiry", _("Saldo kedaluwarsa")
 
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="ledger_entries"
+        Participant, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
     )
     kind = models.CharField(max_length=16, choices=Kind)
     amount_idr = models.BigIntegerField()
@@ -516,7 +532,8 @@ class BlacklistEntry(models.Model):
         FRAUD = "fraud", _("Kecurangan / penyalahgunaan")
         OTHER = "other", _("Lainnya")
 
-    nik_hash = models.CharField(max_length=64, db_index=True)
+    # Active entries are looked up through the partial unique index below.
+    nik_hash = models.CharField(max_length=64)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
     full_name = models.CharField(_("nama"), max_length=150)
     participant = models.ForeignKey(
@@ -570,14 +587,21 @@ class ParticipantEvent(models.Model):
         PAYOUT = "payout", _("Pembayaran insentif")
         NOTE = "note", _("Catatan")
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="events")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     reason_code = models.CharField(max_length=64, blank=True)
     note = models.TextField(blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField()
 
