@@ -532,8 +532,7 @@ class BlacklistEntry(models.Model):
         FRAUD = "fraud", _("Kecurangan / penyalahgunaan")
         OTHER = "other", _("Lainnya")
 
-    # Active entries are looked up through the partial unique index below.
-    nik_hash = models.CharField(max_length=64)
+    nik_hash = models.CharField(max_length=64, db_index=True)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
     full_name = models.CharField(_("nama"), max_length=150)
     participant = models.ForeignKey(
