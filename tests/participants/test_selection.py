@@ -566,3 +566,35 @@ def test_a_real_worker_delivers_the_announcement_through_redis(real_worker):
     chosen = {p.phone for p in people if p.pk in selected_ids(wave)}
     assert {m.to for m in sms.outbox} == chosen
     assert len(mail.outbox) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_runs_for_one_wave_select_once():
+    import threading
+
+    wave = closed_wave(quota_total=3)
+    bulk_apply(wave, 20)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def attempt(seed: str) -> None:
+        try:
+            barrier.wait()
+            results.append(run_selection(wave=wave, seed=seed, now=NOW))
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in ("satu", "dua")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    runs = [r for r in results if isinstance(r, SelectionRun)]
+    refusals = [r for r in results if isinstance(r, SelectionAlreadyRun)]
+    assert len(runs) == 1 and len(refusals) == 1, results
+    assert SelectionRun.objects.get(wave=wave).seed == runs[0].seed
+    assert Participant.objects.filter(wave=wave).count() == 3
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.GRANT).count() == 3
