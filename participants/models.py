@@ -413,8 +413,15 @@ class Application(models.Model):
     status = models.CharField(max_length=16, choices=Status, default=Status.JOINED)
     reason_code = models.CharField(max_length=32, choices=Reason, blank=True)
     # Snapshot at selection: the province quota it competed in, its tier and its draw position.
+    # A snapshot of reference data written for every applicant at once; without a database
+    # constraint so selection does not pay a million deferred foreign-key checks at COMMIT.
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+        Province,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_index=False,
+        db_constraint=False,
     )
     priority_tier = models.PositiveSmallIntegerField(null=True, blank=True)
     draw_rank = models.BigIntegerField(null=True, blank=True)
@@ -535,8 +542,15 @@ class BlacklistEntry(models.Model):
     nik_hash = models.CharField(max_length=64, db_index=True)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
     full_name = models.CharField(_("nama"), max_length=150)
+    # The ban is keyed by nik_hash; the participant link is for display. No database constraint
+    # for the same reason as ParticipantEvent.participant (the sweep writes 10,000 per batch).
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="blacklist"
+        Participant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="blacklist",
+        db_constraint=False,
     )
     reason_code = models.CharField(_("alasan"), max_length=32, choices=Reason)
     legal_basis = models.CharField(_("dasar hukum"), max_length=200, blank=True)
@@ -548,6 +562,7 @@ class BlacklistEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
@@ -556,6 +571,7 @@ class BlacklistEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     removal_reason = models.TextField(blank=True)
 
@@ -586,8 +602,16 @@ class ParticipantEvent(models.Model):
         PAYOUT = "payout", _("Pembayaran insentif")
         NOTE = "note", _("Catatan")
 
+    # No database constraint: this append-only log takes a million rows per selection or sweep,
+    # and each row's deferred foreign-key check (a KEY SHARE lock on the participant) cost more
+    # than the insert itself. Rows are written only by services from participants they have just
+    # selected, and participants are never deleted (PROTECT elsewhere).
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="events", db_index=False
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=16, choices=Kind)
     from_status = models.CharField(max_length=16, blank=True)
