@@ -279,6 +279,9 @@ FIRST_PURCHASE_DAYS = env.int("FIRST_PURCHASE_DAYS", default=30)
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+# Payment OTPs: at most this many payments (each sends an SMS) per card within the window.
+PAYMENT_OTP_MAX_PER_WINDOW = env.int("PAYMENT_OTP_MAX_PER_WINDOW", default=5)
+PAYMENT_OTP_WINDOW_SECONDS = env.int("PAYMENT_OTP_WINDOW_SECONDS", default=900)
 # The nightly sweep and the balance expiry work in keyset batches of at most this many rows.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10_000)
 # Revocation notices are sent by Celery tasks of at most this many participants each.

@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     "otp_invalid": 400,
     "otp_expired": 410,
     "otp_locked": 429,
+    "too_many_otp_requests": 429,
     "invalid_request": 422,
     "idempotency_key_reused": 422,
 }
@@ -236,7 +237,13 @@ VoucherCode = Path(..., max_length=64, description="Kode voucher.")
 
 @api.post(
     "/payments",
-    response={201: schemas.PaymentOut, 404: schemas.Error, 409: schemas.Error, 422: schemas.Error},
+    response={
+        201: schemas.PaymentOut,
+        404: schemas.Error,
+        409: schemas.Error,
+        422: schemas.Error,
+        429: schemas.Error,
+    },
     summary="Start a payment: check the card and send the OTP by SMS",
     tags=["payments"],
 )

@@ -37,6 +37,7 @@ __all__ = [
     "PaymentNotPending",
     "PretestMissing",
     "ReviewAlreadySubmitted",
+    "TooManyOtpRequests",
     "TrainingNotCompleted",
     "VoucherAlreadyCompleted",
     "VoucherAlreadyRedeemed",
@@ -67,6 +68,13 @@ class FirstTrainingNotCompleted(DomainError):
 class DuplicatePartnerOrder(DomainError):
     code = "duplicate_partner_order"
     message = _("Nomor pesanan (partner_order_id) ini sudah dipakai untuk pembayaran lain.")
+
+
+class TooManyOtpRequests(DomainError):
+    code = "too_many_otp_requests"
+    message = _(
+        "Terlalu banyak permintaan kode OTP untuk kartu ini. Coba lagi beberapa menit lagi."
+    )
 
 
 class PaymentNotFound(DomainError):

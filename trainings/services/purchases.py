@@ -38,6 +38,7 @@ from trainings.services.errors import (
     OtpLocked,
     PaymentNotFound,
     PaymentNotPending,
+    TooManyOtpRequests,
     VoucherAlreadyRedeemed,
 )
 
@@ -97,7 +98,10 @@ def start_payment(
     Raises :class:`CardNotFound` (unknown number or bad check digit), :class:`OfferingNotFound`
     (not sold on this platform), :class:`CardRevoked`, :class:`CardNotActive`,
     :class:`BalanceExpired`, :class:`InsufficientBalance`, :class:`FirstTrainingNotCompleted`,
-    :class:`DuplicatePartnerOrder`.
+    :class:`DuplicatePartnerOrder`, :class:`TooManyOtpRequests` (more than
+    ``PAYMENT_OTP_MAX_PER_WINDOW`` payments started on the card within
+    ``PAYMENT_OTP_WINDOW_SECONDS``: each start sends an SMS, so this bounds SMS flooding of a
+    participant by a platform or by someone who knows the card number).
     """
     now = now or timezone.now()
     card_number = "".join((card_number or "").split()).replace("-", "")
@@ -114,6 +118,12 @@ def start_payment(
     if participant is None:
         raise CardNotFound()
     check_card(participant=participant, amount_idr=offering.price_idr, now=now)
+    recent = Payment.objects.filter(
+        participant=participant,
+        created_at__gt=now - dt.timedelta(seconds=settings.PAYMENT_OTP_WINDOW_SECONDS),
+    ).count()
+    if recent >= settings.PAYMENT_OTP_MAX_PER_WINDOW:
+        raise TooManyOtpRequests()
 
     code = otp.generate_code()
     payment = Payment(
