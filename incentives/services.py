@@ -42,7 +42,7 @@ from incentives.models import (
 )
 from participants import deadlines, otp, sms
 from participants.models import DomainError, InvalidTransition, Participant, ParticipantEvent
-from participants.services import record_event, transition_status
+from participants.services import record_event
 from trainings.models import Voucher
 
 logger = logging.getLogger(__name__)
@@ -948,9 +948,18 @@ def resolve_unknown(
         summary.add(apply_outcomes(outcomes, now=now))
 
 
-def finish_participants(*, now: dt.datetime | None = None) -> int:
-    """Participants whose every incentive (monthly and survey) is paid become ``finished``."""
+def finish_participants(*, now: dt.datetime | None = None, chunk: int = 5000) -> int:
+    """Participants whose every incentive (monthly and survey) is paid become ``finished``.
+
+    Set-based, in chunks: one conditional UPDATE (``status = active``, so a concurrent revocation
+    wins) and one bulk insert of the audit rows per chunk, in one transaction. Idempotent.
+    """
     now = now or timezone.now()
+    if (
+        Participant.Status.FINISHED
+        not in Participant.ALLOWED_TRANSITIONS[Participant.Status.ACTIVE]
+    ):
+        raise InvalidTransition(from_status="active", to_status="finished")
     needed = settings.INCENTIVE_MONTHS + settings.SURVEY_COUNT
     last_survey_paid = Installment.objects.filter(
         participant=OuterRef("pk"),
@@ -958,23 +967,37 @@ def finish_participants(*, now: dt.datetime | None = None) -> int:
         number=settings.SURVEY_COUNT,
         status=S.PAID,
     )
-    candidates = [
-        p
-        for p in Participant.objects.filter(status=Participant.Status.ACTIVE)
+    candidates = list(
+        Participant.objects.filter(status=Participant.Status.ACTIVE)
         .filter(Exists(last_survey_paid))
         .annotate(paid=Count("installments", filter=Q(installments__status=S.PAID)))
-        if p.paid >= needed
-    ]
+        .filter(paid__gte=needed)
+        .values_list("pk", flat=True)
+    )
     finished = 0
-    for participant in candidates:
-        transition_status(
-            participant=participant,
-            to=Participant.Status.FINISHED,
-            reason_code="all_incentives_paid",
-            now=now,
-            finished_at=now,
-        )
-        finished += 1
+    for start in range(0, len(candidates), chunk):
+        ids = candidates[start : start + chunk]
+        with transaction.atomic():
+            moved = list(
+                Participant.objects.select_for_update()
+                .filter(pk__in=ids, status=Participant.Status.ACTIVE)
+                .values_list("pk", flat=True)
+            )
+            Participant.objects.filter(pk__in=moved).update(
+                status=Participant.Status.FINISHED, finished_at=now
+            )
+            ParticipantEvent.objects.bulk_create(
+                ParticipantEvent(
+                    participant_id=pk,
+                    kind=ParticipantEvent.Kind.STATUS,
+                    from_status=Participant.Status.ACTIVE,
+                    to_status=Participant.Status.FINISHED,
+                    reason_code="all_incentives_paid",
+                    created_at=now,
+                )
+                for pk in moved
+            )
+        finished += len(moved)
     return finished
 
 

@@ -15,7 +15,8 @@ WIB = ZoneInfo("Asia/Jakarta")
 END_OF_DAY = dt.time(23, 59, 59, 999999)
 
 
-def _wib_date(instant: dt.datetime) -> dt.date:
+def wib_date(instant: dt.datetime) -> dt.date:
+    """The calendar day in WIB of an aware instant."""
     if instant.tzinfo is None:
         raise ValueError("naive datetime: deadlines need an aware instant")
     return instant.astimezone(WIB).date()
@@ -32,7 +33,7 @@ def first_purchase_deadline(announced_at: dt.datetime, *, days: int | None = Non
     The announcement day is day 1; the deadline is 23:59:59 WIB on day ``days`` (30).
     """
     days = settings.FIRST_PURCHASE_DAYS if days is None else days
-    return end_of_wib_day(_wib_date(announced_at) + dt.timedelta(days=days - 1))
+    return end_of_wib_day(wib_date(announced_at) + dt.timedelta(days=days - 1))
 
 
 def is_past(deadline: dt.datetime, now: dt.datetime) -> bool:
@@ -42,12 +43,12 @@ def is_past(deadline: dt.datetime, now: dt.datetime) -> bool:
 
 def balance_expiry(granted_at: dt.datetime) -> dt.datetime:
     """15 December 23:59:59 WIB of the budget year in which the balance was granted."""
-    return end_of_wib_day(dt.date(_wib_date(granted_at).year, 12, 15))
+    return end_of_wib_day(dt.date(wib_date(granted_at).year, 12, 15))
 
 
 def days_before(deadline: dt.datetime, now: dt.datetime) -> int:
     """Whole WIB calendar days from ``now`` to the deadline day (0 on the deadline day)."""
-    return (_wib_date(deadline) - _wib_date(now)).days
+    return (wib_date(deadline) - wib_date(now)).days
 
 
 def add_wib_months(instant: dt.datetime, months: int) -> dt.datetime:

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import cards, deadlines
+from participants import cards, deadlines, nik
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -69,12 +69,13 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 
 def age_cutoffs(wave: Wave) -> tuple[dt.date, dt.date]:
-    """``(youngest, oldest)`` birth dates for ages 18-64 on the wave's close date (WIB).
+    """``(youngest, oldest)`` birth dates for the ages ``nik.MIN_AGE``-``nik.MAX_AGE`` (18-64)
+    on the wave's close date (WIB).
 
     Born after ``youngest``: under 18 on the close date. Born on or before ``oldest``: 65 or more.
     """
-    close_day = wave.closes_at.astimezone(deadlines.WIB).date()
-    return _years_before(close_day, 18), _years_before(close_day, 65)
+    close_day = deadlines.wib_date(wave.closes_at)
+    return _years_before(close_day, nik.MIN_AGE), _years_before(close_day, nik.MAX_AGE + 1)
 
 
 def _register_sqlite_functions() -> None:

@@ -71,7 +71,7 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult
     """
     now = now or timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    today = now.astimezone(deadlines.WIB).date()
+    today = deadlines.wib_date(now)
     queued = 0
     with connection.cursor() as cursor:
         for mark in settings.DEADLINE_REMINDER_DAYS:
@@ -102,7 +102,7 @@ def reminder_text(*, deadline: dt.datetime, days_left: int) -> str:
     return _(
         "Prakerja: segera beli pelatihan pertama Anda. Batas waktu %(day)s 23:59 WIB "
         "(%(days)d hari lagi). Jika terlewat, kepesertaan dicabut dan saldo hangus."
-    ) % {"day": deadline.astimezone(deadlines.WIB).strftime("%d-%m-%Y"), "days": days_left}
+    ) % {"day": deadlines.wib_date(deadline).strftime("%d-%m-%Y"), "days": days_left}
 
 
 def _send(*, claimed: dict[int, int]) -> int:

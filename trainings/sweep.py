@@ -383,7 +383,7 @@ def _queue_notices(participant_ids: list[int]) -> None:
 
 
 def revocation_text(*, deadline: dt.datetime | None) -> str:
-    day = deadline.astimezone(deadlines.WIB).strftime("%d-%m-%Y") if deadline else "-"
+    day = deadlines.wib_date(deadline).strftime("%d-%m-%Y") if deadline else "-"
     return _(
         "Kepesertaan Kartu Prakerja Anda dicabut karena tidak membeli pelatihan pertama "
         "dalam %(days)d hari sejak pengumuman (batas %(day)s 23:59 WIB). Sesuai %(basis)s, "

@@ -294,7 +294,7 @@ class Loader:
 
         user_start = reserve_ids(User, participants)
         part_start = reserve_ids(Participant, participants)
-        close_day = wave.closes_at.astimezone(deadlines.WIB).date()
+        close_day = deadlines.wib_date(wave.closes_at)
         per_province = dict.fromkeys(codes, 0)
         amount = settings.TRAINING_BALANCE_IDR
         card_numbers = iter(self._card_numbers(selected))
