@@ -284,6 +284,8 @@ PAYMENT_OTP_MAX_PER_WINDOW = env.int("PAYMENT_OTP_MAX_PER_WINDOW", default=5)
 PAYMENT_OTP_WINDOW_SECONDS = env.int("PAYMENT_OTP_WINDOW_SECONDS", default=900)
 # The nightly sweep and the balance expiry work in keyset batches of at most this many rows.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10_000)
+# On PostgreSQL the sweep's batches run in this many threads, each with its own connection.
+SWEEP_WORKERS = env.int("SWEEP_WORKERS", default=2)
 # Revocation notices are sent by Celery tasks of at most this many participants each.
 SWEEP_NOTIFY_CHUNK = env.int("SWEEP_NOTIFY_CHUNK", default=500)
 # Reminders before the first-purchase deadline, in whole WIB days.

@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
 
 from participants import deadlines  # noqa: E402
 from participants.models import Province, Wave  # noqa: E402
@@ -133,19 +135,32 @@ def generate(n: int, past_per_10: int) -> None:
 
 
 class StatementCounter:
+    """Counts the statements of this connection and of every connection opened meanwhile (the
+    sweep's worker threads open their own)."""
+
     def __init__(self):
         self.count = 0
+        self.lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
-        self.count += 1
+        with self.lock:
+            self.count += 1
         return execute(sql, params, many, context)
 
+    def attach(self, sender, connection, **kwargs):
+        connection.execute_wrappers.append(self)
 
-def timed_sweep() -> tuple[float, int, SweepRun]:
+
+def timed_sweep(workers: int | None) -> tuple[float, int, SweepRun]:
     counter = StatementCounter()
+    connection.ensure_connection()  # counted by the wrapper below, not again by the signal
+    connection_created.connect(counter.attach)
     started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        run = sweep.sweep_deadlines(now=CUTOFF, notify=False)
+    try:
+        with connection.execute_wrapper(counter):
+            run = sweep.sweep_deadlines(now=CUTOFF, notify=False, workers=workers)
+    finally:
+        connection_created.disconnect(counter.attach)
     return time.perf_counter() - started, counter.count, run
 
 
@@ -160,6 +175,9 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=1_000_000)
     parser.add_argument("--past-per-10", type=int, default=7, help="how many in 10 are late")
     parser.add_argument("--keep", action="store_true", help="reuse the data already loaded")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker threads (default: SWEEP_WORKERS)"
+    )
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -178,13 +196,17 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f} s"
         )
 
-    elapsed, statements, run = timed_sweep()
-    fixed = 8  # lock, get-or-create (2), 2 candidate probes, finish, reload, unlock
+    workers = args.workers or sweep.settings.SWEEP_WORKERS
+    print(f"bench_sweep: cpus={os.cpu_count()} load_avg={os.getloadavg()[0]:.1f} workers={workers}")
+    elapsed, statements, run = timed_sweep(workers)
+    # lock, get-or-create (2), 2 candidate probes, finish, reload, unlock; with workers, the
+    # range query (the last range is the empty end of the pass); serially, the empty end-of-pass.
+    fixed = 9
     print(
         f"sweep: {elapsed:.1f} s, revoked={run.revoked:,}, batches={run.batches}, "
         f"sql_statements={statements} = {fixed} fixed + {statements - fixed} batch statements "
-        f"({run.batches} batches + 1 empty end-of-pass), i.e. one statement per batch of "
-        f"{sweep.settings.SWEEP_BATCH_SIZE:,}"
+        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,}), "
+        f"i.e. one statement per batch"
     )
     before = (
         scalar("SELECT count(*) FROM participants_ledgerentry"),
@@ -193,7 +215,7 @@ def main() -> None:
         scalar("SELECT coalesce(sum(recovered), 0) FROM trainings_recoveredquota"),
         scalar("SELECT count(*) FROM participants_participant WHERE status = 'revoked'"),
     )
-    elapsed, statements, rerun = timed_sweep()
+    elapsed, statements, rerun = timed_sweep(workers)
     after = (
         scalar("SELECT count(*) FROM participants_ledgerentry"),
         scalar("SELECT count(*) FROM participants_participantevent"),

@@ -4,6 +4,7 @@ import contextlib
 import threading
 
 import pytest
+from django.core import mail
 from django.db import connection, transaction
 
 from participants.models import (
@@ -14,7 +15,7 @@ from participants.models import (
     ParticipantEvent,
 )
 from participants.services import debit_for_purchase
-from tests.trainings.sweep_helpers import participant_in, wave_21, wib
+from tests.trainings.sweep_helpers import participant_in, wave_21, wave_announced, wib
 from trainings import sweep
 from trainings.models import RecoveredQuota, SweepRun
 
@@ -241,3 +242,74 @@ def test_a_row_locked_by_a_failed_purchase_is_picked_up_by_the_second_pass(monke
     person.refresh_from_db()
     assert person.status == Participant.Status.REVOKED
     assert run.revoked == 1
+
+
+def test_worker_threads_share_the_batches_and_revoke_each_participant_once(monkeypatch):
+    wave = wave_21()
+    other = wave_announced(23, wib(2021, 9, 20, 9))
+    for index in range(23):
+        participant_in(wave if index % 3 else other)
+    # The first two batches wait for each other: this fails unless two threads run at once.
+    together = threading.Barrier(2, timeout=10)
+    calls = {"n": 0}
+    lock = threading.Lock()
+    real_run_batch = sweep._run_batch
+
+    def meet_then_run(run_batch, **kwargs):
+        with lock:
+            calls["n"] += 1
+            first_two = calls["n"] <= 2
+        if first_two:
+            together.wait()
+        return real_run_batch(run_batch, **kwargs)
+
+    monkeypatch.setattr(sweep, "_run_batch", meet_then_run)
+    run = sweep.sweep_deadlines(now=CUTOFF, batch_size=3, notify=True, workers=3)
+    _assert_each_revoked_once(23)
+    assert run.batches == 8  # 23 candidates in ranges of at most 3
+    assert run.finished_at is not None
+    pools = dict(RecoveredQuota.objects.values_list("source_wave__number", "recovered"))
+    assert pools == {21: 15, 23: 8}
+    assert len(mail.outbox) == 23  # every revoked participant notified once, after each commit
+
+
+def test_a_worker_crash_then_a_rerun_revokes_everyone_once(monkeypatch):
+    wave = wave_21()
+    for _ in range(11):
+        participant_in(wave)
+    real_run_batch = sweep._run_batch
+    calls = {"n": 0}
+    lock = threading.Lock()
+
+    def crash_on_the_third_batch(run_batch, **kwargs):
+        with lock:
+            calls["n"] += 1
+            crash = calls["n"] == 3
+        if crash:
+            raise RuntimeError("worker killed")
+        return real_run_batch(run_batch, **kwargs)
+
+    monkeypatch.setattr(sweep, "_run_batch", crash_on_the_third_batch)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        sweep.sweep_deadlines(now=CUTOFF, batch_size=2, notify=False, workers=2)
+    half_done = Participant.objects.filter(status="revoked").count()
+    assert 2 <= half_done < 11  # whole batches committed, the crashed one did not
+    assert LedgerEntry.objects.filter(kind="forfeit").count() == half_done
+    assert SweepRun.objects.get().finished_at is None
+
+    monkeypatch.setattr(sweep, "_run_batch", real_run_batch)
+    run = sweep.sweep_deadlines(now=CUTOFF, batch_size=2, notify=False, workers=2)
+    _assert_each_revoked_once(11)
+    assert run.revoked == 11
+    assert run.finished_at is not None
+
+
+def test_inside_a_transaction_the_batches_run_on_the_callers_connection():
+    # Worker threads could not see rows this transaction has not committed.
+    wave = wave_21()
+    with transaction.atomic():
+        for _ in range(5):
+            participant_in(wave)
+        run = sweep.sweep_deadlines(now=CUTOFF, batch_size=2, notify=False, workers=4)
+        assert run.revoked == 5
+    _assert_each_revoked_once(5)
