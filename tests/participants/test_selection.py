@@ -144,8 +144,10 @@ def test_ineligible_applicants_get_their_reason_code(fields, reason):
     person.refresh_from_db()
     assert person.status == Participant.Status.APPLICANT
     assert person.card_number is None and person.balance_idr == 0
-    event = ParticipantEvent.objects.get(participant=person)
-    assert (event.kind, event.reason_code) == (ParticipantEvent.Kind.SELECTION, reason)
+    # Not a status change: the decision is recorded on the application, not as an event.
+    application = Application.objects.get(participant=person, wave=wave)
+    assert application.decided_at == NOW
+    assert not ParticipantEvent.objects.filter(participant=person).exists()
 
 
 @pytest.mark.django_db
@@ -399,7 +401,7 @@ def test_selected_get_status_card_balance_ledger_and_deadline():
     assert set(events.values_list("kind", "from_status", "to_status", "reason_code")) == {
         ("status", "applicant", "selected", "selected")
     }
-    assert ParticipantEvent.objects.count() == 30  # one decision row per applicant
+    assert ParticipantEvent.objects.count() == 20  # one status change per selected participant
 
 
 @pytest.mark.django_db
