@@ -542,7 +542,10 @@ class BlacklistEntry(models.Model):
         FRAUD = "fraud", _("Kecurangan / penyalahgunaan")
         OTHER = "other", _("Lainnya")
 
-    nik_hash = models.CharField(max_length=64, db_index=True)
+    # Looked up through the partial unique index of the active entries (is_blacklisted, the
+    # sweep's ON CONFLICT); no second index over every entry, which the sweep would have to
+    # update at a random place for each of its revocations (migration 0057).
+    nik_hash = models.CharField(max_length=64)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
     full_name = models.CharField(_("nama"), max_length=150)
     # The ban is keyed by nik_hash; the participant link is for display. No database constraint
