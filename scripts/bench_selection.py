@@ -25,8 +25,9 @@ import django
 
 django.setup()
 
+from benchutil import settle  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import DatabaseError, connection, transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from participants.models import Wave  # noqa: E402
 from participants.selection import run_selection  # noqa: E402
@@ -54,15 +55,7 @@ def main() -> None:
             finally:
                 statements.append((time.monotonic() - began, " ".join(sql.split())[:60]))
 
-        # Flush what seed_load wrote before timing (a real wave's rows are days old): a
-        # CHECKPOINT (needs a superuser or pg_checkpoint), then the OS cache.
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("CHECKPOINT")
-        except DatabaseError as exc:
-            print(f"(no CHECKPOINT before timing: {exc})".strip())
-        os.sync()
-        time.sleep(5)
+        settle()  # a real wave's rows are days old, not being written out
         load_avg = os.getloadavg()[0]
         started = time.monotonic()
         # An outer transaction, so the COMMIT (WAL flush and the deferred foreign-key checks

@@ -29,7 +29,8 @@ import django
 
 django.setup()
 
-from django.db import DatabaseError, connection  # noqa: E402
+from benchutil import settle  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 
 from participants import deadlines  # noqa: E402
@@ -135,19 +136,6 @@ def generate(n: int, past_per_10: int) -> None:
     settle()
 
 
-def settle() -> None:
-    """Flush what loading the data wrote (a CHECKPOINT, then the OS cache) before timing, so
-    the sweep is not measured while the server and the kernel still write out the load. A real
-    sweep runs on rows written over weeks. CHECKPOINT needs a superuser (or pg_checkpoint)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    except DatabaseError as exc:
-        print(f"(no CHECKPOINT before timing: {exc})".strip())
-    os.sync()
-    time.sleep(5)
-
-
 class StatementCounter:
     """Counts the statements of this connection and of every connection opened meanwhile (the
     sweep's worker threads open their own)."""
@@ -222,7 +210,8 @@ def main() -> None:
     print(
         f"sweep: {elapsed:.1f} s, revoked={run.revoked:,}, batches={run.batches}, "
         f"sql_statements={statements} = {fixed} fixed + {statements - fixed} batch statements "
-        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,} + 1 empty), "
+        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,} + "
+        f"{statements - fixed - run.batches} empty), "
         f"i.e. one statement per batch, load_avg={os.getloadavg()[0]:.1f}"
     )
     before = (
