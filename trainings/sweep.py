@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,23 +162,15 @@ def _serial_batches(*, run_batch, run, cutoff, limit) -> Iterator[BatchResult]:
 def _ranges(*, cutoff: dt.datetime, limit: int) -> list[tuple[int, int]]:
     """The candidates cut by id into consecutive ranges ``(after, upto]`` of at most ``limit``
     each, in one statement: every ``limit``-th candidate id closes a range."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT id FROM (
-                SELECT p.id, row_number() OVER (ORDER BY p.id) AS n
-                FROM {participant} p
-                WHERE p.status IN ('selected', 'active')
-                  AND p.first_purchase_at IS NULL
-                  AND p.first_purchase_deadline < %(cutoff)s
-            ) c
-            WHERE n %% %(limit)s = 0
-            ORDER BY id
-            """.format(**_tables()),  # noqa: S608 (table names only)
-            {"cutoff": cutoff, "limit": limit},
-        )
-        bounds = [0, *(row[0] for row in cursor.fetchall()), MAX_ID]
-    return list(itertools.pairwise(bounds))
+    closing = (
+        candidates(cutoff=cutoff)
+        .annotate(n=Window(RowNumber(), order_by=F("pk").asc()))
+        .annotate(remainder=F("n") % limit)
+        .filter(remainder=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return list(itertools.pairwise([0, *closing, MAX_ID]))
 
 
 _FINISHED = object()
