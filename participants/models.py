@@ -222,13 +222,19 @@ class Participant(models.Model):
         SELECTED = "selected", _("Lolos")
         ACTIVE = "active", _("Aktif")
         REVOKED = "revoked", _("Kepesertaan dicabut")
+        FROZEN = "frozen", _("Kartu dibekukan")
+        EXPIRED = "expired", _("Saldo kedaluwarsa")
         FINISHED = "finished", _("Selesai")
 
     # Allowed transitions are data; services check them and raise InvalidTransition.
+    # A frozen card returns to the status it had before the freeze (or is revoked for fraud);
+    # an expired balance is not a revocation, but staff may still revoke for fraud.
     ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         Status.APPLICANT: {Status.SELECTED},
-        Status.SELECTED: {Status.ACTIVE, Status.REVOKED},
-        Status.ACTIVE: {Status.REVOKED, Status.FINISHED},
+        Status.SELECTED: {Status.ACTIVE, Status.REVOKED, Status.FROZEN, Status.EXPIRED},
+        Status.ACTIVE: {Status.REVOKED, Status.FINISHED, Status.FROZEN, Status.EXPIRED},
+        Status.FROZEN: {Status.SELECTED, Status.ACTIVE, Status.REVOKED},
+        Status.EXPIRED: {Status.REVOKED},
         Status.REVOKED: set(),
         Status.FINISHED: set(),
     }

@@ -288,7 +288,7 @@ def test_a_claim_left_by_a_dead_worker_is_resolved_after_the_lease():
     batch = services.create_batch(now=now)
     claimed = services._claim(batch_id=batch.pk, now=now, size=10)
     # The worker stored the request, the gateway paid it, then the worker died.
-    services.PayoutRequest.objects.create(
+    PayoutRequest.objects.create(
         installment_id=claimed[0].pk,
         batch=batch,
         attempt=1,

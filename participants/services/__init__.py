@@ -1,0 +1,38 @@
+"""Writes and state transitions for participants, by topic: status, ledger, blacklist,
+revocation, identity.
+
+This package is the only writer of a person's status, balance, blacklist and decisive profile
+fields. Every function is keyword-only, runs in one transaction and writes its audit row in that
+transaction. Functions that move money never read-modify-write: they use a conditional UPDATE.
+"""
+
+from participants.services.blacklist import (  # noqa: F401
+    add_to_blacklist,
+    is_blacklisted,
+    remove_from_blacklist,
+)
+from participants.services.errors import (  # noqa: F401
+    LEGAL_BASIS_NO_FIRST_PURCHASE,
+    AlreadyBlacklisted,
+    BalanceExpired,
+    CardNotActive,
+    CardRevoked,
+    DeadlinePassed,
+    InsufficientBalance,
+)
+from participants.services.identity import (  # noqa: F401
+    set_identity_numbers,
+)
+from participants.services.ledger import (  # noqa: F401
+    credit_reversal,
+    debit_for_purchase,
+    grant_balance,
+    zero_balance,
+)
+from participants.services.revocation import (  # noqa: F401
+    revoke_participation,
+)
+from participants.services.status import (  # noqa: F401
+    record_event,
+    transition_status,
+)
