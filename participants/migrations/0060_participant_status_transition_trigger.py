@@ -62,7 +62,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0058_participant_frozen_expired"),
+        ("participants", "0059_indonesian_verbose_names"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
