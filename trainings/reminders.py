@@ -34,6 +34,7 @@ class ReminderResult:
 INSERT_SQL = """
 INSERT INTO {reminder} (participant_id, days_before, created_at)
 SELECT due.id, %s, %s FROM ({due}) due
+WHERE 1 = 1  -- SQLite needs a WHERE before an upsert's ON CONFLICT (parsing ambiguity)
 ON CONFLICT (participant_id, days_before) DO NOTHING
 """
 

@@ -351,3 +351,16 @@ def test_expiry_moves_who_never_bought_to_expired_with_an_audit_row():
     assert status_events(never) == [(S.ACTIVE, S.EXPIRED, "balance_expired", None, at)]
     assert (bought.status, bought.balance_idr) == (S.ACTIVE, 0)
     assert status_events(bought) == []
+
+
+def test_the_sweep_audits_each_revocation_and_leaves_a_frozen_card_alone():
+    wave = wave_announced(34, wib(2021, 9, 22, 20))
+    late = participant_in(wave)
+    frozen = participant_in(wave)
+    participant_services.transition_status(participant=frozen, to=S.FROZEN, reason_code="check")
+    cutoff = wib(2021, 10, 22, 0, 5)
+    run = sweep.sweep_deadlines(now=cutoff, notify=False)
+    assert run.revoked == 1
+    assert status_events(late) == [(S.ACTIVE, S.REVOKED, "no_first_purchase", None, cutoff)]
+    frozen.refresh_from_db()
+    assert frozen.status == S.FROZEN
