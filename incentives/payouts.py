@@ -112,6 +112,8 @@ class FakeBackend:
     LOST = "lost"
 
     def validate_account(self, check: AccountCheck) -> Outcome:
+        if settings.PAYOUT_FAKE_VALIDATION_LATENCY_MS:
+            time.sleep(settings.PAYOUT_FAKE_VALIDATION_LATENCY_MS / 1000)
         reason = self.PERMANENT.get(check.number[-2:])
         if reason:
             return Outcome(FAILED, reason)

@@ -319,6 +319,8 @@ PAYOUT_CALLBACK_URL = env.str(
     "PAYOUT_CALLBACK_URL", default="http://127.0.0.1:8000/api/payouts/v1/callback"
 )
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
+# The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
+PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
 PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
 PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
 PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
