@@ -20,17 +20,10 @@ from incentives.models import (
     PayoutRequest,
 )
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.incentives.helpers import eligible_participant
+from tests.incentives.helpers import eligible_participant, fake_paid, first_installment
 
-
-def _first(participant) -> Installment:
-    return Installment.objects.get(participant=participant, kind="monthly", number=1)
-
-
-def _fake_paid(installment) -> int:
-    return FakeGatewayTransfer.objects.filter(
-        reference=f"installment-{installment.pk}", status="paid"
-    ).count()
+_first = first_installment
+_fake_paid = fake_paid
 
 
 @pytest.mark.django_db

@@ -2,7 +2,6 @@
 cannot be forged or replayed into a second payment."""
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -10,44 +9,28 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from incentives import payouts, services
-from incentives.models import FakeGatewayTransfer, Installment, PayoutRequest
-from tests.incentives.helpers import eligible_participant
+from incentives.models import Installment, PayoutRequest
+from tests.incentives.helpers import (
+    eligible_participant,
+    fake_paid,
+    first_installment,
+    post_callback,
+    signed_callback,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLBACK = "/api/payouts/v1/callback"
 
 
-def _first(participant) -> Installment:
-    return Installment.objects.get(participant=participant, kind="monthly", number=1)
+_first = first_installment
+_fake_paid = fake_paid
 
 
-def _fake_paid(installment) -> int:
-    return FakeGatewayTransfer.objects.filter(
-        reference=f"installment-{installment.pk}", status="paid"
-    ).count()
-
-
-def _signed_callback(body: dict, *, callback_id: str, secret: str | None = None, ts=None):
-    raw = json.dumps(body).encode()
-    timestamp = str(ts if ts is not None else int(time.time()))
-    signature = payouts.sign(
-        secret=secret or settings.PAYOUT_HTTP_SECRET,
-        timestamp=timestamp,
-        method="POST",
-        path=CALLBACK,
-        body=raw,
-    )
-    headers = {"X-Timestamp": timestamp, "X-Signature": signature, "X-Callback-Id": callback_id}
-    return raw, headers
-
-
-def _post(raw: bytes, headers: dict):
-    return Client().post(CALLBACK, data=raw, content_type="application/json", headers=headers)
+_signed_callback = signed_callback
+_post = post_callback
 
 
 @pytest.mark.django_db
