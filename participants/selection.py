@@ -239,6 +239,33 @@ def mark_processing(*, wave: Wave) -> int:
     )
 
 
+def _decide(cursor, *, wave: Wave, seed: str) -> None:
+    """Create the temporary decision table for ``wave`` and ``seed`` (inside a transaction: the
+    SET LOCALs and, on rollback, the table go with it). Used by the run and the preview."""
+    postgres = connection.vendor == "postgresql"
+    if connection.vendor == "sqlite":
+        _register_sqlite_functions()
+    if postgres:
+        # The two window sorts over all applicants fit in memory instead of spilling;
+        # JIT compilation costs more (about 0.7 s) than it saves in these statements.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
+    ops = connection.ops
+    youngest, oldest = age_cutoffs(wave)
+    has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
+    _execute(
+        cursor,
+        _decision_sql(has_quotas=has_quotas, postgres=postgres),
+        {
+            "seed": seed,
+            "wave_id": wave.pk,
+            "youngest": ops.adapt_datefield_value(youngest),
+            "oldest": ops.adapt_datefield_value(oldest),
+            "quota_total": wave.quota_total,
+        },
+    )
+
+
 def run_selection(
     *, wave: Wave, seed: str | None = None, actor=None, now: dt.datetime | None = None
 ) -> SelectionRun:
@@ -264,11 +291,7 @@ def run_selection(
         raise SelectionAlreadyRun(wave=wave.number)
     seed = seed or new_seed()
     postgres = connection.vendor == "postgresql"
-    if connection.vendor == "sqlite":
-        _register_sqlite_functions()
     ops = connection.ops
-    youngest, oldest = age_cutoffs(wave)
-    has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
     announced = ops.adapt_datetimefield_value(wave.announces_at)
     amount = settings.TRAINING_BALANCE_IDR
 
@@ -279,22 +302,7 @@ def run_selection(
         except IntegrityError as exc:
             raise SelectionAlreadyRun(wave=wave.number) from exc
         with connection.cursor() as cursor:
-            if postgres:
-                # The two window sorts over all applicants fit in memory instead of spilling;
-                # JIT compilation costs more (about 0.7 s) than it saves in these statements.
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL jit = off")
-            _execute(
-                cursor,
-                _decision_sql(has_quotas=has_quotas, postgres=postgres),
-                {
-                    "seed": seed,
-                    "wave_id": wave.pk,
-                    "youngest": ops.adapt_datefield_value(youngest),
-                    "oldest": ops.adapt_datefield_value(oldest),
-                    "quota_total": wave.quota_total,
-                },
-            )
+            _decide(cursor, wave=wave, seed=seed)
             if postgres:
                 _execute(cursor, "ANALYZE {decisions}")
             _execute(cursor, "SELECT reason, count(*) FROM {decisions} GROUP BY reason")
@@ -498,28 +506,9 @@ def preview_selection(
     if SelectionRun.objects.filter(wave=wave).exists():
         raise SelectionAlreadyRun(wave=wave.number)
     seed = seed or new_seed()
-    postgres = connection.vendor == "postgresql"
-    if connection.vendor == "sqlite":
-        _register_sqlite_functions()
-    ops = connection.ops
-    youngest, oldest = age_cutoffs(wave)
-    has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            if postgres:
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL jit = off")
-            _execute(
-                cursor,
-                _decision_sql(has_quotas=has_quotas, postgres=postgres),
-                {
-                    "seed": seed,
-                    "wave_id": wave.pk,
-                    "youngest": ops.adapt_datefield_value(youngest),
-                    "oldest": ops.adapt_datefield_value(oldest),
-                    "quota_total": wave.quota_total,
-                },
-            )
+            _decide(cursor, wave=wave, seed=seed)
             _execute(
                 cursor,
                 "SELECT province_id, reason, count(*) FROM {decisions}"
