@@ -64,8 +64,9 @@ def _labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def _label(labels: dict[str, str], code: str) -> str:
-    return labels.get(code, code) if code else ""
+def _coded(labels: dict[str, str], code: str) -> tuple[str, str]:
+    """The stable code and, beside it, its Indonesian label."""
+    return code, (labels.get(code, code) if code else "")
 
 
 PARTICIPANT_HEADER = [
@@ -132,14 +133,10 @@ def wave_participant_rows(*, wave_id: int, full_nik: bool) -> Iterator[tuple]:
             nik,
             row[5],
             row[13] or "",
-            row[6],
-            _label(application_status, row[6]),
-            row[7],
-            _label(reasons, row[7]),
-            row[8],
-            _label(participant_status, row[8]),
-            row[9],
-            _label(revoke_reasons, row[9]),
+            *_coded(application_status, row[6]),
+            *_coded(reasons, row[7]),
+            *_coded(participant_status, row[8]),
+            *_coded(revoke_reasons, row[9]),
             _iso(row[10]),
             _iso(row[11]),
         )
@@ -188,12 +185,9 @@ def complaint_rows() -> Iterator[tuple]:
         yield (
             row[0],
             _iso(row[1]),
-            row[2],
-            _label(categories, row[2]),
-            row[3],
-            _label(subcategories, row[3]),
-            row[4],
-            _label(statuses, row[4]),
+            *_coded(categories, row[2]),
+            *_coded(subcategories, row[3]),
+            *_coded(statuses, row[4]),
             row[5] or "",
             *row[6:9],
             _iso(row[9]),
@@ -255,15 +249,12 @@ def installment_rows(*, status: str = "", full_nik: bool) -> Iterator[tuple]:
         yield (
             *row[:3],
             nik,
-            row[4],
-            _label(kinds, row[4]),
+            *_coded(kinds, row[4]),
             row[5],
             row[6],
             _iso(row[7]),
-            row[8],
-            _label(statuses, row[8]),
-            row[9],
-            _label(reasons, row[9]),
+            *_coded(statuses, row[8]),
+            *_coded(reasons, row[9]),
             row[10],
             _iso(row[11]),
             _iso(row[12]),

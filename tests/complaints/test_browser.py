@@ -35,6 +35,17 @@ def staff_answers(page, live_server, complaint: Complaint, *, reply: str, status
     page.wait_for_url(re.compile(r"/admin/complaints/complaint/(\?.*)?$"))
 
 
+def staff_desk(browser, live_server, email: str, password: str):
+    """A desktop browser context signed in to the admin; returns (context, page)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    desk = context.new_page()
+    desk.goto(live_server.url + "/admin/login/")
+    desk.get_by_label("Email").fill(email)
+    desk.get_by_label(re.compile("[Ss]andi")).fill(password)
+    desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
+    return context, desk
+
+
 @pytest.fixture
 def officer():
     user = UserFactory(is_staff=True, email="petugas@prakerja.local")
@@ -83,12 +94,7 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     own = Complaint.objects.get(user=participant.user)
     expect(other.get_by_role("heading", name=f"Pengaduan {own.ticket_number}")).to_be_visible()
     # Staff answer both in the admin, on a desktop browser of their own.
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    desk = staff_context.new_page()
-    desk.goto(live_server.url + "/admin/login/")
-    desk.get_by_label("Email").fill(officer.email)
-    desk.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
-    desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
+    staff_context, desk = staff_desk(browser, live_server, officer.email, DEFAULT_PASSWORD)
     desk.goto(live_server.url + "/admin/complaints/complaint/?category=insentif")
     expect(desk.get_by_role("link", name=own.ticket_number)).to_be_visible()
     staff_answers(
@@ -162,12 +168,7 @@ def test_staff_answer_reassign_and_close_a_complaint_and_the_participant_sees_it
     )
     mail.outbox.clear()
 
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    desk = staff_context.new_page()
-    desk.goto(live_server.url + "/admin/login/")
-    desk.get_by_label("Email").fill(staff.email)
-    desk.get_by_label(re.compile("[Ss]andi")).fill(password)
-    desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
+    staff_context, desk = staff_desk(browser, live_server, staff.email, password)
     desk.goto(live_server.url + "/admin/complaints/complaint/")
     expect(
         desk.get_by_role("columnheader", name=re.compile("Respons pertama", re.I))
