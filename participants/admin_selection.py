@@ -20,6 +20,8 @@ class WaveStageMixin:
 
     @admin.display(description=_("tahap"))
     def stage(self, obj: Wave) -> str:
+        if obj.pk is None:
+            return "-"  # the add page
         return waves.wave_stage(obj, now=timezone.now()).text
 
     @admin.display(description=_("pratinjau seleksi"))
