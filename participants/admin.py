@@ -5,9 +5,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, nik, services
+from participants import crypto, deadlines, nik, services
 from participants.models import (
     Application,
     BasicTestAttempt,
@@ -137,8 +138,31 @@ class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
     extra = 0
 
 
+class WaveAdminForm(forms.ModelForm):
+    """The wave form refuses an announcement whose first-purchase window would end after the
+    balance expiry (``deadlines.check_announcement``) and says which day is the last one."""
+
+    class Meta:
+        model = Wave
+        fields = ["number", "opens_at", "closes_at", "announces_at", "quota_total", "is_additional"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year = deadlines.wib_date(timezone.now()).year
+        self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
+
+    def clean_announces_at(self):
+        announces_at = self.cleaned_data["announces_at"]
+        try:
+            deadlines.check_announcement(announces_at)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from None
+        return announces_at
+
+
 @admin.register(Wave)
 class WaveAdmin(admin.ModelAdmin):
+    form = WaveAdminForm
     list_display = [
         "number",
         "opens_at",

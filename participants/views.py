@@ -10,7 +10,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -87,9 +86,17 @@ login_view = rate_limited("RATELIMIT_LOGIN")(
 
 
 def _send_verification(request: HttpRequest, user) -> None:
-    token = registration.email_verification_token(user=user)
-    url = request.build_absolute_uri(reverse("verify_email", args=[token]))
-    registration.send_verification_email(user=user, verify_url=url)
+    registration.send_verification_email(
+        user=user, verify_url=registration.verification_url(user=user)
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset link is built on ``PORTAL_URL`` (not on the request's Host header)."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"portal_url": settings.PORTAL_URL.rstrip("/")}
+        return super().form_valid(form)
 
 
 @rate_limited("RATELIMIT_REGISTER")

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participants import deadlines
 from participants.models import DomainError, Wave, WaveProvinceQuota
 from trainings.models import RecoveredQuota
 
@@ -55,11 +56,13 @@ def open_additional_wave(
     so two staff members opening waves at once never count a place twice (the loser gets
     :class:`NoRecoveredQuota` or retries with what is left). The admin log records who
     opened it and the places per province. Raises :class:`NoRecoveredQuota`,
-    :class:`WaveNumberTaken` or :class:`InvalidWaveTimes`.
+    :class:`WaveNumberTaken`, :class:`InvalidWaveTimes` or, when the first-purchase window would
+    end after the balance expiry, ``deadlines.AnnouncementTooLate`` (naming the last day).
     """
     now = now or timezone.now()
     if not (opens_at < closes_at <= announces_at) or closes_at <= now:
         raise InvalidWaveTimes()
+    deadlines.check_announcement(announces_at)
     with transaction.atomic():
         if Wave.objects.filter(number=number).exists():
             raise WaveNumberTaken()
