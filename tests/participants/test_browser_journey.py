@@ -36,13 +36,15 @@ def login(page, base, email, password=DEFAULT_PASSWORD):
 
 
 def logout(page):
+    page.click("header summary")  # the "Menu" <details>
     page.click("header form button")
 
 
 def test_new_person_registers_is_selected_watches_videos_and_sees_card(
-    page, live_server, sms_outbox
+    page, live_server, sms_outbox, settings
 ):
     base = live_server.url
+    settings.PORTAL_URL = base  # links in emails are built from PORTAL_URL
     load_areas(provinces=["31", "32"])
     seed_question_bank()
     seed_videos(duration_seconds=3)
