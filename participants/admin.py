@@ -153,6 +153,8 @@ class WaveAdminForm(forms.ModelForm):
 
     def clean_announces_at(self):
         announces_at = self.cleaned_data["announces_at"]
+        if self.instance.pk and "announces_at" not in self.changed_data:
+            return announces_at  # an existing wave's other fields stay editable
         try:
             deadlines.check_announcement(announces_at)
         except DomainError as exc:
