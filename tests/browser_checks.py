@@ -5,14 +5,17 @@
 SMALL_TARGETS_JS = """
 () => {
   const out = [];
-  for (const el of document.querySelectorAll('a[href], button, summary, input:not([type=hidden]), select, textarea')) {
+  const selector = 'a[href], button, summary, input:not([type=hidden]), select, textarea';
+  for (const el of document.querySelectorAll(selector)) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     if (r.right < 0 || r.bottom < 0) continue;
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none') continue;
     if (r.width < 24 || r.height < 24) {
-      out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || '').trim().slice(0, 40)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+      const name = (el.textContent || el.name || '').trim().slice(0, 40);
+      const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+      out.push(`${el.tagName.toLowerCase()} "${name}" ${size}`);
     }
   }
   return out;
