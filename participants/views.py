@@ -278,10 +278,12 @@ def basic_test_intro(request: HttpRequest, participant) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("basic_test")
         return redirect("basic_test_take")
+    retry_at = basic_test.next_attempt_at(participant=participant)
     context = {
         "participant": participant,
         "last": participant.test_attempts.filter(submitted_at__isnull=False).first(),
         "open": basic_test.open_attempt(participant=participant),
+        "retry_at": retry_at if retry_at and retry_at > timezone.now() else None,
         "questions": settings.BASIC_TEST_QUESTIONS,
         "minutes": settings.BASIC_TEST_MINUTES,
         "pass_mark": settings.BASIC_TEST_PASS_MARK,
@@ -376,6 +378,16 @@ def _revoke_reason_text(code: str) -> str:
 
 # --- dashboard --------------------------------------------------------------------------------
 
+# The complaint form's category ("category:subcategory", complaints.forms.TOPIC_CHOICES) that fits
+# each dashboard state; the dashboard's "Ajukan pengaduan" link pre-fills it.
+COMPLAINT_TOPIC = {
+    "registering": "registrasi:lainnya",
+    "ready": "registrasi:lainnya",
+    "active": "pembelian:",
+    "expired": "pembelian:",
+    "finished": "insentif:",
+}
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -384,9 +396,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if participant is not None:
         now = timezone.now()
         applications = selectors.applications_of(participant=participant)
+        label = waves.participant_label(participant, applications, now=now)
         context.update(
-            label=waves.participant_label(participant, applications, now=now),
-            history=[(a, waves.application_label(a, now=now)) for a in applications],
+            label=label,
+            application=applications[0] if applications else None,
+            history=[
+                (a, waves.application_label(a, now=now, participant_status=participant.status))
+                for a in applications
+            ],
+            complaint_topic=COMPLAINT_TOPIC.get(label.code, "lainnya:"),
+            blacklist=(
+                selectors.blacklist_entry_of(participant=participant)
+                if participant.status == participant.Status.REVOKED
+                else None
+            ),
+            status_event=(
+                selectors.last_status_change(participant=participant)
+                if participant.status == participant.Status.FROZEN
+                else None
+            ),
             steps=selectors.next_steps(participant=participant),
             open_waves=(
                 selectors.open_waves(now=now)

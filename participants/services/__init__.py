@@ -15,6 +15,7 @@ from participants.services.errors import (  # noqa: F401
     LEGAL_BASIS_NO_FIRST_PURCHASE,
     AlreadyBlacklisted,
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardRevoked,
     DeadlinePassed,

@@ -24,6 +24,14 @@ class CardNotActive(DomainError):
     message = _("Kartu Prakerja belum aktif. Tonton ketiga video pengenalan terlebih dahulu.")
 
 
+class CardFrozen(CardNotActive):
+    # The partner API keeps the contract's code (card_not_active); people read why.
+    message = _(
+        "Kartu Prakerja ini sedang dibekukan sementara oleh petugas; pembelian tidak dapat "
+        "dilakukan sampai pemeriksaan selesai."
+    )
+
+
 class BalanceExpired(DomainError):
     code = "balance_expired"
     message = _("Saldo pelatihan sudah kedaluwarsa.")

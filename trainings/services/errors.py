@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from participants.models import DomainError
 from participants.services import (
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardRevoked,
     DeadlinePassed,
@@ -19,6 +20,7 @@ from participants.services import (
 
 __all__ = [
     "BalanceExpired",
+    "CardFrozen",
     "CardNotActive",
     "CardNotFound",
     "CardRevoked",

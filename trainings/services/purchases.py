@@ -25,6 +25,7 @@ from trainings import selectors
 from trainings.models import Offering, Payment, Platform, Voucher
 from trainings.services.errors import (
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardNotFound,
     CardRevoked,
@@ -68,6 +69,10 @@ def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -
     """
     if participant.status == Participant.Status.REVOKED:
         raise CardRevoked()
+    if participant.status == Participant.Status.FROZEN:
+        raise CardFrozen()
+    if participant.status == Participant.Status.EXPIRED:
+        raise BalanceExpired()
     if participant.status != Participant.Status.ACTIVE or participant.oriented_at is None:
         raise CardNotActive()
     if (
