@@ -22,6 +22,7 @@ from participants import (
     orientation,
     registration,
     selectors,
+    tasks,
     waves,
 )
 from participants.models import BlacklistEntry, DomainError
@@ -86,9 +87,9 @@ login_view = rate_limited("RATELIMIT_LOGIN")(
 
 
 def _send_verification(request: HttpRequest, user) -> None:
-    registration.send_verification_email(
-        user=user, verify_url=registration.verification_url(user=user)
-    )
+    # Through Celery: a mail server's latency must not hold a web worker during a registration peak.
+    # The link is on PORTAL_URL, never on the request's Host header.
+    tasks.send_verification_email.delay(user.pk, registration.verification_url(user=user))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -115,7 +116,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error("email", exc.message)
         else:
             _send_verification(request, user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user)
             return redirect("register_done")
     return render(request, "participants/register.html", {"form": form})
 

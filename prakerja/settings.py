@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "prakerja.admission.AdmissionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -110,6 +111,25 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- web tier (issue 14, docs/performance.md) ----------------------------------------------------
+# Sessions live in the cache: on Redis every host shares them and a request reads its session
+# without a database round trip. Without Redis (`make run`), the locmem cache in front of the
+# database table, so a restart of the development server logs nobody out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.cached_db"
+)
+# The waiting room (prakerja/admission.py): at most ADMISSION_CAPACITY visitors are served at a
+# time, the rest wait in line on a tiny self-refreshing page. 0 switches it off; it needs Redis.
+ADMISSION_CAPACITY = env.int("ADMISSION_CAPACITY", default=0)
+ADMISSION_IDLE_SECONDS = env.int("ADMISSION_IDLE_SECONDS", default=120)
+ADMISSION_WAIT_SECONDS = env.int("ADMISSION_WAIT_SECONDS", default=45)
+ADMISSION_REFRESH_SECONDS = env.int("ADMISSION_REFRESH_SECONDS", default=10)
+ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
+# Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
+ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
+
 # --- auth -------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "participants.User"
@@ -117,10 +137,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
+# Argon2id at OWASP's parameters (prakerja/hashers.py says why); older hashes upgrade at login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "prakerja.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The user and their participant record in one query on every request (prakerja/auth.py).
+AUTHENTICATION_BACKENDS = ["prakerja.auth.UserWithParticipantBackend"]
 if TESTING:
     # Argon2 is deliberately slow; tests create hundreds of accounts.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
