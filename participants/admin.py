@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, deadlines, nik, services
+from participants.admin_selection import WaveStageMixin
 from participants.models import (
     Application,
     BasicTestAttempt,
@@ -164,7 +165,7 @@ class WaveAdminForm(forms.ModelForm):
 
 
 @admin.register(Wave)
-class WaveAdmin(admin.ModelAdmin):
+class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
     form = WaveAdminForm
     list_display = [
         "number",
@@ -173,7 +174,10 @@ class WaveAdmin(admin.ModelAdmin):
         "announces_at",
         "quota_total",
         "is_additional",
+        "stage",
     ]
+    list_select_related = ["selection_run"]
+    readonly_fields = ["stage", "preview_link"]
     inlines = [QuotaInline, SelectionRunInline]
     actions = ["run_selection_action"]
 
