@@ -150,8 +150,9 @@ class WaveAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        year = deadlines.wib_date(timezone.now()).year
-        self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
+        if "announces_at" in self.fields:  # absent on a view-only page
+            year = deadlines.wib_date(timezone.now()).year
+            self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
 
     def clean_announces_at(self):
         announces_at = self.cleaned_data["announces_at"]
