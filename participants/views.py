@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -163,6 +164,29 @@ IDENTITY_ERROR_FIELDS = {
 }
 
 
+# Where a refused identity can turn (complaints.forms.TOPIC_CHOICES) and what to do next.
+IDENTITY_COMPLAINT_TOPIC = {"nik_taken": "registrasi:nik_sudah_terdaftar"}
+IDENTITY_NEXT_STEP = {
+    "": _lazy(
+        "Periksa kembali isian sesuai KTP dan Kartu Keluarga, lalu simpan lagi. Jika data Anda "
+        "sudah benar tetapi tetap ditolak, ajukan pengaduan."
+    ),
+    "nik_taken": _lazy(
+        "NIK ini sudah dipakai akun lain. Jika itu bukan akun Anda, ajukan pengaduan dengan "
+        'kategori "NIK sudah terdaftar"; petugas akan memeriksanya. Jika itu akun lama Anda, '
+        "masuk dengan akun tersebut atau atur ulang kata sandinya."
+    ),
+    "nik_blacklisted": _lazy(
+        "NIK ini tercatat dalam daftar hitam program. Jika menurut Anda ini keliru, ajukan "
+        "pengaduan."
+    ),
+    "family_card_limit": _lazy(
+        "Sudah ada 2 penerima dalam Kartu Keluarga ini, batas program. Jika data itu keliru, "
+        "ajukan pengaduan."
+    ),
+}
+
+
 @participant_required
 def identity(request: HttpRequest, participant) -> HttpResponse:
     if (early := _step_redirect(request, participant, "identity")) is not None:
@@ -170,6 +194,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
     if participant.identity_verified_at:
         return render(request, "participants/identity_done.html", {"participant": participant})
     refresh = "refresh" in request.POST
+    context = {}
     if request.method == "POST" and refresh:
         # Only re-list the regions below the chosen one; keep what was typed, show no errors.
         form = forms.IdentityForm(initial=request.POST.dict())
@@ -191,10 +216,13 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(IDENTITY_ERROR_FIELDS.get(exc.code, "nik"), exc.message)
+            context["refusal_topic"] = IDENTITY_COMPLAINT_TOPIC.get(exc.code, "registrasi:lainnya")
+            context["refusal_hint"] = IDENTITY_NEXT_STEP.get(exc.code, IDENTITY_NEXT_STEP[""])
         else:
             messages.success(request, _("Data identitas tersimpan."))
             return redirect("phone")
-    return render(request, "participants/identity.html", {"form": form})
+    context["form"] = form
+    return render(request, "participants/identity.html", context)
 
 
 @participant_required

@@ -171,6 +171,24 @@ def test_malformed_body_is_422_invalid_request(client, offering):
     assert "card_number" in error["message"]
 
 
+def test_validation_messages_are_indonesian(client, offering, platform):
+    missing = assert_error(
+        client.post("/payments", {"offering_code": offering.code}), 422, "invalid_request"
+    )
+    assert "card_number: wajib diisi" in missing["message"]
+    assert "Field required" not in missing["message"]
+    score = assert_error(
+        client.post("/vouchers/ABCDEFGHJK/pretest", {"score": 101}), 422, "invalid_request"
+    )
+    assert "score: paling besar 100" in score["message"]
+    wrong_type = assert_error(
+        client.post("/vouchers/ABCDEFGHJK/pretest", {"score": "banyak"}), 422, "invalid_request"
+    )
+    assert "score: harus berupa bilangan bulat" in wrong_type["message"]
+    for message in (missing["message"], score["message"], wrong_type["message"]):
+        assert not any(word in message for word in ("Input should", "Field required", "less"))
+
+
 def test_body_that_is_not_json_is_422(client):
     body = b"{not json"
     headers = client.headers("POST", API + "/payments", body)
