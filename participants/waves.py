@@ -90,8 +90,8 @@ def participant_label(
     participant: Participant, applications: list[Application], *, now: dt.datetime
 ) -> Label:
     """What the dashboard shows as the current status."""
-    if participant.status == Participant.Status.REVOKED:
-        return Label(code="revoked", text=str(Participant.Status.REVOKED.label))
+    if participant.status in (Participant.Status.REVOKED, Participant.Status.FROZEN):
+        return Label(code=participant.status, text=str(participant.get_status_display()))
     if participant.status == Participant.Status.SELECTED:
         return Label(code="selected", text=str(Participant.Status.SELECTED.label))
     if participant.status in (Participant.Status.ACTIVE, Participant.Status.FINISHED):
