@@ -477,10 +477,8 @@ class BlacklistAddForm(forms.ModelForm):
             raise forms.ValidationError(services.AlreadyBlacklisted.message)
         # Blacklisting a card holder revokes the card (add_to_blacklist): the same permission
         # as the revoke action.
-        holds_card = (
-            Participant.Status.REVOKED in Participant.ALLOWED_TRANSITIONS[participant.status]
-        )
-        if holds_card and not self.requesting_user.has_perm("participants.revoke_participant"):
+        may_revoke = self.requesting_user.has_perm("participants.revoke_participant")
+        if services.blacklisting_revokes(participant=participant) and not may_revoke:
             raise forms.ValidationError(
                 _(
                     "Peserta ini memegang kartu: memasukkannya ke daftar hitam mencabut "

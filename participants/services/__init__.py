@@ -11,6 +11,7 @@ transaction. Functions that move money never read-modify-write: they use a condi
 
 from participants.services.blacklist import (  # noqa: F401
     add_to_blacklist,
+    blacklisting_revokes,
     is_blacklisted,
     remove_from_blacklist,
 )

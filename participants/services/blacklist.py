@@ -22,6 +22,12 @@ def is_blacklisted(*, nik_hash: str) -> bool:
     return BlacklistEntry.objects.filter(nik_hash=nik_hash, removed_at__isnull=True).exists()
 
 
+def blacklisting_revokes(*, participant: Participant) -> bool:
+    """Whether blacklisting this participant revokes their card (they still hold one: selected,
+    active, frozen or expired, any status that may become ``revoked``)."""
+    return Participant.Status.REVOKED in Participant.ALLOWED_TRANSITIONS[participant.status]
+
+
 def add_to_blacklist(
     *,
     participant: Participant,
@@ -46,7 +52,7 @@ def add_to_blacklist(
         if is_blacklisted(nik_hash=participant.nik_hash):
             raise AlreadyBlacklisted()
         current = Participant.objects.select_for_update().get(pk=participant.pk)
-        if Participant.Status.REVOKED in Participant.ALLOWED_TRANSITIONS[current.status]:
+        if blacklisting_revokes(participant=current):
             revoke_participation(
                 participant=participant,
                 reason_code=reason_code,
