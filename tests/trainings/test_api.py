@@ -142,6 +142,19 @@ def test_revoked_card_is_409(client, card, offering):
     assert_error(start(client, card, offering), 409, "card_revoked")
 
 
+def test_frozen_card_is_409_card_frozen_at_start_and_at_confirm(client, card, offering):
+    started = start(client, card, offering)
+    assert started.status_code == 201, started.text
+    participant_services.freeze_card(participant=card, reason="Laporan kecurangan", actor=None)
+    payment_id = started.json()["payment_id"]
+    confirmed = client.post(f"/payments/{payment_id}/confirm", {"otp": last_otp(card.phone)})
+    assert_error(confirmed, 409, "card_frozen")
+    assert_error(start(client, card, offering, order="ORD-2"), 409, "card_frozen")
+    card.refresh_from_db()
+    assert card.balance_idr == 1_000_000
+    assert not Voucher.objects.filter(participant=card).exists()
+
+
 def test_card_not_oriented_is_409_card_not_active(client, card, offering):
     Participant.objects.filter(pk=card.pk).update(status="selected", oriented_at=None)
     assert_error(start(client, card, offering), 409, "card_not_active")

@@ -284,6 +284,12 @@ VoucherCode = Path(..., max_length=64, description="Kode voucher.")
         429: schemas.Error,
     },
     summary="Start a payment: check the card and send the OTP by SMS",
+    description=(
+        "409 codes of the card: `card_revoked` (revoked: missed deadline or fraud), `card_frozen` "
+        "(frozen by staff while a fraud report is checked; may be unfrozen), `card_not_active`, "
+        "`insufficient_balance`, `balance_expired`, `first_training_not_completed`; and "
+        "`duplicate_partner_order`. See docs/partner-api.md section 5."
+    ),
     tags=["payments"],
 )
 def create_payment(
@@ -323,6 +329,10 @@ def create_payment(
         429: schemas.Error,
     },
     summary="Confirm a payment with the participant's OTP: debit once and issue the voucher",
+    description=(
+        "The card rules are checked again at the debit: the same 409 codes as starting a payment "
+        "(`card_revoked`, `card_frozen`, ...), and `payment_not_pending`."
+    ),
     tags=["payments"],
 )
 def confirm_payment(

@@ -101,7 +101,7 @@ def start_payment(
     OTP by SMS to the participant's registered phone (after commit).
 
     Raises :class:`CardNotFound` (unknown number or bad check digit), :class:`OfferingNotFound`
-    (not sold on this platform), :class:`CardRevoked`, :class:`CardNotActive`,
+    (not sold on this platform), :class:`CardRevoked`, :class:`CardFrozen`, :class:`CardNotActive`,
     :class:`BalanceExpired`, :class:`InsufficientBalance`, :class:`FirstTrainingNotCompleted`,
     :class:`DuplicatePartnerOrder`, :class:`TooManyOtpRequests` (more than
     ``PAYMENT_OTP_MAX_PER_WINDOW`` payments started on the card within
