@@ -6,7 +6,15 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Application, OrientationVideo, Participant, VideoProgress, Wave
+from participants.models import (
+    Application,
+    BlacklistEntry,
+    OrientationVideo,
+    Participant,
+    ParticipantEvent,
+    VideoProgress,
+    Wave,
+)
 
 # Who still owes a first purchase: selected or active (a frozen card is not swept, an expired
 # balance is not a revocation). The partial index ``sweep_candidates`` covers exactly this.
@@ -90,3 +98,27 @@ def orientation_videos(*, participant: Participant) -> list[tuple[OrientationVid
 
 def video_for_participant(*, pk: int) -> OrientationVideo:
     return get_object_or_404(OrientationVideo, pk=pk, is_active=True)
+
+
+def blacklist_entry_of(*, participant: Participant) -> BlacklistEntry | None:
+    """The participant's standing blacklist entry (reason and legal basis), if any."""
+    if not participant.nik_hash:
+        return None
+    return (
+        BlacklistEntry.objects.filter(nik_hash=participant.nik_hash, removed_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def last_status_change(*, participant: Participant) -> ParticipantEvent | None:
+    """The audit row of the participant's current status (when and why it was reached)."""
+    return (
+        ParticipantEvent.objects.filter(
+            participant=participant,
+            kind=ParticipantEvent.Kind.STATUS,
+            to_status=participant.status,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -39,7 +39,8 @@ from participants import deadlines, selectors, sms
 from participants import services as participant_services
 from participants.models import BlacklistEntry, Participant
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
-from trainings.models import RecoveredQuota, SweepRun
+from trainings.models import SweepRun
+from trainings.waves import return_places
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ def _batch(*, run: SweepRun, cutoff: dt.datetime, after: int, upto: int, limit: 
         skip_locked=True,
     )
     if revocation.revoked_ids:
-        _return_places(revocation.freed)
+        return_places(places={(wave, province): n for wave, province, n in revocation.freed})
         SweepRun.objects.filter(pk=run.pk).update(
             revoked=F("revoked") + len(revocation.revoked_ids),
             forfeited_idr=F("forfeited_idr") + revocation.forfeited_idr,
@@ -270,25 +271,6 @@ def _batch(*, run: SweepRun, cutoff: dt.datetime, after: int, upto: int, limit: 
         revoked_ids=revocation.revoked_ids,
         forfeited_idr=revocation.forfeited_idr,
     )
-
-
-def _return_places(freed: list[tuple[int, str, int]]) -> None:
-    """Add the freed places to the recovered pool of their wave and province, in one statement.
-    ``freed`` is sorted: concurrent batches lock the pool rows in the same order."""
-    if not freed:
-        return
-    pool = RecoveredQuota._meta.db_table
-    values = ", ".join(["(%s, %s, %s, 0)"] * len(freed))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {pool} (source_wave_id, province_id, recovered, allocated)
-            VALUES {values}
-            ON CONFLICT (source_wave_id, province_id)
-            DO UPDATE SET recovered = {pool}.recovered + excluded.recovered
-            """,  # noqa: S608 (table name and placeholders only)
-            [value for row in freed for value in row],
-        )
 
 
 # --- notices --------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ participant (a staff action) and set-based for many (the nightly sweep)."""
 import dataclasses
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from participants.models import (
     BlacklistEntry,
@@ -45,8 +47,8 @@ def revoke_participation(
     now: dt.datetime | None = None,
 ) -> Participant:
     """Revoke one participant (staff action for fraud, or a single no-purchase case): status
-    ``revoked``, NIK blacklisted, balance forfeited, all in one transaction, with the audit rows:
-    :func:`bulk_revoke` for one person.
+    ``revoked``, NIK blacklisted, balance forfeited and the place returned to the recovered quota
+    pool, all in one transaction, with the audit rows: :func:`bulk_revoke` for one person.
 
     Raises :class:`InvalidTransition` if the participant cannot be revoked.
     """
@@ -66,8 +68,18 @@ def revoke_participation(
             now=now,
             reference=f"revoke:{reason_code}",
         )
+        _return_place(participant)
     participant.refresh_from_db()
     return participant
+
+
+def _return_place(participant: Participant) -> None:
+    # The recovered quota pool belongs to trainings, which participants may not import: the
+    # project wires its rule in here through a setting (trainings.waves.return_place). The sweep
+    # returns its batches' places itself, set-based.
+    hook = getattr(settings, "PARTICIPANTS_PLACE_FREED", "")
+    if hook:
+        import_string(hook)(participant=participant)
 
 
 def bulk_revoke(

@@ -4,7 +4,7 @@ and set-based for many.
 Both read ``Participant.ALLOWED_TRANSITIONS``; the set-based variant moves only the rows whose
 current status allows the move, in two statements whatever their number (the audit rows, then the
 status), and writes the same audit row as the single one. On PostgreSQL a trigger (migration
-0060) refuses any other change of status, whoever writes it.
+0061) refuses any other change of status, whoever writes it.
 """
 
 import datetime as dt
@@ -31,6 +31,9 @@ def record_event(
     note: str = "",
     from_status: str = "",
     to_status: str = "",
+    field: str = "",
+    old_value: str = "",
+    new_value: str = "",
     actor=None,
     now: dt.datetime | None = None,
 ) -> ParticipantEvent:
@@ -42,6 +45,9 @@ def record_event(
         note=note,
         from_status=from_status,
         to_status=to_status,
+        field=field,
+        old_value=old_value,
+        new_value=new_value,
         actor=actor,
         created_at=now or timezone.now(),
     )

@@ -62,7 +62,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0059_indonesian_verbose_names"),
+        ("participants", "0060_staff_actions"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
