@@ -363,3 +363,27 @@ RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
 # first use through trainings.services.issue_partner_key (sandbox/credentials.py).
 SANDBOX_PARTNER_KEY = env.str("SANDBOX_PARTNER_KEY", default="")
 SANDBOX_PARTNER_SECRET = env.str("SANDBOX_PARTNER_SECRET", default="")
+# --- security hardening (issue 12) ---------------------------------------------------------------
+# Partner API: bodies above this many bytes are refused with 413 payload_too_large (the largest
+# real body, a completion or a 2,000-character review, is well under 8 KiB).
+PARTNER_API_MAX_BODY_BYTES = env.int("PARTNER_API_MAX_BODY_BYTES", default=64 * 1024)
+# Rate-limit counters (django-ratelimit) live in their own cache: Redis when configured, falling
+# back to process memory while Redis is unreachable, so limits degrade instead of answering 500.
+if REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "prakerja.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="prakerja") + ":rl",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
+# A guest's complaint tracking link (emailed) stops working after this long; every staff reply
+# emails a fresh one.
+COMPLAINT_TRACKING_MAX_AGE_SECONDS = env.int(
+    "COMPLAINT_TRACKING_MAX_AGE_SECONDS", default=30 * 24 * 3600
+)

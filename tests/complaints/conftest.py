@@ -1,7 +1,7 @@
 import base64
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 # A real 1x1 PNG.
 PNG_BYTES = base64.b64decode(
@@ -12,9 +12,11 @@ PNG_BYTES = base64.b64decode(
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters live in the cache (Redis in CI); start every test from zero."""
-    cache.clear()
+    for alias in ("default", "ratelimit"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "ratelimit"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)
