@@ -15,7 +15,8 @@ from participants.models import (
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_covers_the_journey(capsys):
+def test_seed_demo_is_idempotent_and_covers_the_journey(capsys, settings):
+    settings.DEBUG = True  # seed_demo refuses to run otherwise
     call_command("seed_demo")
     first = capsys.readouterr().out
     call_command("seed_demo")
