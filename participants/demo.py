@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from participants import cards, deadlines, services
+from participants import cards, deadlines, services, staff_otp
 from participants.areas import load_areas
 from participants.models import (
     Application,
@@ -248,11 +248,17 @@ def seed(*, now: dt.datetime) -> list[str]:
     seed_question_bank()
     seed_videos()
     announced, open_wave = _waves(now)
-    if not User.objects.filter(email=STAFF_EMAIL).exists():
-        User.objects.create_superuser(
+    staff = User.objects.filter(email=STAFF_EMAIL).first()
+    if staff is None:
+        staff = User.objects.create_superuser(
             email=STAFF_EMAIL, password=DEMO_PASSWORD, full_name="Staf Prakerja"
         )
-    lines = [f"DEMO email={STAFF_EMAIL} password={DEMO_PASSWORD} state=staff card=- phone=-"]
+    # The admin asks staff for a TOTP token (participants.staff_otp); the demo device's secret is
+    # printed so a demo user can add it to an authenticator app.
+    totp = staff_otp.ensure_totp_device(user=staff, key_hex=staff_otp.demo_totp_key_hex())
+    lines = [
+        f"DEMO email={STAFF_EMAIL} password={DEMO_PASSWORD} state=staff card=- phone=- totp={totp}"
+    ]
     for email, name, state, phone, birth, gender, serial in DEMO_PEOPLE:
         participant = _person(
             email=email,

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -83,6 +83,27 @@ def _step_redirect(request, participant, step: str):
 
 login_view = rate_limited("RATELIMIT_LOGIN")(
     auth_views.LoginView.as_view(authentication_form=forms.LoginForm)
+)
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes' answer once an account or an address has failed too often (any login form,
+    the admin's included): the same Indonesian 429 page as the other limits."""
+    return _limited(request)
+
+
+def _reset_email_key(group, request) -> str:
+    return (request.POST.get("email") or "").strip().lower() or "-"
+
+
+# Each request sends an email: limited per address and per target email.
+password_reset_view = rate_limited("RATELIMIT_PASSWORD_RESET")(
+    rate_limited("RATELIMIT_PASSWORD_RESET", key=_reset_email_key)(
+        auth_views.PasswordResetView.as_view(
+            success_url=reverse_lazy("password_reset_done"),
+            subject_template_name="registration/password_reset_subject.txt",
+        )
+    )
 )
 
 

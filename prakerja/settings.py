@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "sandbox",
     "complaints",
     "reports",
+    # staff second factor and login throttling (issue 12; README "Security")
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,8 +63,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "prakerja.urls"
@@ -340,6 +347,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -387,3 +395,24 @@ RATELIMIT_USE_CACHE = "ratelimit"
 COMPLAINT_TRACKING_MAX_AGE_SECONDS = env.int(
     "COMPLAINT_TRACKING_MAX_AGE_SECONDS", default=30 * 24 * 3600
 )
+
+# Staff second factor (django-otp): the admin site asks every staff login for a TOTP token or a
+# one-time recovery code (participants.staff_otp). TOTP devices are throttled by django-otp
+# after wrong tokens.
+OTP_TOTP_ISSUER = "Prakerja"
+# Failed logins (django-axes, in the database so a Redis outage changes nothing): after
+# AXES_FAILURE_LIMIT failures an account, and separately an address, is locked for
+# AXES_COOLOFF_TIME, on the admin login and the participant login (/masuk/) alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # both login forms post the email as "username"
+AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"
+AXES_VERBOSE = False
+# Password reset requests (each sends an email), per address and per email.
+RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")

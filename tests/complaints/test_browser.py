@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from complaints.models import Complaint
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory
+from tests.staff import staff_totp_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,6 +89,7 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     desk.goto(live_server.url + "/admin/login/")
     desk.get_by_label("Email").fill(officer.email)
     desk.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
+    desk.fill("#id_otp_token", staff_totp_token(officer))
     desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
     desk.goto(live_server.url + "/admin/complaints/complaint/?category=insentif")
     expect(desk.get_by_role("link", name=own.ticket_number)).to_be_visible()
