@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, nik, services
@@ -70,6 +71,10 @@ class LedgerInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+# The profile fields that give back the NIK's derivable digits (docs/privacy.md).
+NIK_DERIVABLE_FIELDS = ["birth_date", "gender", "regency", "district", "address"]
+
+
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = ["user", "nik_masked", "status", "wave", "province", "balance_idr"]
@@ -99,7 +104,23 @@ class ParticipantAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if request.user.has_perm("participants.view_full_nik"):
             fields.insert(fields.index("nik_masked") + 1, "full_nik")
+        else:
+            fields.insert(fields.index("nik_masked") + 1, "age")
         return fields
+
+    def get_exclude(self, request, obj=None):
+        # Without view_full_nik, hide what gives the NIK's first twelve digits back (district,
+        # birth date, gender; the address names the district): docs/privacy.md.
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.has_perm("participants.view_full_nik"):
+            exclude += NIK_DERIVABLE_FIELDS
+        return exclude
+
+    @admin.display(description="Umur (tahun)")
+    def age(self, obj) -> str:
+        if obj.birth_date is None:
+            return "-"
+        return str(nik.age_on(obj.birth_date, timezone.localdate()))
 
     @admin.display(description="NIK lengkap")
     def full_nik(self, obj) -> str:
