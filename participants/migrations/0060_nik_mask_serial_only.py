@@ -17,6 +17,6 @@ def remask(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("participants", "0058_participant_frozen_expired")]
+    dependencies = [("participants", "0059_indonesian_verbose_names")]
 
     operations = [migrations.RunPython(remask, migrations.RunPython.noop)]
