@@ -107,6 +107,9 @@ password_reset_view = rate_limited("RATELIMIT_PASSWORD_RESET")(
 )
 
 
+REGISTERED_EMAIL_KEY = "registered_email"
+
+
 def _send_verification(request: HttpRequest, user) -> None:
     token = registration.email_verification_token(user=user)
     url = request.build_absolute_uri(reverse("verify_email", args=[token]))
@@ -115,30 +118,43 @@ def _send_verification(request: HttpRequest, user) -> None:
 
 @rate_limited("RATELIMIT_REGISTER")
 def register(request: HttpRequest) -> HttpResponse:
+    """The answer is the same whether the email is new or already registered (the owner of a
+    registered email is told by email), so the page cannot be used to find out who has an
+    account. Nobody is signed in here: the emailed link continues the registration."""
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = forms.RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
         try:
             user = registration.register_user(
                 full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
+                email=email,
                 password=form.cleaned_data["password"],
             )
-        except DomainError as exc:
-            form.add_error("email", exc.message)
+        except DomainError:  # email_taken
+            registration.send_already_registered_email(
+                email=email,
+                login_url=request.build_absolute_uri(reverse("login")),
+                reset_url=request.build_absolute_uri(reverse("password_reset")),
+            )
         else:
             _send_verification(request, user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("register_done")
+        request.session[REGISTERED_EMAIL_KEY] = email.strip().lower()
+        return redirect("register_done")
     return render(request, "participants/register.html", {"form": form})
 
 
-@login_required
 def register_done(request: HttpRequest) -> HttpResponse:
-    if request.user.email_verified_at:
-        return redirect("dashboard")
-    return render(request, "participants/register_done.html")
+    if request.user.is_authenticated:
+        if request.user.email_verified_at:
+            return redirect("dashboard")
+        email = request.user.email
+    else:
+        email = request.session.get(REGISTERED_EMAIL_KEY)
+        if not email:
+            return redirect("register")
+    return render(request, "participants/register_done.html", {"email": email})
 
 
 @login_required
@@ -152,11 +168,16 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    now = timezone.now()
     try:
-        registration.verify_email(token=token)
+        user = registration.verify_email(token=token, now=now)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("register_done" if request.user.is_authenticated else "login")
+    if user.email_verified_at == now and not request.user.is_authenticated:
+        # The first click on the link proves the email and continues the registration signed
+        # in; a later click (a forwarded or leaked link) signs nobody in.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Email Anda sudah terkonfirmasi."))
     return redirect("identity")
 
