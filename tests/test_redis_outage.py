@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from tests.complaints.test_views import form_data
 from tests.factories import DEFAULT_PASSWORD, PlatformFactory, UserFactory
 from tests.trainings.partner import API
 from trainings import services
@@ -55,17 +56,7 @@ def test_login_is_still_limited_when_redis_is_down(client, redis_down):
 
 
 def test_a_complaint_is_filed_when_redis_is_down(client, redis_down):
-    response = client.post(
-        "/pengaduan/",
-        {
-            "name": "Rina Wati",
-            "phone": "0812-1111-2222",
-            "email": "rina@contoh.id",
-            "topic": "registrasi:nik_sudah_terdaftar",
-            "description": "NIK saya dinyatakan sudah terdaftar padahal belum pernah daftar.",
-            "consent": "on",
-        },
-    )
+    response = client.post("/pengaduan/", form_data())
     assert response.status_code == 302
 
 
