@@ -23,6 +23,7 @@ from participants import (
     orientation,
     registration,
     selectors,
+    tasks,
     waves,
 )
 from participants.models import BlacklistEntry, DomainError
@@ -113,7 +114,8 @@ REGISTERED_EMAIL_KEY = "registered_email"
 def _send_verification(request: HttpRequest, user) -> None:
     token = registration.email_verification_token(user=user)
     url = request.build_absolute_uri(reverse("verify_email", args=[token]))
-    registration.send_verification_email(user=user, verify_url=url)
+    # Through Celery: a mail server's latency must not hold a web worker during a registration peak.
+    tasks.send_verification_email.delay(user.pk, url)
 
 
 @rate_limited("RATELIMIT_REGISTER")
@@ -133,10 +135,10 @@ def register(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
             )
         except DomainError:  # email_taken
-            registration.send_already_registered_email(
-                email=email,
-                login_url=request.build_absolute_uri(reverse("login")),
-                reset_url=request.build_absolute_uri(reverse("password_reset")),
+            tasks.send_already_registered_email.delay(
+                email,
+                request.build_absolute_uri(reverse("login")),
+                request.build_absolute_uri(reverse("password_reset")),
             )
         else:
             _send_verification(request, user)

@@ -6,7 +6,6 @@ import time
 import uuid
 
 import pytest
-from django.core.cache import caches
 
 from participants.models import Participant
 from tests.factories import PlatformFactory, make_active_participant
@@ -16,11 +15,6 @@ from trainings.models import Payment
 from trainings.services.credentials import sign
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_replay_cache():
-    caches["default"].clear()
 
 
 @pytest.fixture
