@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, nik, services
+from participants.admin_selection import WaveStageMixin
 from participants.models import (
     Application,
     BasicTestAttempt,
@@ -160,7 +161,7 @@ class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
 
 
 @admin.register(Wave)
-class WaveAdmin(admin.ModelAdmin):
+class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "opens_at",
@@ -168,7 +169,10 @@ class WaveAdmin(admin.ModelAdmin):
         "announces_at",
         "quota_total",
         "is_additional",
+        "stage",
     ]
+    list_select_related = ["selection_run"]
+    readonly_fields = ["stage", "preview_link"]
     inlines = [QuotaInline, SelectionRunInline]
     actions = ["run_selection_action"]
 

@@ -179,7 +179,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     if user.email_verified_at == now and not request.user.is_authenticated:
         # The first click on the link proves the email and continues the registration signed
         # in; a later click (a forwarded or leaked link) signs nobody in.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="prakerja.auth.UserWithParticipantBackend")
     messages.success(request, _("Email Anda sudah terkonfirmasi."))
     return redirect("identity")
 

@@ -452,10 +452,8 @@ OTP_TOTP_ISSUER = "Prakerja"
 # Failed logins (django-axes, in the database so a Redis outage changes nothing): after
 # AXES_FAILURE_LIMIT failures an account, and separately an address, is locked for
 # AXES_COOLOFF_TIME, on the admin login and the participant login (/masuk/) alike.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# axes first: it refuses a locked account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
@@ -467,12 +465,20 @@ AXES_VERBOSE = False
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
-# origin (no inline script or style anywhere, the admin's included), no plugins, no framing.
+# origin (no inline script anywhere, the admin's included; inline style only in the two
+# self-contained pages, allowed by hash: prakerja/csp.py), no plugins, no framing.
+from prakerja.csp import inline_style_hashes  # noqa: E402
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": [
+            "'self'",
+            *inline_style_hashes(
+                BASE_DIR / "templates" / "500.html", BASE_DIR / "templates" / "ruang_tunggu.html"
+            ),
+        ],
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'"],
         "font-src": ["'self'"],

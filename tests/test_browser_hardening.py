@@ -105,3 +105,19 @@ def test_the_admin_and_the_portal_work_under_the_policy_without_console_errors(p
         assert response.status == 200, url
         assert "private" in response.headers["cache-control"]
         assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_every_inline_style_left_is_allowed_by_its_hash(settings):
+    """Only the self-contained 500 page and waiting room keep an inline style; the policy
+    allows exactly those blocks (a changed block changes its hash at start-up)."""
+    import base64
+    import hashlib
+    from pathlib import Path
+
+    allowed = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"]
+    assert "'unsafe-inline'" not in allowed
+    for name in ("500.html", "ruang_tunggu.html"):
+        text = (Path(settings.BASE_DIR) / "templates" / name).read_text()
+        for block in re.findall(r"<style>(.*?)</style>", text, re.S):
+            digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in allowed
