@@ -1,5 +1,5 @@
-// The identity form: choosing a province or a regency reloads the form with the next level's
-// choices (the "Tampilkan pilihan wilayah" button does the same without JavaScript).
+// Identity form: choosing a province or regency shows the next list at once (without
+// JavaScript the "Tampilkan pilihan wilayah" button does the same).
 document.querySelectorAll("#identitas select[data-refresh]").forEach(function (select) {
   select.addEventListener("change", function () {
     document.getElementById("refresh").click();

@@ -17,6 +17,6 @@ def remask(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("participants", "0059_indonesian_verbose_names")]
+    dependencies = [("participants", "0060_staff_actions")]
 
     operations = [migrations.RunPython(remask, migrations.RunPython.noop)]
