@@ -333,17 +333,33 @@ SURVEY_FIRST_OPENS_DAYS = env.int("SURVEY_FIRST_OPENS_DAYS", default=30)
 PAYOUT_BACKEND = env.str("PAYOUT_BACKEND", default="fake")
 PAYOUT_HTTP_URL = env.str("PAYOUT_HTTP_URL", default="")
 PAYOUT_HTTP_KEY = env.str("PAYOUT_HTTP_KEY", default="")
-PAYOUT_HTTP_SECRET = env.str("PAYOUT_HTTP_SECRET", default="dev-payout-secret")
+# Signs gateway requests and its callbacks. The development value is published, so with DEBUG
+# off it is never used: the http backend refuses to start, and callbacks are refused (no secret
+# to check them against) while the fake backend runs.
+PAYOUT_DEV_SECRET = "dev-payout-secret"  # noqa: S105
+PAYOUT_HTTP_SECRET = env.str(
+    "PAYOUT_HTTP_SECRET", default=PAYOUT_DEV_SECRET if DEBUG or TESTING else ""
+)
+if not DEBUG and not TESTING and PAYOUT_HTTP_SECRET in ("", PAYOUT_DEV_SECRET):
+    if PAYOUT_BACKEND == "http":
+        raise ImproperlyConfigured(
+            "PAYOUT_HTTP_SECRET must be set (not the development value) when DEBUG is off "
+            "and PAYOUT_BACKEND=http."
+        )
+    PAYOUT_HTTP_SECRET = ""
 PAYOUT_HTTP_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_TIMEOUT_SECONDS", default=10.0)
 PAYOUT_CALLBACK_URL = env.str(
     "PAYOUT_CALLBACK_URL", default="http://127.0.0.1:8000/api/payouts/v1/callback"
 )
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
+# The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
+PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
 PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
 PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
 PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
 PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default=8)
-# A claim older than this with no answer is treated as an unknown outcome (worker died).
+# A claim not renewed for this long belongs to a dead or stalled worker: its token is revoked
+# and its outcome asked from the gateway by key (docs/payouts.md). Tests shorten it.
 PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
 PAYOUT_ACCOUNT_OTP_TTL_SECONDS = env.int("PAYOUT_ACCOUNT_OTP_TTL_SECONDS", default=300)
 
