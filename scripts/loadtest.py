@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 RUN = ROOT / ".run" / "loadtest"
 BIN = ROOT / ".venv" / "bin"
 
@@ -60,6 +61,8 @@ LOAD_ENV = {
     "ADMISSION_KEY_PREFIX": "loadtest:ruang-tunggu",
 }
 os.environ.update(LOAD_ENV)
+
+import benchutil  # noqa: E402 (scripts/benchutil.py; Django is set up in main())
 
 PASSWORD = "Rahasia-Prakerja-2026"  # noqa: S105 (synthetic accounts in a throw-away database)
 
@@ -92,19 +95,6 @@ def setup_django():
     django.setup()
 
 
-def reset() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "
-            "OR tablename LIKE 'trainings_%%' OR tablename LIKE 'incentives_%%' "
-            "OR tablename LIKE 'complaints_%%' OR tablename = 'django_admin_log')"
-        )
-        cursor.execute(f"TRUNCATE {cursor.fetchone()[0]} RESTART IDENTITY CASCADE")
-
-
 def seed(*, people: int, cards: int, applicants: int) -> dict:
     """Bulk inserts, like ``seed_load``: one Argon2id hash shared by every synthetic account."""
     import secrets
@@ -115,9 +105,7 @@ def seed(*, people: int, cards: int, applicants: int) -> dict:
     from django.contrib.sessions.backends.cache import SessionStore
     from django.utils import timezone
 
-    from participants import cards as card_numbers
-    from participants import deadlines
-    from participants.models import LedgerEntry, Participant, User, Wave
+    from participants.models import Participant, User, Wave
     from trainings import services
     from trainings.models import Offering, Platform, Provider, Training
 
@@ -149,31 +137,7 @@ def seed(*, people: int, cards: int, applicants: int) -> dict:
             for i in range(n)
         )
 
-    active = Participant.objects.bulk_create(
-        Participant(
-            user=user,
-            phone=f"+62813{i:08d}",
-            status=Participant.Status.ACTIVE,
-            wave=closed,
-            selected_at=closed.announces_at,
-            oriented_at=now,
-            card_number=card_numbers.new_card_number(),
-            first_purchase_deadline=deadlines.first_purchase_deadline(closed.announces_at),
-            balance_idr=settings.TRAINING_BALANCE_IDR,
-            balance_expires_at=deadlines.balance_expiry(now),
-        )
-        for i, user in enumerate(users("aktif", people + cards))
-    )
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            participant=p,
-            kind=LedgerEntry.Kind.GRANT,
-            amount_idr=settings.TRAINING_BALANCE_IDR,
-            balance_after_idr=settings.TRAINING_BALANCE_IDR,
-            created_at=closed.announces_at,
-        )
-        for p in active
-    )
+    active = benchutil.active_cards(users=users("aktif", people + cards), wave=closed, now=now)
     waiting = Participant.objects.bulk_create(
         Participant(
             user=user,
@@ -373,7 +337,7 @@ def main() -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the hashed manifest
-    reset()
+    benchutil.truncate_program_tables()
     clear_room()
     data = seed(people=args.people, cards=args.cards, applicants=args.applicants)
     data.update(
