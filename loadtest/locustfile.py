@@ -133,6 +133,7 @@ class Registrant(Portal):
             },
             name="register: submit (account created)",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
             self.expect(response, 302)
 
@@ -157,6 +158,7 @@ class Login(Portal):
             },
             name="login: submit",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
             self.expect(response, 302)
 
@@ -209,6 +211,7 @@ class JoinWave(Portal):
             data={"csrfmiddlewaretoken": csrf_secret},
             name="join wave: Gabung",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
             self.expect(response, 302)
 
@@ -346,6 +349,7 @@ class Surge(Portal):
             },
             name="admitted: register submit",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
             self.expect(response, 302)
         for _ in range(3):
