@@ -299,7 +299,9 @@ class Installment(models.Model):
     )
     claimed_at = models.DateTimeField(_("diklaim pada"), null=True, blank=True)
     # The outcome (paid/failed) last announced to the participant by SMS and email.
-    notified_status = models.CharField(max_length=16, blank=True, editable=False)
+    notified_status = models.CharField(
+        _("hasil yang sudah diberitahukan"), max_length=16, blank=True, editable=False
+    )
     claim_token = models.UUIDField(_("token klaim"), null=True, blank=True, editable=False)
     paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
     failed_at = models.DateTimeField(_("gagal pada"), null=True, blank=True)
