@@ -11,6 +11,7 @@ from participants.areas import load_areas
 from participants.models import (
     Application,
     BasicTestQuestion,
+    LedgerEntry,
     OrientationVideo,
     Participant,
     SelectionRun,
@@ -71,6 +72,24 @@ DEMO_PEOPLE = [
         dt.date(1988, 11, 5),
         "M",
         4,
+    ),
+    (
+        "dibekukan@prakerja.local",
+        "Wahyu Pratama",
+        "frozen",
+        "+6281200000009",
+        dt.date(1992, 4, 18),
+        "M",
+        9,
+    ),
+    (
+        "kedaluwarsa@prakerja.local",
+        "Lina Kartika",
+        "expired",
+        "+6281200000010",
+        dt.date(1991, 10, 3),
+        "F",
+        10,
     ),
     ("baru@prakerja.local", "Rina Marlina", "registered", "", dt.date(1999, 2, 14), "F", 5),
     (
@@ -224,13 +243,32 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
         first_purchase_deadline=deadlines.first_purchase_deadline(announced.announces_at),
     )
     services.grant_balance(participant=participant, now=announced.announces_at)
-    if state == "active":
+    if state in ("active", "frozen", "expired"):
         services.transition_status(
             participant=participant,
             to=Participant.Status.ACTIVE,
             reason_code="oriented",
             now=now,
             oriented_at=now,
+        )
+    if state == "frozen":
+        services.freeze_card(
+            participant=participant,
+            reason="Data demo: laporan penggunaan kartu oleh orang lain sedang diperiksa.",
+            actor=None,
+            now=now,
+        )
+    elif state == "expired":
+        # As the 15 December expiry does for one person: the ledger entry, then the status.
+        services.zero_balance(
+            participant_id=participant.pk, kind=LedgerEntry.Kind.EXPIRY, reference="demo", now=now
+        )
+        services.transition_status(
+            participant=participant,
+            to=Participant.Status.EXPIRED,
+            reason_code="balance_expired",
+            now=now,
+            balance_expires_at=now,
         )
     elif state == "revoked":
         services.revoke_participation(

@@ -311,6 +311,7 @@ def test_offerings_lists_only_this_platforms_offerings(client, other_client, off
                 "code": offering.code,
                 "title": offering.training.title,
                 "provider_code": offering.training.provider.code,
+                "provider_name": offering.training.provider.name,
                 "price_idr": 250_000,
                 "url": offering.url,
             }

@@ -376,6 +376,7 @@ def list_offerings(request: HttpRequest):
                     "code": offering.code,
                     "title": offering.training.title,
                     "provider_code": offering.training.provider.code,
+                    "provider_name": offering.training.provider.name,
                     "price_idr": offering.price_idr,
                     "url": offering.url,
                 }

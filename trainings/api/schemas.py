@@ -59,8 +59,9 @@ class OfferingOut(Schema):
     code: str
     title: str
     provider_code: str
+    provider_name: str
     price_idr: int
-    url: str
+    url: str = Field(description="Tautan pelatihan; dapat relatif terhadap alamat platform.")
 
 
 class OfferingsOut(Schema):
