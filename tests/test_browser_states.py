@@ -30,8 +30,9 @@ def _main_text(page) -> str:
 
 
 def test_every_demo_state_explains_itself_and_offers_nothing_it_cannot_do(
-    page, browser, live_server, capsys
+    page, browser, live_server, capsys, settings
 ):
+    settings.DEBUG = True  # seed_demo refuses to run otherwise
     call_command("seed_demo")
     accounts = re.findall(r"DEMO email=(\S+) password=\S+ state=(\S+)", capsys.readouterr().out)
     accounts = [(email, state) for email, state in accounts if state != "staff"]

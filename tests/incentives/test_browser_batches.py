@@ -9,9 +9,11 @@ from playwright.sync_api import expect
 
 from incentives import services
 from incentives.models import DisbursementBatch
+from participants.models import User
 from tests.factories import DEFAULT_PASSWORD
 from tests.incentives.helpers import eligible_participant, fake_paid, first_installment
 from tests.incentives.test_batches import make_officer
+from tests.staff import staff_totp_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +24,7 @@ def _login(browser, live_server, email, password):
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label(re.compile("[Ss]andi")).fill(password)
+    page.fill("#id_otp_token", staff_totp_token(User.objects.get(email=email)))
     page.get_by_role("button", name=re.compile("Masuk|Log in")).click()
     return context, page
 
