@@ -29,7 +29,7 @@ import django
 
 django.setup()
 
-from benchutil import floor_seconds, report_ratio, settle  # noqa: E402
+from benchutil import settle, truncate_program_tables  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 
@@ -42,18 +42,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 PAST_ANNOUNCED = dt.datetime(2031, 3, 1, 20, 0, tzinfo=WIB)  # deadline 30 March 2031
 FUTURE_ANNOUNCED = dt.datetime(2031, 4, 1, 20, 0, tzinfo=WIB)  # deadline 30 April 2031
 CUTOFF = dt.datetime(2031, 4, 2, 0, 5, tzinfo=WIB)
-
-
-def reset() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "
-            "OR tablename LIKE 'trainings_%%' OR tablename LIKE 'incentives_%%' "
-            "OR tablename = 'django_admin_log')"
-        )
-        tables = cursor.fetchone()[0]
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 def generate(n: int, past_per_10: int) -> None:
@@ -190,7 +178,7 @@ def main() -> None:
 
     if not args.keep:
         started = time.perf_counter()
-        reset()
+        truncate_program_tables()
         generate(args.participants, args.past_per_10)
         print(
             f"generated participants={args.participants:,} "
@@ -201,22 +189,18 @@ def main() -> None:
         settle()
 
     workers = args.workers or sweep.settings.SWEEP_WORKERS
-    floors = [floor_seconds()]
-    settle()
     print(f"bench_sweep: cpus={os.cpu_count()} load_avg={os.getloadavg()[0]:.1f} workers={workers}")
     elapsed, statements, run = timed_sweep(workers)
-    floors.append(floor_seconds())
-    report_ratio(f"sweep N={args.participants:,}", elapsed, floors)
     # lock, get-or-create (2), 2 candidate probes, finish, reload, unlock; with workers, the
-    # range query too. Batch statements: the revocation, the recovered pool and the run's
-    # counters per batch, plus the empty end of the keyset walk (serial) or the last, empty
-    # range when the count divides evenly (workers).
+    # range query too. Batch statements: one per batch, plus the empty end of the keyset walk
+    # (serial) or the last, empty range when the count divides evenly (workers).
     fixed = 8 + (1 if workers > 1 else 0)
     print(
         f"sweep: {elapsed:.1f} s, revoked={run.revoked:,}, batches={run.batches}, "
         f"sql_statements={statements} = {fixed} fixed + {statements - fixed} batch statements "
-        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,}), "
-        f"load_avg={os.getloadavg()[0]:.1f}"
+        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,} + "
+        f"{statements - fixed - run.batches} empty), "
+        f"i.e. one statement per batch, load_avg={os.getloadavg()[0]:.1f}"
     )
     before = (
         scalar("SELECT count(*) FROM participants_ledgerentry"),

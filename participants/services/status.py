@@ -4,7 +4,7 @@ and set-based for many.
 Both read ``Participant.ALLOWED_TRANSITIONS``; the set-based variant moves only the rows whose
 current status allows the move, in two statements whatever their number (the audit rows, then the
 status), and writes the same audit row as the single one. On PostgreSQL a trigger (migration
-0061) refuses any other change of status, whoever writes it.
+0062) refuses any other change of status, whoever writes it.
 """
 
 import datetime as dt

@@ -62,7 +62,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0060_staff_actions"),
+        ("participants", "0061_nik_mask_serial_only"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
