@@ -298,6 +298,9 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
         closes_at=now - timezone.timedelta(days=3),
         announces_at=now - timezone.timedelta(days=1),
     )
+    # Applicant -> selected -> active: the only path the transition table (and its PostgreSQL
+    # trigger) allows.
+    Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.SELECTED)
     Participant.objects.filter(pk=participant.pk).update(
         status=Participant.Status.ACTIVE,
         wave=wave,
