@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Participant
+from participants.models import OtpChallenge, Participant
 
 
 class Reason(models.TextChoices):
@@ -87,9 +87,11 @@ class PayoutAccount(models.Model):
         return "•" * max(len(self.number) - 4, 0) + self.number[-4:]
 
 
-class PayoutAccountChange(models.Model):
-    """A requested change of payout account, waiting for its SMS OTP. Only the OTP's keyed hash
-    is stored; the change applies once, when the right code is typed in time."""
+class PayoutAccountChange(OtpChallenge):
+    """A requested change of payout account, waiting for its SMS OTP (``participants.otp``); the
+    change applies once, when the right code is typed in time."""
+
+    OTP_PURPOSE = "payout-account"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     participant = models.ForeignKey(
@@ -98,10 +100,6 @@ class PayoutAccountChange(models.Model):
     kind = models.CharField(max_length=16, choices=PayoutAccount.Kind)
     number = models.CharField(max_length=20)
     holder_name = models.CharField(max_length=150)
-    otp_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

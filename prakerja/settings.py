@@ -276,12 +276,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 TRAINING_BALANCE_IDR = env.int("TRAINING_BALANCE_IDR", default=1_000_000)
 FIRST_PURCHASE_DAYS = env.int("FIRST_PURCHASE_DAYS", default=30)
+# Every SMS OTP (phone, payment, payout account; participants/otp.py): validity, wrong attempts
+# before the lock, wait between two codes of one use, and new codes per person within the window.
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
-# Payment OTPs: at most this many payments (each sends an SMS) per card within the window.
-PAYMENT_OTP_MAX_PER_WINDOW = env.int("PAYMENT_OTP_MAX_PER_WINDOW", default=5)
-PAYMENT_OTP_WINDOW_SECONDS = env.int("PAYMENT_OTP_WINDOW_SECONDS", default=900)
+OTP_MAX_PER_WINDOW = env.int("OTP_MAX_PER_WINDOW", default=5)
+OTP_WINDOW_SECONDS = env.int("OTP_WINDOW_SECONDS", default=900)
 # The nightly sweep and the balance expiry work in keyset batches of at most this many rows.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10_000)
 # On PostgreSQL the sweep's batches run in this many threads, each with its own connection.
@@ -312,7 +313,6 @@ PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
 PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default=8)
 # A claim older than this with no answer is treated as an unknown outcome (worker died).
 PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
-PAYOUT_ACCOUNT_OTP_TTL_SECONDS = env.int("PAYOUT_ACCOUNT_OTP_TTL_SECONDS", default=300)
 
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Participant, Province, Wave
+from participants.models import OtpChallenge, Participant, Province, Wave
 
 
 class Platform(models.Model):
@@ -106,8 +106,13 @@ class Offering(models.Model):
         return f"{self.training} @ {self.platform}"
 
 
-class Payment(models.Model):
-    """A purchase attempt started by a platform; paid once its OTP is confirmed."""
+class Payment(OtpChallenge):
+    """A purchase attempt started by a platform; paid once its OTP (``participants.otp``) is
+    confirmed."""
+
+    OTP_PURPOSE = "payment"
+    # Each payment is a new order, not a resend: only the per-card rate of new codes applies.
+    OTP_RESEND_COOLDOWN = False
 
     class Status(models.TextChoices):
         OTP_SENT = "otp_sent", _("Menunggu OTP")
@@ -122,10 +127,6 @@ class Payment(models.Model):
     partner_order_id = models.CharField(max_length=100)
     amount_idr = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status, default=Status.OTP_SENT)
-    otp_hash = models.CharField(max_length=64, editable=False)
-    otp_expires_at = models.DateTimeField()
-    otp_attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -36,6 +36,7 @@ from incentives.services.errors import (  # noqa: F401
     OtpExpired,
     OtpInvalid,
     OtpLocked,
+    OtpRateLimited,
     SurveyAlreadyCompleted,
     SurveyNotOpen,
     WrongPassword,
