@@ -89,7 +89,9 @@ class Complaint(models.Model):
     attachment = models.FileField(
         _("tangkapan layar"), upload_to=attachment_path, blank=True, max_length=200
     )
-    attachment_type = models.CharField(max_length=32, blank=True, editable=False)
+    attachment_type = models.CharField(
+        _("jenis lampiran"), max_length=32, blank=True, editable=False
+    )
     consent_at = models.DateTimeField(_("persetujuan"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status, default=Status.NEW, editable=False
@@ -140,11 +142,18 @@ class Complaint(models.Model):
 class ComplaintReply(models.Model):
     """A staff answer, shown to the participant and sent by email."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="replies")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="replies", verbose_name=_("pengaduan")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("penulis"),
+    )
     body = models.TextField(_("balasan"))
-    created_at = models.DateTimeField()
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat pada"))
+    emailed_at = models.DateTimeField(_("diemail pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("balasan")
@@ -164,15 +173,22 @@ class ComplaintEvent(models.Model):
         ASSIGNMENT = "assignment", _("Penugasan")
         REPLY = "reply", _("Balasan petugas")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("pengaduan")
     )
-    created_at = models.DateTimeField()
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind)
+    from_status = models.CharField(_("status lama"), max_length=16, blank=True)
+    to_status = models.CharField(_("status baru"), max_length=16, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pelaku"),
+    )
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
         verbose_name = _("riwayat pengaduan")

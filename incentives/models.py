@@ -57,7 +57,10 @@ class PayoutAccount(models.Model):
     EWALLETS = frozenset({Kind.OVO, Kind.GOPAY, Kind.LINKAJA, Kind.DANA})
 
     participant = models.OneToOneField(
-        Participant, on_delete=models.PROTECT, related_name="payout_account"
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="payout_account",
+        verbose_name=_("peserta"),
     )
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind)
     number = models.CharField(_("nomor rekening/e-wallet"), max_length=20)
@@ -65,10 +68,14 @@ class PayoutAccount(models.Model):
     # Set when the payout backend confirmed the account exists, the name matches and (for an
     # e-wallet) it is upgraded; cleared by every change.
     validated_at = models.DateTimeField(_("tervalidasi"), null=True, blank=True)
-    validation_reason = models.CharField(max_length=32, choices=Reason, blank=True)
-    validation_checked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    validation_reason = models.CharField(
+        _("alasan validasi"), max_length=32, choices=Reason, blank=True
+    )
+    validation_checked_at = models.DateTimeField(
+        _("validasi diperiksa pada"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("dibuat pada"))
+    updated_at = models.DateTimeField(_("diperbarui pada"))
 
     class Meta:
         verbose_name = _("rekening insentif")
@@ -95,12 +102,15 @@ class PayoutAccountChange(OtpChallenge):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="payout_account_changes"
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="payout_account_changes",
+        verbose_name=_("peserta"),
     )
-    kind = models.CharField(max_length=16, choices=PayoutAccount.Kind)
-    number = models.CharField(max_length=20)
-    holder_name = models.CharField(max_length=150)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("jenis rekening"), max_length=16, choices=PayoutAccount.Kind)
+    number = models.CharField(_("nomor rekening"), max_length=20)
+    holder_name = models.CharField(_("nama pemilik rekening"), max_length=150)
+    confirmed_at = models.DateTimeField(_("dikonfirmasi pada"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,7 +138,7 @@ class DisbursementBatch(models.Model):
     }
 
     status = models.CharField(max_length=24, choices=Status, db_index=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("dibuat pada"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -139,7 +149,7 @@ class DisbursementBatch(models.Model):
     )
     installment_count = models.PositiveIntegerField(_("jumlah cicilan"), default=0)
     total_idr = models.PositiveBigIntegerField(_("total (Rp)"), default=0)
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(_("disetujui pada"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -148,8 +158,8 @@ class DisbursementBatch(models.Model):
         related_name="+",
         verbose_name=_("disetujui oleh"),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("mulai pada"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -192,7 +202,10 @@ class Installment(models.Model):
     }
 
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="installments"
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="installments",
+        verbose_name=_("peserta"),
     )
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind)
     number = models.PositiveSmallIntegerField(_("ke-"))
@@ -201,8 +214,8 @@ class Installment(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.SCHEDULED)
     reason_code = models.CharField(_("alasan"), max_length=32, choices=Reason, blank=True)
     # Payout requests made so far; the next one gets number attempts + 1 in its key.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    temporary_failures = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("jumlah percobaan"), default=0)
+    temporary_failures = models.PositiveSmallIntegerField(_("kegagalan sementara"), default=0)
     next_attempt_at = models.DateTimeField(_("dicoba lagi"))
     batch = models.ForeignKey(
         DisbursementBatch,
@@ -210,12 +223,13 @@ class Installment(models.Model):
         null=True,
         blank=True,
         related_name="installments",
+        verbose_name=_("batch pencairan"),
     )
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("diklaim pada"), null=True, blank=True)
+    claim_token = models.UUIDField(_("token klaim"), null=True, blank=True, editable=False)
     paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    failed_at = models.DateTimeField(_("gagal pada"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
         ordering = ["due_at", "kind", "number"]
@@ -271,7 +285,10 @@ class PayoutRequest(models.Model):
     OPEN = frozenset({Status.CREATED, Status.SENT, Status.UNKNOWN})
 
     installment = models.ForeignKey(
-        Installment, on_delete=models.PROTECT, related_name="payout_requests"
+        Installment,
+        on_delete=models.PROTECT,
+        related_name="payout_requests",
+        verbose_name=_("termin insentif"),
     )
     batch = models.ForeignKey(
         DisbursementBatch,
@@ -279,18 +296,19 @@ class PayoutRequest(models.Model):
         null=True,
         blank=True,
         related_name="payout_requests",
+        verbose_name=_("batch pencairan"),
     )
-    attempt = models.PositiveSmallIntegerField()
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    amount_idr = models.PositiveBigIntegerField()
-    account_kind = models.CharField(max_length=16, choices=PayoutAccount.Kind)
-    account_number = models.CharField(max_length=20)
+    attempt = models.PositiveSmallIntegerField(_("percobaan ke"))
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=64, unique=True)
+    amount_idr = models.PositiveBigIntegerField(_("jumlah (Rp)"))
+    account_kind = models.CharField(_("jenis rekening"), max_length=16, choices=PayoutAccount.Kind)
+    account_number = models.CharField(_("nomor rekening"), max_length=20)
     status = models.CharField(max_length=16, choices=Status, default=Status.CREATED)
-    reason_code = models.CharField(max_length=32, blank=True)
-    gateway_reference = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    reason_code = models.CharField(_("kode alasan"), max_length=32, blank=True)
+    gateway_reference = models.CharField(_("referensi gateway"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("dibuat pada"))
+    sent_at = models.DateTimeField(_("dikirim pada"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -318,12 +336,12 @@ class PayoutCallback(models.Model):
     """A callback received from the payout gateway. Its id is unique: a replayed callback is
     refused before it touches any installment."""
 
-    callback_id = models.CharField(max_length=100, unique=True)
-    idempotency_key = models.CharField(max_length=64, db_index=True)
+    callback_id = models.CharField(_("ID callback"), max_length=100, unique=True)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=64, db_index=True)
     status = models.CharField(max_length=16)
-    reason_code = models.CharField(max_length=32, blank=True)
-    received_at = models.DateTimeField()
-    outcome = models.CharField(max_length=32, blank=True)
+    reason_code = models.CharField(_("kode alasan"), max_length=32, blank=True)
+    received_at = models.DateTimeField(_("diterima pada"))
+    outcome = models.CharField(_("hasil"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -335,14 +353,14 @@ class ReconciliationReport(models.Model):
     """A day's comparison of what the portal believes was paid with what the backend reports."""
 
     day = models.DateField(_("tanggal (WIB)"), unique=True)
-    created_at = models.DateTimeField()
-    portal_paid_count = models.PositiveIntegerField(default=0)
-    portal_paid_idr = models.PositiveBigIntegerField(default=0)
-    backend_paid_count = models.PositiveIntegerField(default=0)
-    backend_paid_idr = models.PositiveBigIntegerField(default=0)
-    mismatch_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("dibuat pada"))
+    portal_paid_count = models.PositiveIntegerField(_("jumlah dibayar menurut portal"), default=0)
+    portal_paid_idr = models.PositiveBigIntegerField(_("dibayar menurut portal (Rp)"), default=0)
+    backend_paid_count = models.PositiveIntegerField(_("jumlah dibayar menurut gateway"), default=0)
+    backend_paid_idr = models.PositiveBigIntegerField(_("dibayar menurut gateway (Rp)"), default=0)
+    mismatch_count = models.PositiveIntegerField(_("jumlah selisih"), default=0)
     # [{"key": ..., "portal": status, "backend": status}, ...] (first 1000)
-    mismatches = models.JSONField(default=list, blank=True)
+    mismatches = models.JSONField(_("rincian selisih"), default=list, blank=True)
 
     class Meta:
         ordering = ["-day"]
@@ -373,7 +391,9 @@ class Survey(models.Model):
 
 
 class SurveyQuestion(models.Model):
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions", verbose_name=_("survei")
+    )
     order = models.PositiveSmallIntegerField(_("urutan"), default=0)
     text = models.CharField(_("pertanyaan"), max_length=300)
     # One choice per line; empty means a free-text answer.
@@ -394,11 +414,16 @@ class SurveyQuestion(models.Model):
 
 class SurveyResponse(models.Model):
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="survey_responses"
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="survey_responses",
+        verbose_name=_("peserta"),
     )
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
-    answers = models.JSONField()
-    completed_at = models.DateTimeField()
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="responses", verbose_name=_("survei")
+    )
+    answers = models.JSONField(_("jawaban"))
+    completed_at = models.DateTimeField(_("tuntas pada"))
 
     class Meta:
         verbose_name = _("jawaban survei")
@@ -418,13 +443,13 @@ class FakeGatewayTransfer(models.Model):
     key, so a repeated key returns the first result and money never moves twice. Lives in the
     database so it survives a killed worker. Not used by the ``http`` backend."""
 
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    reference = models.CharField(max_length=64, db_index=True)
-    amount_idr = models.PositiveBigIntegerField()
-    account_number = models.CharField(max_length=20)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=64, unique=True)
+    reference = models.CharField(_("referensi gateway"), max_length=64, db_index=True)
+    amount_idr = models.PositiveBigIntegerField(_("jumlah (Rp)"))
+    account_number = models.CharField(_("nomor rekening"), max_length=20)
     status = models.CharField(max_length=16)
-    reason_code = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField()
+    reason_code = models.CharField(_("kode alasan"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
         verbose_name = _("transfer gateway palsu")

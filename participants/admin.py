@@ -92,6 +92,7 @@ class ParticipantAdmin(admin.ModelAdmin):
         "balance_expires_at",
     ]
     exclude = ["nik_hash", "nik_encrypted", "kk_hash", "kk_encrypted"]
+    autocomplete_fields = ["province", "regency", "district"]
     inlines = [EventInline, LedgerInline]
     show_full_result_count = False
 

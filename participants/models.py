@@ -97,8 +97,8 @@ class User(AbstractUser):
 class Province(models.Model):
     """Kemendagri province (2-digit code), loaded as data from idn-area-data."""
 
-    code = models.CharField(max_length=2, primary_key=True)
-    name = models.CharField(max_length=100)
+    code = models.CharField(_("kode BPS"), max_length=2, primary_key=True)
+    name = models.CharField(_("nama"), max_length=100)
 
     class Meta:
         ordering = ["code"]
@@ -112,9 +112,11 @@ class Province(models.Model):
 class Regency(models.Model):
     """Kemendagri regency or city (4-digit code, e.g. ``3201``)."""
 
-    code = models.CharField(max_length=4, primary_key=True)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="regencies")
-    name = models.CharField(max_length=100)
+    code = models.CharField(_("kode BPS"), max_length=4, primary_key=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="regencies", verbose_name=_("provinsi")
+    )
+    name = models.CharField(_("nama"), max_length=100)
 
     class Meta:
         ordering = ["code"]
@@ -128,9 +130,14 @@ class Regency(models.Model):
 class District(models.Model):
     """Kemendagri district (kecamatan, 6-digit code, e.g. ``320101``)."""
 
-    code = models.CharField(max_length=6, primary_key=True)
-    regency = models.ForeignKey(Regency, on_delete=models.PROTECT, related_name="districts")
-    name = models.CharField(max_length=100)
+    code = models.CharField(_("kode BPS"), max_length=6, primary_key=True)
+    regency = models.ForeignKey(
+        Regency,
+        on_delete=models.PROTECT,
+        related_name="districts",
+        verbose_name=_("kabupaten/kota"),
+    )
+    name = models.CharField(_("nama"), max_length=100)
 
     class Meta:
         ordering = ["code"]
@@ -157,7 +164,7 @@ class Wave(models.Model):
         default=False,
         help_text=_("Dibuka dari kuota yang dipulihkan dari peserta yang dicabut."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
 
     class Meta:
         ordering = ["-number"]
@@ -177,8 +184,10 @@ class Wave(models.Model):
 class WaveProvinceQuota(models.Model):
     """Optional quota per province. When a wave has any, only these provinces are admitted."""
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="province_quotas")
-    province = models.ForeignKey(Province, on_delete=models.PROTECT)
+    wave = models.ForeignKey(
+        Wave, on_delete=models.CASCADE, related_name="province_quotas", verbose_name=_("gelombang")
+    )
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("provinsi"))
     quota = models.PositiveIntegerField(_("kuota"))
 
     class Meta:
@@ -197,10 +206,12 @@ class WaveProvinceQuota(models.Model):
 class PriorityWhitelistEntry(models.Model):
     """An agency whitelist (e.g. laid-off workers from Kemnaker): these NIKs get a better tier."""
 
-    nik_hash = models.CharField(max_length=64, unique=True)
-    tier = models.PositiveSmallIntegerField(default=0, help_text=_("0 = prioritas tertinggi"))
+    nik_hash = models.CharField(_("hash NIK"), max_length=64, unique=True)
+    tier = models.PositiveSmallIntegerField(
+        _("tingkat prioritas"), default=0, help_text=_("0 = prioritas tertinggi")
+    )
     source = models.CharField(_("sumber data"), max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("daftar prioritas")
@@ -261,16 +272,25 @@ class Participant(models.Model):
         INFORMAL = "informal", _("Pekerja informal / lepas")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participant"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="participant",
+        verbose_name=_("akun"),
     )
 
     # Identity. The NIK and KK are never stored in clear: a keyed hash for lookups and
     # uniqueness, Fernet encryption for the value, and a masked copy for display.
-    nik_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    nik_encrypted = models.TextField(blank=True, default="", editable=False)
+    nik_hash = models.CharField(
+        _("hash NIK"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    nik_encrypted = models.TextField(_("NIK (terenkripsi)"), blank=True, default="", editable=False)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True, default="", editable=False)
-    kk_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
-    kk_encrypted = models.TextField(blank=True, default="", editable=False)
+    kk_hash = models.CharField(
+        _("hash nomor KK"), max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    kk_encrypted = models.TextField(
+        _("nomor KK (terenkripsi)"), blank=True, default="", editable=False
+    )
     birth_date = models.DateField(_("tanggal lahir"), null=True, blank=True)
     gender = models.CharField(_("jenis kelamin"), max_length=1, choices=Gender, blank=True)
     province = models.ForeignKey(
@@ -297,20 +317,22 @@ class Participant(models.Model):
     employment_status = models.CharField(
         _("status pekerjaan"), max_length=16, choices=Employment, blank=True
     )
-    identity_verified_at = models.DateTimeField(null=True, blank=True)
+    identity_verified_at = models.DateTimeField(
+        _("identitas terverifikasi pada"), null=True, blank=True
+    )
 
     phone = models.CharField(_("nomor HP"), max_length=16, blank=True, db_index=True)
-    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("HP terverifikasi pada"), null=True, blank=True)
 
     # "Pernyataan Pendaftar"
-    is_student = models.BooleanField(null=True, blank=True)
-    is_civil_servant = models.BooleanField(null=True, blank=True)
-    receives_social_aid = models.BooleanField(null=True, blank=True)
-    is_unemployed = models.BooleanField(null=True, blank=True)
-    declared_at = models.DateTimeField(null=True, blank=True)
+    is_student = models.BooleanField(_("pelajar/mahasiswa"), null=True, blank=True)
+    is_civil_servant = models.BooleanField(_("ASN/TNI/Polri"), null=True, blank=True)
+    receives_social_aid = models.BooleanField(_("penerima bansos"), null=True, blank=True)
+    is_unemployed = models.BooleanField(_("tidak bekerja"), null=True, blank=True)
+    declared_at = models.DateTimeField(_("pernyataan diisi pada"), null=True, blank=True)
 
-    test_passed_at = models.DateTimeField(null=True, blank=True)
-    priority_tier = models.PositiveSmallIntegerField(default=9)
+    test_passed_at = models.DateTimeField(_("lulus tes dasar pada"), null=True, blank=True)
+    priority_tier = models.PositiveSmallIntegerField(_("tingkat prioritas"), default=9)
 
     # Program status
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.APPLICANT)
@@ -323,23 +345,25 @@ class Participant(models.Model):
         related_name="participants",
         verbose_name=_("gelombang lolos"),
     )
-    selected_at = models.DateTimeField(null=True, blank=True)
+    selected_at = models.DateTimeField(_("lolos seleksi pada"), null=True, blank=True)
     card_number = models.CharField(
         _("nomor kartu"), max_length=16, unique=True, null=True, blank=True, editable=False
     )
-    oriented_at = models.DateTimeField(null=True, blank=True)
+    oriented_at = models.DateTimeField(_("orientasi selesai pada"), null=True, blank=True)
     # Looked up only through the partial index sweep_candidates (sweep and reminders).
-    first_purchase_deadline = models.DateTimeField(null=True, blank=True)
-    first_purchase_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoke_reason = models.CharField(max_length=64, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    first_purchase_deadline = models.DateTimeField(
+        _("batas pembelian pertama"), null=True, blank=True
+    )
+    first_purchase_at = models.DateTimeField(_("pembelian pertama pada"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("dicabut pada"), null=True, blank=True)
+    revoke_reason = models.CharField(_("alasan pencabutan"), max_length=64, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
     # Training balance, whole rupiah. Kept equal to the sum of the ledger.
     balance_idr = models.BigIntegerField(_("saldo pelatihan (Rp)"), default=0)
-    balance_expires_at = models.DateTimeField(null=True, blank=True)
+    balance_expires_at = models.DateTimeField(_("saldo hangus pada"), null=True, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui pada"), auto_now=True)
 
     class Meta:
         verbose_name = _("peserta")
@@ -414,13 +438,21 @@ class Application(models.Model):
     # selection's update of every application of a wave is then a HOT update, written in the
     # heap page alone, without a new entry in every index for each of a million rows.
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="applications", db_index=False
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="applications",
+        db_index=False,
+        verbose_name=_("peserta"),
     )
     wave = models.ForeignKey(
-        Wave, on_delete=models.PROTECT, related_name="applications", db_index=False
+        Wave,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,
+        verbose_name=_("gelombang"),
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.JOINED)
-    reason_code = models.CharField(max_length=32, choices=Reason, blank=True)
+    reason_code = models.CharField(_("kode alasan"), max_length=32, choices=Reason, blank=True)
     # Snapshot at selection: the province quota it competed in, its tier and its draw position.
     # A snapshot of reference data written for every applicant at once; without a database
     # constraint so selection does not pay a million deferred foreign-key checks at COMMIT.
@@ -431,11 +463,12 @@ class Application(models.Model):
         blank=True,
         db_index=False,
         db_constraint=False,
+        verbose_name=_("provinsi"),
     )
-    priority_tier = models.PositiveSmallIntegerField(null=True, blank=True)
-    draw_rank = models.BigIntegerField(null=True, blank=True)
-    joined_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    priority_tier = models.PositiveSmallIntegerField(_("tingkat prioritas"), null=True, blank=True)
+    draw_rank = models.BigIntegerField(_("urutan undian"), null=True, blank=True)
+    joined_at = models.DateTimeField(_("bergabung pada"))
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pendaftaran gelombang")
@@ -457,18 +490,24 @@ class SelectionRun(models.Model):
     One per wave (a database constraint): a second run is refused.
     """
 
-    wave = models.OneToOneField(Wave, on_delete=models.PROTECT, related_name="selection_run")
-    seed = models.CharField(max_length=64)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    wave = models.OneToOneField(
+        Wave, on_delete=models.PROTECT, related_name="selection_run", verbose_name=_("gelombang")
     )
-    applicants = models.PositiveIntegerField(default=0)
-    eligible = models.PositiveIntegerField(default=0)
-    selected = models.PositiveIntegerField(default=0)
-    not_selected = models.PositiveIntegerField(default=0)
-    counts_by_reason = models.JSONField(default=dict, blank=True)
+    seed = models.CharField(max_length=64)
+    started_at = models.DateTimeField(_("mulai pada"))
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("pelaku"),
+    )
+    applicants = models.PositiveIntegerField(_("pendaftar"), default=0)
+    eligible = models.PositiveIntegerField(_("memenuhi syarat"), default=0)
+    selected = models.PositiveIntegerField(_("lolos"), default=0)
+    not_selected = models.PositiveIntegerField(_("belum berhasil"), default=0)
+    counts_by_reason = models.JSONField(_("jumlah per alasan"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("proses seleksi")
@@ -496,14 +535,18 @@ class LedgerEntry(models.Model):
         EXPIRY = "expiry", _("Saldo kedaluwarsa")
 
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
+        verbose_name=_("peserta"),
     )
-    kind = models.CharField(max_length=16, choices=Kind)
-    amount_idr = models.BigIntegerField()
-    balance_after_idr = models.BigIntegerField()
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind)
+    amount_idr = models.BigIntegerField(_("jumlah (Rp)"))
+    balance_after_idr = models.BigIntegerField(_("saldo setelahnya (Rp)"))
     # What caused it: a payment id for purchase/reversal, a sweep run for forfeit, and so on.
-    reference = models.CharField(max_length=64, blank=True, default="")
-    created_at = models.DateTimeField()
+    reference = models.CharField(_("referensi"), max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
         verbose_name = _("mutasi saldo")
@@ -551,7 +594,7 @@ class BlacklistEntry(models.Model):
     # Looked up through the partial unique index of the active entries (is_blacklisted, the
     # sweep's ON CONFLICT); no second index over every entry, which the sweep would have to
     # update at a random place for each of its revocations (migration 0057).
-    nik_hash = models.CharField(max_length=64)
+    nik_hash = models.CharField(_("hash NIK"), max_length=64)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
     full_name = models.CharField(_("nama"), max_length=150)
     # The ban is keyed by nik_hash; the participant link is for display. No database constraint
@@ -563,11 +606,12 @@ class BlacklistEntry(models.Model):
         blank=True,
         related_name="blacklist",
         db_constraint=False,
+        verbose_name=_("peserta"),
     )
     reason_code = models.CharField(_("alasan"), max_length=32, choices=Reason)
     legal_basis = models.CharField(_("dasar hukum"), max_length=200, blank=True)
     note = models.TextField(_("catatan"), blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("dibuat pada"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -575,8 +619,9 @@ class BlacklistEntry(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("dibuat oleh"),
     )
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("dihapus pada"), null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -584,8 +629,9 @@ class BlacklistEntry(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("dihapus oleh"),
     )
-    removal_reason = models.TextField(blank=True)
+    removal_reason = models.TextField(_("alasan penghapusan"), blank=True)
 
     class Meta:
         verbose_name = _("daftar hitam")
@@ -624,12 +670,13 @@ class ParticipantEvent(models.Model):
         related_name="events",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("peserta"),
     )
-    kind = models.CharField(max_length=16, choices=Kind)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    reason_code = models.CharField(max_length=64, blank=True)
-    note = models.TextField(blank=True)
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind)
+    from_status = models.CharField(_("status lama"), max_length=16, blank=True)
+    to_status = models.CharField(_("status baru"), max_length=16, blank=True)
+    reason_code = models.CharField(_("kode alasan"), max_length=64, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -637,8 +684,9 @@ class ParticipantEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("pelaku"),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
         verbose_name = _("riwayat keputusan")
@@ -668,8 +716,8 @@ class OtpChallenge(models.Model):
     # Whether a person must wait OTP_RESEND_COOLDOWN_SECONDS before asking for another code.
     OTP_RESEND_COOLDOWN = True
 
-    otp_hash = models.CharField(_("hash kode OTP"), max_length=64, editable=False)
-    otp_expires_at = models.DateTimeField(_("OTP berlaku sampai"))
+    otp_hash = models.CharField(_("hash OTP"), max_length=64, editable=False)
+    otp_expires_at = models.DateTimeField(_("OTP kedaluwarsa pada"))
     otp_attempts = models.PositiveSmallIntegerField(_("percobaan OTP"), default=0)
     created_at = models.DateTimeField(_("dibuat pada"))
 
@@ -683,9 +731,11 @@ class PhoneOTP(OtpChallenge):
     OTP_PURPOSE = "phone"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="otps")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="otps", verbose_name=_("peserta")
+    )
     phone = models.CharField(_("nomor HP"), max_length=16)
-    verified_at = models.DateTimeField(_("diverifikasi pada"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("terverifikasi pada"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -712,7 +762,7 @@ class BasicTestQuestion(models.Model):
     option_d = models.CharField(_("pilihan D"), max_length=255)
     correct_option = models.CharField(_("jawaban benar"), max_length=1, choices=Option)
     is_active = models.BooleanField(_("aktif"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("soal tes")
@@ -735,16 +785,19 @@ class BasicTestAttempt(models.Model):
     """One sitting of the basic test: the drawn questions, the server-side deadline, the grade."""
 
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="test_attempts"
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="test_attempts",
+        verbose_name=_("peserta"),
     )
-    question_ids = models.JSONField(default=list)
-    answers = models.JSONField(default=dict, blank=True)
-    started_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    passed = models.BooleanField(null=True, blank=True)
-    late = models.BooleanField(default=False)
+    question_ids = models.JSONField(_("soal"), default=list)
+    answers = models.JSONField(_("jawaban"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("mulai pada"))
+    expires_at = models.DateTimeField(_("kedaluwarsa pada"))
+    submitted_at = models.DateTimeField(_("dikumpulkan pada"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("nilai"), null=True, blank=True)
+    passed = models.BooleanField(_("lulus"), null=True, blank=True)
+    late = models.BooleanField(_("terlambat"), default=False)
 
     class Meta:
         verbose_name = _("percobaan tes")
@@ -798,11 +851,14 @@ class VideoProgress(models.Model):
     """Server-side record of one participant watching one video: started, then completed."""
 
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="video_progress"
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="video_progress",
+        verbose_name=_("peserta"),
     )
     video = models.ForeignKey(OrientationVideo, on_delete=models.CASCADE, related_name="+")
-    started_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("mulai pada"))
+    completed_at = models.DateTimeField(_("tuntas pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("progres video")

@@ -12,10 +12,10 @@ class SandboxCredential(models.Model):
     secret at rest, so a database dump does not reveal it.
     """
 
-    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
-    key = models.CharField(max_length=64)
-    secret_encrypted = models.TextField(editable=False)
-    created_at = models.DateTimeField()
+    slot = models.PositiveSmallIntegerField(_("nomor slot"), default=1, unique=True, editable=False)
+    key = models.CharField(_("kunci"), max_length=64)
+    secret_encrypted = models.TextField(_("rahasia (terenkripsi)"), editable=False)
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
         verbose_name = _("kredensial platform uji coba")

@@ -30,10 +30,10 @@ class PartnerCredential(models.Model):
     """An API key pair. The secret is shown once and stored only encrypted (Fernet)."""
 
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="credentials")
-    key = models.CharField(max_length=64, unique=True)
-    secret_encrypted = models.TextField(editable=False)
-    created_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(_("kunci"), max_length=64, unique=True)
+    secret_encrypted = models.TextField(_("rahasia (terenkripsi)"), editable=False)
+    created_at = models.DateTimeField(_("dibuat pada"))
+    revoked_at = models.DateTimeField(_("dicabut pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("kredensial API mitra")
@@ -66,7 +66,12 @@ class Training(models.Model):
 
     title = models.CharField(_("judul"), max_length=200)
     category = models.CharField(_("kategori"), max_length=64, db_index=True)
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="trainings")
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="trainings",
+        verbose_name=_("lembaga pelatihan"),
+    )
     description = models.TextField(_("deskripsi"), blank=True)
     price_idr = models.PositiveIntegerField(_("harga (Rp)"))
     duration_hours = models.PositiveSmallIntegerField(_("durasi (jam)"))
@@ -86,7 +91,9 @@ class Offering(models.Model):
     """A training sold on one platform, at that platform's price and URL."""
 
     code = models.SlugField(_("kode"), max_length=64, unique=True)
-    training = models.ForeignKey(Training, on_delete=models.PROTECT, related_name="offerings")
+    training = models.ForeignKey(
+        Training, on_delete=models.PROTECT, related_name="offerings", verbose_name=_("pelatihan")
+    )
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="offerings")
     price_idr = models.PositiveIntegerField(_("harga (Rp)"))
     url = models.URLField(_("tautan"), max_length=500)
@@ -122,12 +129,19 @@ class Payment(OtpChallenge):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="payments")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="payments")
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="payments")
-    partner_order_id = models.CharField(max_length=100)
-    amount_idr = models.PositiveIntegerField()
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="payments", verbose_name=_("peserta")
+    )
+    offering = models.ForeignKey(
+        Offering,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("penawaran pelatihan"),
+    )
+    partner_order_id = models.CharField(_("ID pesanan mitra"), max_length=100)
+    amount_idr = models.PositiveIntegerField(_("jumlah (Rp)"))
     status = models.CharField(max_length=16, choices=Status, default=Status.OTP_SENT)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(_("dibayar pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pembayaran")
@@ -152,25 +166,36 @@ class Voucher(models.Model):
         COMPLETED = "completed", _("Pelatihan selesai")
         CANCELLED = "cancelled", _("Dibatalkan")
 
-    code = models.CharField(max_length=16, unique=True)
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="voucher")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="vouchers")
-    training = models.ForeignKey(Training, on_delete=models.PROTECT, related_name="vouchers")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="vouchers")
+    code = models.CharField(_("kode voucher"), max_length=16, unique=True)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="voucher", verbose_name=_("pembayaran")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("peserta")
+    )
+    training = models.ForeignKey(
+        Training, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("pelatihan")
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        verbose_name=_("lembaga pelatihan"),
+    )
     status = models.CharField(max_length=16, choices=Status, default=Status.ISSUED)
     # 1 for the participant's first training, 2 for the second, ... (unique per participant).
-    sequence = models.PositiveSmallIntegerField()
-    issued_at = models.DateTimeField()
-    redeemed_at = models.DateTimeField(null=True, blank=True)
-    pretest_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    pretest_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    certificate_number = models.CharField(max_length=100, blank=True)
-    certificate_url = models.URLField(max_length=500, blank=True)
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    review = models.TextField(blank=True)
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveSmallIntegerField(_("urutan"))
+    issued_at = models.DateTimeField(_("terbit pada"))
+    redeemed_at = models.DateTimeField(_("ditukarkan pada"), null=True, blank=True)
+    pretest_score = models.PositiveSmallIntegerField(_("nilai pretest"), null=True, blank=True)
+    pretest_at = models.DateTimeField(_("pretest pada"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("tuntas pada"), null=True, blank=True)
+    certificate_number = models.CharField(_("nomor sertifikat"), max_length=100, blank=True)
+    certificate_url = models.URLField(_("URL sertifikat"), max_length=500, blank=True)
+    score = models.PositiveSmallIntegerField(_("nilai akhir"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("penilaian"), null=True, blank=True)
+    review = models.TextField(_("ulasan"), blank=True)
+    reviewed_at = models.DateTimeField(_("diulas pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("voucher")
@@ -194,13 +219,15 @@ class IdempotencyRecord(models.Model):
     """The first response to a POST with a given Idempotency-Key, replayed on retries."""
 
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE)
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField()
+    key = models.CharField(_("kunci idempotensi"), max_length=255)
+    request_hash = models.CharField(_("hash permintaan"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("status respons"))
+    response_body = models.JSONField(_("isi respons"))
+    created_at = models.DateTimeField(_("dibuat pada"))
 
     class Meta:
+        verbose_name = _("catatan idempotensi")
+        verbose_name_plural = _("catatan idempotensi")
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "key"], name="one_record_per_idempotency_key"
@@ -214,12 +241,12 @@ class IdempotencyRecord(models.Model):
 class SweepRun(models.Model):
     """One run of the nightly first-purchase sweep, for one cut-off instant."""
 
-    cutoff = models.DateTimeField(unique=True)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.PositiveIntegerField(default=0)
-    forfeited_idr = models.PositiveBigIntegerField(default=0)
-    batches = models.PositiveIntegerField(default=0)
+    cutoff = models.DateTimeField(_("batas waktu"), unique=True)
+    started_at = models.DateTimeField(_("mulai pada"))
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    revoked = models.PositiveIntegerField(_("dicabut"), default=0)
+    forfeited_idr = models.PositiveBigIntegerField(_("saldo hangus (Rp)"), default=0)
+    batches = models.PositiveIntegerField(_("jumlah batch"), default=0)
 
     class Meta:
         ordering = ["-cutoff"]
@@ -233,12 +260,16 @@ class SweepRun(models.Model):
 class DeadlineReminder(models.Model):
     """A first-purchase reminder sent (or queued) to one participant, at most once per day mark."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="reminders")
-    days_before = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("peserta")
+    )
+    days_before = models.PositiveSmallIntegerField(_("hari sebelum batas"))
+    created_at = models.DateTimeField(_("dibuat pada"))
+    sent_at = models.DateTimeField(_("dikirim pada"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("pengingat batas pembelian")
+        verbose_name_plural = _("pengingat batas pembelian")
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "days_before"], name="one_reminder_per_mark"
@@ -250,10 +281,15 @@ class RecoveredQuota(models.Model):
     """Places freed by revocation, per source wave and province, and how many an additional
     wave has taken. ``allocated <= recovered`` is enforced by the database."""
 
-    source_wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="recovered_quota")
-    province = models.ForeignKey(Province, on_delete=models.PROTECT)
-    recovered = models.PositiveIntegerField(default=0)
-    allocated = models.PositiveIntegerField(default=0)
+    source_wave = models.ForeignKey(
+        Wave,
+        on_delete=models.PROTECT,
+        related_name="recovered_quota",
+        verbose_name=_("gelombang asal"),
+    )
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("provinsi"))
+    recovered = models.PositiveIntegerField(_("kuota dipulihkan"), default=0)
+    allocated = models.PositiveIntegerField(_("kuota dialokasikan"), default=0)
 
     class Meta:
         verbose_name = _("kuota dipulihkan")

@@ -6,7 +6,11 @@ from django.core import mail
 from django.utils import timezone
 
 from complaints import services
+from complaints.admin import COMPLAINT_OFFICER_PERMISSIONS
 from complaints.models import Complaint
+from participants import demo
+from participants.models import User
+from tests.admin_forms import submit_change_form
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +25,26 @@ def officer():
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_complaint", "change_complaint"])
     )
+    return user
+
+
+@pytest.fixture
+def demo_staff():
+    """The demo staff account exactly as ``seed_demo`` creates it: a superuser."""
+    return User.objects.create_superuser(
+        email=demo.STAFF_EMAIL, password=demo.DEMO_PASSWORD, full_name="Staf Prakerja"
+    )
+
+
+@pytest.fixture
+def documented_officer():
+    """An officer holding exactly the permissions the README documents for complaint staff."""
+    user = UserFactory(is_staff=True, email="petugas.dok@prakerja.local")
+    for perm in COMPLAINT_OFFICER_PERMISSIONS:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     return user
 
 
@@ -135,3 +159,40 @@ def test_staff_cannot_add_complaints_or_edit_what_the_participant_wrote(client, 
     complaint.refresh_from_db()
     assert complaint.email == "rina@contoh.id"
     assert complaint.description.startswith("Voucher")
+
+
+@pytest.mark.parametrize("who", ["demo_staff", "documented_officer"])
+def test_every_staff_role_replies_reassigns_and_closes_through_the_rendered_change_form(
+    request, client, who, django_capture_on_commit_callbacks
+):
+    staff = request.getfixturevalue(who)
+    colleague = UserFactory(is_staff=True, email="rekan@prakerja.local")
+    complaint = make()
+    services.reply_to_complaint(complaint=complaint, body="Sedang kami cek.", actor=colleague)
+    mail.outbox.clear()
+    client.force_login(staff)
+    url = CHANGE.format(complaint.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit_change_form(
+            client,
+            url,
+            "complaint",
+            reply="Voucher sudah aktif kembali.",
+            assign_to=str(colleague.pk),
+        )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit_change_form(client, url, "complaint", new_status="selesai")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    # Saving with nothing typed is harmless too.
+    assert submit_change_form(client, url, "complaint").status_code == 302
+
+    complaint.refresh_from_db()
+    assert complaint.status == "selesai"
+    assert complaint.assigned_to == colleague
+    assert complaint.replies.last().body == "Voucher sudah aktif kembali."
+    assert complaint.replies.last().author == staff
+    assert [m.to for m in mail.outbox] == [["rina@contoh.id"]]
+    page = client.get(url).content.decode()
+    assert "Voucher sudah aktif kembali." in page

@@ -3,17 +3,12 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incentives", "0002_default_surveys"),
+        ("incentives", "0003_indonesian_verbose_names"),
     ]
 
     operations = [
         migrations.RenameField("payoutaccountchange", "expires_at", "otp_expires_at"),
         migrations.RenameField("payoutaccountchange", "attempts", "otp_attempts"),
-        migrations.AlterField(
-            model_name="payoutaccountchange",
-            name="created_at",
-            field=models.DateTimeField(verbose_name="dibuat pada"),
-        ),
         migrations.AlterField(
             model_name="payoutaccountchange",
             name="otp_attempts",
@@ -22,11 +17,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="payoutaccountchange",
             name="otp_expires_at",
-            field=models.DateTimeField(verbose_name="OTP berlaku sampai"),
-        ),
-        migrations.AlterField(
-            model_name="payoutaccountchange",
-            name="otp_hash",
-            field=models.CharField(editable=False, max_length=64, verbose_name="hash kode OTP"),
+            field=models.DateTimeField(verbose_name="OTP kedaluwarsa pada"),
         ),
     ]
