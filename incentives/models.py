@@ -17,7 +17,7 @@ from participants.models import OtpChallenge, Participant
 
 class Reason(models.TextChoices):
     """Why a payout did not go through. Codes are stable; labels are what the participant sees
-    (DOMAIN.md section 3)."""
+    (docs/program.md section 3)."""
 
     ACCOUNT_CLOSED = "account_closed", _("Rekening/E-Wallet telah ditutup di Bank/E-Wallet")
     NAME_MISMATCH = "name_mismatch", _("Nama pemilik rekening tidak sesuai")

@@ -69,7 +69,7 @@ class AccountCheck:
 
 def sign(*, secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
     """Lowercase hex HMAC-SHA256 of ``"{timestamp}.{METHOD}.{path}.{body}"`` (as the partner
-    API signs, CONTRACT.md)."""
+    API signs, docs/payouts.md)."""
     message = f"{timestamp}.{method.upper()}.{path}.".encode() + body
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 

@@ -1,8 +1,8 @@
 """Every deadline of the program, computed in one place, in WIB (Asia/Jakarta).
 
-DOMAIN.md section 4: the first-purchase window counts the announcement day as day 1 and ends at
-23:59:59 WIB on day 30 (wave 21: announced 22 Sep 2021 20:00 WIB, deadline 21 Oct 2021 23:59:59
-WIB). Unused balance expires on 15 December, 23:59:59 WIB, of the budget year.
+docs/program.md section 4: the first-purchase window counts the announcement day as day 1 and
+ends at 23:59:59 WIB on day 30 (wave 21: announced 22 Sep 2021 20:00 WIB, deadline 21 Oct 2021
+23:59:59 WIB). Unused balance expires on 15 December, 23:59:59 WIB, of the budget year.
 """
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""The 15 December balance expiry (DOMAIN.md section 3 and 4).
+"""The 15 December balance expiry (docs/program.md section 3 and 4).
 
 Unspent training balance expires at 23:59:59 WIB on 15 December of the budget year
 (``Participant.balance_expires_at``, set by ``grant_balance``). From that instant on, every

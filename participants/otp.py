@@ -5,7 +5,7 @@ The uses are phone verification (``participants.models.PhoneOTP``), payment conf
 (``incentives.models.PayoutAccountChange``); each model inherits
 :class:`participants.models.OtpChallenge`, and its service calls :func:`issue` and :func:`verify`.
 
-The rules (CONTRACT.md: 6 digits, valid 5 minutes, locked after 5 wrong attempts):
+The rules (docs/partner-api.md: 6 digits, valid 5 minutes, locked after 5 wrong attempts):
 
 - Codes come from ``secrets``. Only an HMAC of the code is stored, bound to the model's
   ``OTP_PURPOSE`` and the row's id, and it is compared in constant time.

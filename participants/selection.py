@@ -1,5 +1,5 @@
 """Selection of a closed wave: eligibility with reason codes, priority tier, a seeded draw per
-quota, and the grant of card, balance and deadline to those selected (DOMAIN.md section 2).
+quota, and the grant of card, balance and deadline to those selected (docs/program.md section 2).
 
 The work is set-based: a fixed handful of SQL statements whatever the number of applicants
 (about 20; see ``run_selection``). One decision table is computed with CTEs and window functions,
@@ -35,7 +35,7 @@ from participants.models import (
     WaveProvinceQuota,
 )
 
-# The family card rule (DOMAIN.md section 2): at most this many participants per KK, ever.
+# The family card rule (docs/program.md section 2): at most this many participants per KK, ever.
 MAX_PARTICIPANTS_PER_KK = 2
 SELECTED_REASON = "selected"
 DECISIONS = "selection_decision"

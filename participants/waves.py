@@ -76,7 +76,8 @@ class Label:
 
 
 def application_label(application: Application, *, now: dt.datetime) -> Label:
-    """The DOMAIN.md label of one wave entry: a joined entry of a closed wave is in selection."""
+    """The label (docs/program.md section 1) of one wave entry: a joined entry of a closed wave
+    is in selection."""
     status = application.status
     if status == Application.Status.JOINED and now >= application.wave.closes_at:
         status = Application.Status.PROCESSING

@@ -1,6 +1,7 @@
 """Settings for the prakerja portal.
 
-One module, fed by the environment through django-environ (CONTRACT.md lists the variables).
+One module, fed by the environment through django-environ (the README's Configuration table
+lists the variables).
 Production differs from development only by environment variables; a missing secret in
 production fails loudly at start-up.
 """
@@ -292,7 +293,7 @@ SWEEP_NOTIFY_CHUNK = env.int("SWEEP_NOTIFY_CHUNK", default=500)
 # Reminders before the first-purchase deadline, in whole WIB days.
 DEADLINE_REMINDER_DAYS = [7, 3, 1]
 
-# incentives (DOMAIN.md section 3)
+# incentives (docs/program.md section 3)
 INCENTIVE_MONTHLY_IDR = env.int("INCENTIVE_MONTHLY_IDR", default=600_000)
 INCENTIVE_MONTHS = env.int("INCENTIVE_MONTHS", default=4)
 SURVEY_INCENTIVE_IDR = env.int("SURVEY_INCENTIVE_IDR", default=50_000)

@@ -1,4 +1,4 @@
-"""The nightly first-purchase sweep (DOMAIN.md section 4).
+"""The nightly first-purchase sweep (docs/program.md section 4).
 
 Every selected or active participant whose first-purchase deadline passed before the cut-off
 without a purchase is, in one transaction per batch: revoked (``no_first_purchase``),

@@ -41,7 +41,7 @@ def _clean_number(kind: str, number: str, participant: Participant) -> str:
         if len(digits) != 10:
             raise InvalidAccountNumber()
         return digits
-    # E-wallets are registered to the participant's own phone (DOMAIN.md section 7).
+    # E-wallets are registered to the participant's own phone (docs/program.md section 7).
     if not digits or sms.normalize_phone(digits) != sms.normalize_phone(participant.phone):
         raise EwalletNotOwnPhone()
     return "0" + sms.normalize_phone(digits)[3:]

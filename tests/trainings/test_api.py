@@ -1,5 +1,5 @@
 """Partner API v1 over real HTTP (live_server), signed like a platform: every success and error
-row of CONTRACT.md, plus the signature, replay and idempotency rules."""
+row of docs/partner-api.md, plus the signature, replay and idempotency rules."""
 
 import datetime as dt
 import json

@@ -8,7 +8,7 @@ from trainings.services.credentials import authenticate_request
 
 
 class SignedRequest(AuthBase):
-    """``X-Partner-Key`` + ``X-Timestamp`` + ``X-Signature`` (HMAC-SHA256, CONTRACT.md).
+    """``X-Partner-Key`` + ``X-Timestamp`` + ``X-Signature`` (HMAC-SHA256, docs/partner-api.md).
 
     Returns the calling :class:`Platform` (``request.auth``); a refusal raises an
     ``AuthenticationFailed`` that the API answers with 401 and its stable code.

@@ -1,4 +1,4 @@
-"""Domain errors of the purchase path. Each has a stable ``code`` (CONTRACT.md, Partner API v1)
+"""Domain errors of the purchase path. Each has a stable ``code`` (docs/partner-api.md)
 and an Indonesian message the platform can show to the participant as is.
 
 The OTP errors are ``participants.otp``'s, shared by every OTP use. The card and balance errors

@@ -1,4 +1,4 @@
-"""Buying a training with the card number and an SMS OTP (DOMAIN.md section 5).
+"""Buying a training with the card number and an SMS OTP (docs/program.md section 5).
 
 ``start_payment`` checks the card and sends the OTP; ``confirm_payment`` checks the OTP and, in
 one transaction, marks the payment paid with a conditional UPDATE, debits the balance with
@@ -44,7 +44,7 @@ from trainings.services.errors import (
 
 logger = logging.getLogger(__name__)
 
-# Letters and digits without look-alikes: no 0/O, 1/I/L (CONTRACT.md). 31 symbols.
+# Letters and digits without look-alikes: no 0/O, 1/I/L (docs/partner-api.md). 31 symbols.
 VOUCHER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 VOUCHER_LENGTH = 12  # 31**12 ~ 2**59 codes
 OPEN_VOUCHER_STATUSES = [Voucher.Status.ISSUED, Voucher.Status.REDEEMED]
@@ -57,9 +57,9 @@ def new_voucher_code() -> str:
 def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -> None:
     """Raise the first purchase rule ``participant`` fails for a training of ``amount_idr``.
 
-    Order follows DOMAIN.md section 5: card active and oriented, deadline, balance not expired,
-    balance enough, and earlier trainings completed. ``confirm_payment`` re-checks the money
-    rules atomically at debit time; this is the early answer for ``start_payment``.
+    Order follows docs/program.md section 5: card active and oriented, deadline, balance not
+    expired, balance enough, and earlier trainings completed. ``confirm_payment`` re-checks the
+    money rules atomically at debit time; this is the early answer for ``start_payment``.
     """
     if participant.status == Participant.Status.REVOKED:
         raise CardRevoked()
@@ -265,7 +265,7 @@ def cancel_payment(
 
     A payment still waiting for its OTP is simply cancelled. A paid one is cancelled only while
     its voucher is unredeemed: the voucher is cancelled and the amount credited back with a
-    ``reversal`` ledger entry (DOMAIN.md section 3), all in one transaction.
+    ``reversal`` ledger entry (docs/program.md section 3), all in one transaction.
 
     Raises :class:`PaymentNotFound`, :class:`PaymentNotPending` (already cancelled or locked),
     :class:`VoucherAlreadyRedeemed`.

@@ -1,4 +1,4 @@
-"""disburse_incentives: the daily disbursement run, by hand (CONTRACT.md)."""
+"""disburse_incentives: the daily disbursement run, by hand (README, Operations)."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""run_selection WAVE_NUMBER [--seed S] [--now ISO-8601] (CONTRACT.md)."""
+"""run_selection WAVE_NUMBER [--seed S] [--now ISO-8601] (README, Operations)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime

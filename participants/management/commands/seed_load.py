@@ -1,4 +1,4 @@
-"""seed_load --participants N: synthetic participants at scale for benchmarks (CONTRACT.md)."""
+"""seed_load --participants N: synthetic participants at scale (README, Benchmarks)."""
 
 import datetime as dt
 import io
