@@ -36,11 +36,6 @@ def first_purchase_deadline(announced_at: dt.datetime, *, days: int | None = Non
     return end_of_wib_day(wib_date(announced_at) + dt.timedelta(days=days - 1))
 
 
-def is_past(deadline: dt.datetime, now: dt.datetime) -> bool:
-    """True once ``now`` is strictly after the deadline's last second."""
-    return now > deadline
-
-
 def balance_expiry(granted_at: dt.datetime) -> dt.datetime:
     """15 December 23:59:59 WIB of the budget year in which the balance was granted."""
     return end_of_wib_day(dt.date(wib_date(granted_at).year, 12, 15))

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import cards, deadlines, nik
+from participants import cards, deadlines, jobs, nik
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -462,9 +462,7 @@ def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
 
 
 def _enqueue_announcement(run_id: int) -> None:
-    from participants import tasks
-
-    tasks.announce_selection.delay(run_id)
+    jobs.enqueue_on_commit("participants.tasks.announce_selection", run_id)
 
 
 def run_due_selections(*, now: dt.datetime | None = None) -> list[SelectionRun]:

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants import deadlines, sms
+from participants.jobs import enqueue_on_commit
 from participants.models import (
     BlacklistEntry,
     LedgerEntry,
@@ -480,14 +481,12 @@ def _batch_orm(
 
 
 def _queue_notices(participant_ids: list[int]) -> None:
-    from trainings.tasks import notify_revoked_task
-
     chunk = settings.SWEEP_NOTIFY_CHUNK
     for start in range(0, len(participant_ids), chunk):
         ids = participant_ids[start : start + chunk]
         # The batch has committed (we are outside its atomic block); on_commit also covers a
         # caller that wraps the whole sweep in a transaction.
-        transaction.on_commit(lambda ids=ids: notify_revoked_task.delay(ids))
+        enqueue_on_commit("trainings.tasks.notify_revoked_task", ids)
 
 
 def revocation_text(*, deadline: dt.datetime | None) -> str:
