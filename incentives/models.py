@@ -281,6 +281,9 @@ class PayoutRequest(models.Model):
         FAILED = "failed", _("Gagal")
         TEMPORARY_ERROR = "temporary_error", _("Gangguan sementara")
         UNKNOWN = "unknown", _("Tidak diketahui (batas waktu)")
+        # The gateway paid this key although another request of the installment is already
+        # paid (left by an older double payout): kept for reconciliation, never counted twice.
+        CONFLICT = "conflict", _("Ganda, periksa rekonsiliasi")
 
     OPEN = frozenset({Status.CREATED, Status.SENT, Status.UNKNOWN})
 
@@ -342,11 +345,19 @@ class PayoutCallback(models.Model):
     reason_code = models.CharField(_("kode alasan"), max_length=32, blank=True)
     received_at = models.DateTimeField(_("diterima pada"))
     outcome = models.CharField(_("hasil"), max_length=32, blank=True)
+    # The request's X-Signature: an exact signed callback seen before is a replay, whatever
+    # its X-Callback-Id (the id is not signed).
+    signature = models.CharField(_("tanda tangan"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at"]
         verbose_name = _("callback pembayaran")
         verbose_name_plural = _("callback pembayaran")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signature"], condition=~Q(signature=""), name="callback_signature_once"
+            ),
+        ]
 
 
 class ReconciliationReport(models.Model):
@@ -450,6 +461,9 @@ class FakeGatewayTransfer(models.Model):
     status = models.CharField(max_length=16)
     reason_code = models.CharField(_("kode alasan"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("dibuat pada"))
+    # How many times the key was sent: a temporary error is not a final answer, so a repeated
+    # key is processed again (as a real gateway answering 503 would).
+    tries = models.PositiveSmallIntegerField(_("jumlah kiriman"), default=1)
 
     class Meta:
         verbose_name = _("transfer gateway palsu")

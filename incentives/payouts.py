@@ -10,7 +10,6 @@ exception, because the caller must treat it as "money may or may not have moved"
 """
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 import socket
@@ -21,8 +20,10 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
+
+from trainings.services.credentials import SIGNATURE_WINDOW_SECONDS, sign
 
 PAID = "paid"
 FAILED = "failed"
@@ -32,7 +33,7 @@ TIMEOUT = "timeout"
 NOT_FOUND = "not_found"
 VALID = "valid"
 
-SIGNATURE_TOLERANCE_SECONDS = 300
+SIGNATURE_TOLERANCE_SECONDS = SIGNATURE_WINDOW_SECONDS
 
 
 @dataclass(frozen=True)
@@ -67,25 +68,20 @@ class AccountCheck:
     extra: dict = field(default_factory=dict)
 
 
-def sign(*, secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
-    """Lowercase hex HMAC-SHA256 of ``"{timestamp}.{METHOD}.{path}.{body}"`` (as the partner
-    API signs, docs/payouts.md)."""
-    message = f"{timestamp}.{method.upper()}.{path}.".encode() + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
 def verify_signature(
     *, secret: str, timestamp: str, signature: str, method: str, path: str, body: bytes, now
 ) -> bool:
-    """True when the signature matches and the timestamp is within 300 s of ``now``."""
-    try:
-        ts = int(timestamp)
-    except (TypeError, ValueError):
+    """True when the signature matches and the timestamp is within the partner API's window
+    of ``now``. One HMAC rule for partners, the gateway and its callbacks (:func:`sign`, from
+    ``trainings.services.credentials``). A timestamp that is not a plain Unix-seconds number,
+    or an empty secret, is simply a refusal."""
+    if not secret or not timestamp or len(timestamp) > 12 or not timestamp.isdigit():
         return False
-    if abs(now.timestamp() - ts) > SIGNATURE_TOLERANCE_SECONDS:
+    if abs(now.timestamp() - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         return False
     expected = sign(secret=secret, timestamp=timestamp, method=method, path=path, body=body)
-    return hmac.compare_digest(expected, signature or "")
+    given = (signature or "").strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(expected.encode(), given)
 
 
 def _normalize_name(name: str) -> str:
@@ -116,6 +112,8 @@ class FakeBackend:
     LOST = "lost"
 
     def validate_account(self, check: AccountCheck) -> Outcome:
+        if settings.PAYOUT_FAKE_VALIDATION_LATENCY_MS:
+            time.sleep(settings.PAYOUT_FAKE_VALIDATION_LATENCY_MS / 1000)
         reason = self.PERMANENT.get(check.number[-2:])
         if reason:
             return Outcome(FAILED, reason)
@@ -136,7 +134,7 @@ class FakeBackend:
             time.sleep(latency * len(orders) / 1000)
         now = timezone.now()
         keys = [o.idempotency_key for o in orders]
-        fields = ("idempotency_key", "pk", "status", "reason_code")
+        fields = ("idempotency_key", "pk", "status", "reason_code", "tries")
         known = {
             row[0]: row
             for row in FakeGatewayTransfer.objects.filter(idempotency_key__in=keys).values_list(
@@ -154,13 +152,15 @@ class FakeBackend:
         revived = []
         for order in orders:
             existing = known.get(order.idempotency_key)
-            if existing is not None and existing[2] != self.LOST:
+            if existing is not None and existing[2] not in (self.LOST, TEMPORARY_ERROR):
                 results[order.idempotency_key] = Outcome(
                     existing[2], existing[3], f"FAKE-{existing[1]}"
                 )
                 continue
             digits = order.account_number[-2:]
             prior = history.get(order.reference, 0)
+            if existing is not None and existing[2] == TEMPORARY_ERROR:
+                prior = existing[4]
             stored, answer = self._decide(digits=digits, prior=prior, seen=existing is not None)
             results[order.idempotency_key] = answer
             if existing is not None:
@@ -180,9 +180,9 @@ class FakeBackend:
         if new_rows:
             FakeGatewayTransfer.objects.bulk_create(new_rows, ignore_conflicts=True)
         for pk, stored in revived:
-            FakeGatewayTransfer.objects.filter(pk=pk, status=self.LOST).update(
-                status=stored.status, reason_code=stored.reason_code
-            )
+            FakeGatewayTransfer.objects.filter(
+                pk=pk, status__in=[self.LOST, TEMPORARY_ERROR]
+            ).update(status=stored.status, reason_code=stored.reason_code, tries=F("tries") + 1)
         # A concurrent request with the same key may have won the insert: answer what is stored.
         stored_now = {
             row[0]: row
@@ -221,7 +221,7 @@ class FakeBackend:
         from incentives.models import FakeGatewayTransfer
 
         row = FakeGatewayTransfer.objects.filter(idempotency_key=idempotency_key).first()
-        if row is None or row.status == self.LOST:
+        if row is None or row.status in (self.LOST, TEMPORARY_ERROR):
             return Outcome(NOT_FOUND)
         return Outcome(row.status, row.reason_code, f"FAKE-{row.pk}")
 

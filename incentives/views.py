@@ -105,12 +105,14 @@ def survey(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def payout_callback(request: HttpRequest) -> JsonResponse:
     """Asynchronous results from the payout gateway: signed (``X-Signature`` over
-    ``"{timestamp}.POST.{path}.{body}"``), timestamped (300 s) and replay-protected
-    (``X-Callback-Id`` is accepted once)."""
+    ``"{timestamp}.POST.{path}.{body}"``, the partner API's rule), timestamped (300 s) and
+    replay-protected (an exact signed request, or an ``X-Callback-Id``, is accepted once).
+    The result itself is checked with the gateway before it counts (``handle_callback``)."""
+    signature = request.headers.get("X-Signature", "")
     ok = payouts.verify_signature(
         secret=settings.PAYOUT_HTTP_SECRET,
         timestamp=request.headers.get("X-Timestamp", ""),
-        signature=request.headers.get("X-Signature", ""),
+        signature=signature,
         method="POST",
         path=request.get_full_path(),
         body=request.body,
@@ -122,15 +124,22 @@ def payout_callback(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body)
         key, status = str(data["idempotency_key"]), str(data["status"])
-    except (ValueError, KeyError, TypeError):
+        reason_code = str(data.get("reason_code", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"error": {"code": "invalid_request"}}, status=422)
-    if not callback_id:
+    if not callback_id or len(callback_id) > 100 or len(key) > 64 or "\x00" in key + status:
         return JsonResponse({"error": {"code": "invalid_request"}}, status=422)
+    replay = selectors.callback_replay(callback_id=callback_id, signature=signature.strip().lower())
+    if replay == "callback_id":
+        return JsonResponse({"error": {"code": "callback_replayed"}}, status=409)
+    if replay == "signature":
+        return JsonResponse({"error": {"code": "request_replayed"}}, status=401)
     outcome = services.handle_callback(
         callback_id=callback_id,
         idempotency_key=key,
-        status=status,
-        reason_code=str(data.get("reason_code", "")),
+        status=status[:16],
+        reason_code=reason_code[:32],
+        signature=signature.strip().lower(),
     )
     if outcome == "replayed":
         return JsonResponse({"error": {"code": "callback_replayed"}}, status=409)

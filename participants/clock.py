@@ -1,5 +1,5 @@
 """The one rule for the instant an operator job runs as: ``--now`` of every management command
-and the ISO strings Celery tasks take (CONTRACT.md, "Operator commands").
+and the ISO strings Celery tasks take (README, "Operator commands and schedules").
 
 An ISO-8601 instant; a value without an offset (``2026-12-16T00:20``, or a bare date meaning its
 midnight) is read as WIB (Asia/Jakarta, ``TIME_ZONE``), the program's clock. A value with an

@@ -9,8 +9,15 @@ from participants.models import Application, OrientationVideo, Participant, Vide
 
 
 def participant_for_user(*, user) -> Participant | None:
-    """The participant record of a logged-in user, or ``None`` (staff, new accounts)."""
-    return Participant.objects.select_related("user", "wave").filter(user=user).first()
+    """The participant record of a logged-in user, or ``None`` (staff, new accounts).
+
+    The authentication backend (``prakerja.auth``) loads it with the user, so on a request this
+    costs no query; a user object from elsewhere costs one.
+    """
+    try:
+        return user.participant
+    except Participant.DoesNotExist:
+        return None
 
 
 def applications_of(*, participant: Participant) -> list[Application]:

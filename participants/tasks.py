@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from participants import notifications, selection
-from participants.models import SelectionRun
+from participants import notifications, registration, selection
+from participants.models import SelectionRun, User
 
 
 @shared_task
@@ -41,3 +41,11 @@ def send_not_selected_emails(application_ids: list[int]) -> int:
 def run_due_selections() -> list[int]:
     """Beat: selection for waves whose announcement time has passed and that have no run."""
     return [run.wave.number for run in selection.run_due_selections()]
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_verification_email(user_id: int, verify_url: str) -> None:
+    """The email confirmation link of a new account (sent off the registration request)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and user.email_verified_at is None:
+        registration.send_verification_email(user=user, verify_url=verify_url)

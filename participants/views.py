@@ -23,6 +23,7 @@ from participants import (
     orientation,
     registration,
     selectors,
+    tasks,
     waves,
 )
 from participants.models import BlacklistEntry, DomainError
@@ -89,7 +90,8 @@ login_view = rate_limited("RATELIMIT_LOGIN")(
 def _send_verification(request: HttpRequest, user) -> None:
     token = registration.email_verification_token(user=user)
     url = request.build_absolute_uri(reverse("verify_email", args=[token]))
-    registration.send_verification_email(user=user, verify_url=url)
+    # Through Celery: a mail server's latency must not hold a web worker during a registration peak.
+    tasks.send_verification_email.delay(user.pk, url)
 
 
 @rate_limited("RATELIMIT_REGISTER")
@@ -108,7 +110,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error("email", exc.message)
         else:
             _send_verification(request, user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user)
             return redirect("register_done")
     return render(request, "participants/register.html", {"form": form})
 

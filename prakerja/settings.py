@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "prakerja.admission.AdmissionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -111,6 +112,25 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- web tier (issue 14, docs/performance.md) ----------------------------------------------------
+# Sessions live in the cache: on Redis every host shares them and a request reads its session
+# without a database round trip. Without Redis (`make run`), the locmem cache in front of the
+# database table, so a restart of the development server logs nobody out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.cached_db"
+)
+# The waiting room (prakerja/admission.py): at most ADMISSION_CAPACITY visitors are served at a
+# time, the rest wait in line on a tiny self-refreshing page. 0 switches it off; it needs Redis.
+ADMISSION_CAPACITY = env.int("ADMISSION_CAPACITY", default=0)
+ADMISSION_IDLE_SECONDS = env.int("ADMISSION_IDLE_SECONDS", default=120)
+ADMISSION_WAIT_SECONDS = env.int("ADMISSION_WAIT_SECONDS", default=45)
+ADMISSION_REFRESH_SECONDS = env.int("ADMISSION_REFRESH_SECONDS", default=10)
+ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
+# Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
+ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
+
 # --- auth -------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "participants.User"
@@ -118,10 +138,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
+# Argon2id at OWASP's parameters (prakerja/hashers.py says why); older hashes upgrade at login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "prakerja.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The user and their participant record in one query on every request (prakerja/auth.py).
+AUTHENTICATION_BACKENDS = ["prakerja.auth.UserWithParticipantBackend"]
 if TESTING:
     # Argon2 is deliberately slow; tests create hundreds of accounts.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
@@ -302,17 +325,33 @@ SURVEY_FIRST_OPENS_DAYS = env.int("SURVEY_FIRST_OPENS_DAYS", default=30)
 PAYOUT_BACKEND = env.str("PAYOUT_BACKEND", default="fake")
 PAYOUT_HTTP_URL = env.str("PAYOUT_HTTP_URL", default="")
 PAYOUT_HTTP_KEY = env.str("PAYOUT_HTTP_KEY", default="")
-PAYOUT_HTTP_SECRET = env.str("PAYOUT_HTTP_SECRET", default="dev-payout-secret")
+# Signs gateway requests and its callbacks. The development value is published, so with DEBUG
+# off it is never used: the http backend refuses to start, and callbacks are refused (no secret
+# to check them against) while the fake backend runs.
+PAYOUT_DEV_SECRET = "dev-payout-secret"  # noqa: S105
+PAYOUT_HTTP_SECRET = env.str(
+    "PAYOUT_HTTP_SECRET", default=PAYOUT_DEV_SECRET if DEBUG or TESTING else ""
+)
+if not DEBUG and not TESTING and PAYOUT_HTTP_SECRET in ("", PAYOUT_DEV_SECRET):
+    if PAYOUT_BACKEND == "http":
+        raise ImproperlyConfigured(
+            "PAYOUT_HTTP_SECRET must be set (not the development value) when DEBUG is off "
+            "and PAYOUT_BACKEND=http."
+        )
+    PAYOUT_HTTP_SECRET = ""
 PAYOUT_HTTP_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_TIMEOUT_SECONDS", default=10.0)
 PAYOUT_CALLBACK_URL = env.str(
     "PAYOUT_CALLBACK_URL", default="http://127.0.0.1:8000/api/payouts/v1/callback"
 )
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
+# The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
+PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
 PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
 PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
 PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
 PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default=8)
-# A claim older than this with no answer is treated as an unknown outcome (worker died).
+# A claim not renewed for this long belongs to a dead or stalled worker: its token is revoked
+# and its outcome asked from the gateway by key (docs/payouts.md). Tests shorten it.
 PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
 
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------

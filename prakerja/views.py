@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from prakerja import redis_client
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +35,8 @@ def _broker_status() -> str:
     import redis
 
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        # The process's pool: a load balancer calls /healthz every few seconds.
+        redis_client.client(settings.REDIS_URL).ping()
     except redis.RedisError:
         logger.exception("healthz: broker check failed")
         return "error"

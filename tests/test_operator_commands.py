@@ -1,5 +1,5 @@
 """Operator commands: one for every scheduled job, one ``--now`` rule, one summary line, reruns
-that say ``already_ran=...``, and ``--dry-run`` that changes nothing (CONTRACT.md, issue 15)."""
+that say ``already_ran=...``, and ``--dry-run`` that changes nothing (README, Operations)."""
 
 import io
 import re

@@ -3,7 +3,7 @@
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incentives import payouts
@@ -12,7 +12,7 @@ from incentives.models import (
     PayoutCallback,
     PayoutRequest,
 )
-from incentives.services.sending import apply_outcomes
+from incentives.services.sending import OutcomeTarget, apply_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -29,41 +29,52 @@ def handle_callback(
     idempotency_key: str,
     status: str,
     reason_code: str = "",
+    signature: str = "",
     now: dt.datetime | None = None,
 ) -> str:
-    """Apply an asynchronous result from the gateway. A replayed callback id is refused
-    (``replayed``); a duplicated result for the same key changes nothing (``no_change``); a
-    result contradicting a settled request is recorded (``conflict``) for reconciliation."""
+    """Take an asynchronous result from the gateway as a hint, never as the truth: the gateway
+    is asked about the key (:meth:`status`) and only its answer is applied, so even a callback
+    signed with a leaked secret cannot fail a paid key into a second payment.
+
+    Returns ``replayed`` (this callback id or exact signed request was seen before),
+    ``unknown_key``, ``no_change`` (a settled request and the same result), ``conflict`` (the
+    callback contradicts the settled request or the gateway's own answer; kept for
+    reconciliation), ``applied`` or ``pending`` (the gateway has no final answer yet)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        _, created = PayoutCallback.objects.get_or_create(
-            callback_id=callback_id,
-            defaults={
-                "idempotency_key": idempotency_key,
-                "status": status,
-                "reason_code": reason_code,
-                "received_at": now,
-            },
-        )
-        if not created:
-            return "replayed"
-        req = (
-            PayoutRequest.objects.select_related("installment")
-            .filter(idempotency_key=idempotency_key)
-            .first()
-        )
-        if req is None:
-            outcome = "unknown_key"
-        elif req.status not in PayoutRequest.OPEN:
-            outcome = "no_change" if req.status == status else "conflict"
-        elif status in (payouts.PAID, payouts.FAILED, payouts.TEMPORARY_ERROR):
-            result = apply_outcomes(
-                [(req, req.installment, payouts.Outcome(status, reason_code))], now=now
+    try:
+        with transaction.atomic():
+            _, created = PayoutCallback.objects.get_or_create(
+                callback_id=callback_id,
+                defaults={
+                    "idempotency_key": idempotency_key,
+                    "status": status,
+                    "reason_code": reason_code,
+                    "received_at": now,
+                    "signature": signature,
+                },
             )
-            outcome = (
-                "applied" if (result.paid or result.failed or result.temporary) else "no_change"
+    except IntegrityError:  # the same signature under another callback id
+        return "replayed"
+    if not created:
+        return "replayed"
+    req = (
+        PayoutRequest.objects.select_related("installment")
+        .filter(idempotency_key=idempotency_key)
+        .first()
+    )
+    if req is None:
+        outcome = "unknown_key"
+    elif req.status not in PayoutRequest.OPEN:
+        outcome = "no_change" if req.status == status else "conflict"
+    else:
+        answer = payouts.get_backend().status(idempotency_key)
+        if answer.status in (payouts.PAID, payouts.FAILED):
+            apply_outcomes([(OutcomeTarget.of_request(req), answer)], now=now)
+            same = answer.status == status and (
+                status == payouts.PAID or answer.reason_code == reason_code
             )
+            outcome = "applied" if same else "conflict"
         else:
-            outcome = "ignored"
-        PayoutCallback.objects.filter(callback_id=callback_id).update(outcome=outcome)
+            outcome = "pending"
+    PayoutCallback.objects.filter(callback_id=callback_id).update(outcome=outcome)
     return outcome

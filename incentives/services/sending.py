@@ -4,11 +4,11 @@ import datetime as dt
 import logging
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from incentives import payouts
@@ -81,7 +81,8 @@ def send_batch(
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A claimed installment with what sending it needs, read as plain values (a batch holds
-    thousands; model instances would cost more than the SQL)."""
+    thousands; model instances would cost more than the SQL). ``token`` fences the claim;
+    ``request_id`` and ``idempotency_key`` are its payout request, stored with the claim."""
 
     pk: int
     participant_id: int
@@ -98,6 +99,12 @@ class Claim:
     account_validated_at: dt.datetime | None
     account_updated_at: dt.datetime | None
     full_name: str
+    token: uuid.UUID | None = None
+    request_id: int | None = None
+    idempotency_key: str = ""
+    request_account_kind: str = ""
+    request_account_number: str = ""
+    sent_before: bool = False
 
 
 CLAIM_FIELDS = (
@@ -118,12 +125,25 @@ CLAIM_FIELDS = (
     "participant__user__full_name",
 )
 
+# A request that did not end in a definite answer keeps its key: sending it again is safe
+# because the gateway answers a repeated key with its first result.
+REUSABLE = (R.CREATED, R.SENT, R.UNKNOWN, R.TEMPORARY_ERROR)
+
+
+def idempotency_key(*, installment_id: int, attempt: int) -> str:
+    """The key of an installment's ``attempt``-th payout request. A new attempt (a new key) is
+    made only after the gateway definitely did not pay the previous one (it answered
+    ``failed``, or the request never left the portal), so the same money always travels under
+    the same key however many times it is sent."""
+    return f"PKJ-{installment_id}-{attempt}"
+
 
 def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Claim]:
-    """Take up to ``size`` scheduled installments of the batch for this worker. On PostgreSQL the
-    rows are locked with SKIP LOCKED so concurrent workers take disjoint sets; on SQLite (one
-    writer at a time) the conditional UPDATE alone decides. The claim token tells this worker's
-    rows from another's."""
+    """Take up to ``size`` scheduled installments of the batch for this worker and store their
+    payout requests, in one transaction, before anything slow happens. On PostgreSQL the rows
+    are locked with SKIP LOCKED so concurrent workers take disjoint sets; on SQLite (one writer
+    at a time) the conditional UPDATE alone decides. The claim token is this worker's fence:
+    every later call and write checks it (:func:`_still_mine`)."""
     token = uuid.uuid4()
     with transaction.atomic():
         ids = list(
@@ -135,23 +155,137 @@ def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Claim]:
         if not ids:
             return []
         Installment.objects.filter(id__in=ids, status=S.SCHEDULED).update(
-            status=S.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+            status=S.PROCESSING, claimed_at=timezone.now(), claim_token=token
         )
-    rows = (
-        Installment.objects.filter(id__in=ids, claim_token=token, status=S.PROCESSING)
-        .order_by("id")
-        .values_list(*CLAIM_FIELDS)
-    )
-    return [Claim(*row) for row in rows]
+        rows = [
+            Claim(*row, token=token)
+            for row in Installment.objects.filter(
+                id__in=ids, claim_token=token, status=S.PROCESSING
+            )
+            .order_by("id")
+            .values_list(*CLAIM_FIELDS)
+        ]
+        return _store_requests(rows, batch_id=batch_id, now=now)
+
+
+def _store_requests(claims: list[Claim], *, batch_id: int | None, now: dt.datetime) -> list[Claim]:
+    """Give every claim its payout request: the open one it already has (same money, same
+    key), or a new attempt. An installment that already has a paid request is settled as paid
+    instead of being sent (left by an older double payout)."""
+    ids = [c.pk for c in claims]
+    latest: dict[int, tuple] = {}
+    max_attempt: dict[int, int] = {}
+    paid: set[int] = set()
+    for row in (
+        PayoutRequest.objects.filter(installment_id__in=ids)
+        .order_by("installment_id", "attempt")
+        .values_list("installment_id", "id", "attempt", "status", "idempotency_key", "sent_at")
+    ):
+        latest[row[0]] = row
+        max_attempt[row[0]] = row[2]
+        if row[3] == R.PAID:
+            paid.add(row[0])
+    if paid:
+        Installment.objects.filter(id__in=paid, status=S.PROCESSING).update(
+            status=S.PAID, paid_at=now, reason_code="", claim_token=None
+        )
+        logger.error("installments with a paid request were scheduled again: %s", sorted(paid))
+    new_requests = []
+    for claim in claims:
+        if claim.pk in paid:
+            continue
+        row = latest.get(claim.pk)
+        if row is None or row[3] not in REUSABLE:
+            attempt = max(max_attempt.get(claim.pk, 0), claim.attempts) + 1
+            new_requests.append(
+                PayoutRequest(
+                    installment_id=claim.pk,
+                    batch_id=batch_id,
+                    attempt=attempt,
+                    idempotency_key=idempotency_key(installment_id=claim.pk, attempt=attempt),
+                    amount_idr=claim.amount_idr,
+                    account_kind=claim.account_kind or "",
+                    account_number=claim.account_number or "",
+                    created_at=now,
+                )
+            )
+    # ignore_conflicts: a row another worker left in the way must not stop the others; what was
+    # really stored is read back below.
+    PayoutRequest.objects.bulk_create(new_requests, ignore_conflicts=True)
+    reused = [row[1] for pk, row in latest.items() if pk not in paid and row[3] in REUSABLE]
+    PayoutRequest.objects.filter(id__in=reused).update(status=R.CREATED)
+    attempts = dict.fromkeys([r.installment_id for r in new_requests], 0)
+    for r in new_requests:
+        attempts[r.installment_id] = r.attempt
+    for attempt in set(attempts.values()):
+        Installment.objects.filter(
+            id__in=[pk for pk, a in attempts.items() if a == attempt]
+        ).update(attempts=attempt)
+    stored = {}
+    for row in (
+        PayoutRequest.objects.filter(installment_id__in=ids, status=R.CREATED)
+        .order_by("installment_id", "attempt")
+        .values_list(
+            "installment_id", "id", "idempotency_key", "account_kind", "account_number", "sent_at"
+        )
+    ):
+        stored[row[0]] = row
+    result = []
+    for claim in claims:
+        row = stored.get(claim.pk)
+        if claim.pk in paid or row is None:
+            if row is None and claim.pk not in paid:
+                # Could not store a request: give the installment back untouched.
+                Installment.objects.filter(pk=claim.pk, claim_token=claim.token).update(
+                    status=S.SCHEDULED, claim_token=None
+                )
+            continue
+        result.append(
+            replace(
+                claim,
+                request_id=row[1],
+                idempotency_key=row[2],
+                request_account_kind=row[3],
+                request_account_number=row[4],
+                sent_before=row[5] is not None,
+            )
+        )
+    return result
+
+
+def _still_mine(claims: list[Claim], *, mark_sent: bool = False) -> list[Claim]:
+    """The claims this worker still owns, with their lease renewed. Another run may have
+    declared them stale meanwhile (:func:`recover_stale_claims` clears the token); those are
+    dropped here, so a worker that lost its claim never calls the gateway for it. The race
+    between this check and the call is harmless: whoever sends uses the same key."""
+    if not claims:
+        return []
+    token = claims[0].token
+    with transaction.atomic():
+        owned = set(
+            Installment.objects.select_for_update()
+            .filter(id__in=[c.pk for c in claims], claim_token=token, status=S.PROCESSING)
+            .values_list("id", flat=True)
+        )
+        if owned:
+            Installment.objects.filter(id__in=owned).update(claimed_at=timezone.now())
+            if mark_sent:
+                PayoutRequest.objects.filter(
+                    id__in=[c.request_id for c in claims if c.pk in owned], sent_at__isnull=True
+                ).update(sent_at=timezone.now())
+    return [c for c in claims if c.pk in owned]
 
 
 def _validate_accounts(claims: list[Claim], *, now: dt.datetime) -> dict[int, str]:
     """Validate (once) the accounts of these installments' participants with the backend.
-    Returns {installment id: reason} for those that cannot be paid."""
+    Returns {installment id: reason} for those that cannot be paid. A request that already
+    went out is not held back by validation: its key is sent again as it was."""
     backend = payouts.get_backend()
     blocked: dict[int, str] = {}
     checked: dict[int, str] = {}
     for claim in claims:
+        if claim.sent_before:
+            continue
         account_id = claim.account_id
         if account_id is None:
             blocked[claim.pk] = Reason.NO_ACCOUNT
@@ -188,135 +322,189 @@ def _send_claimed(
     claimed: list[Claim], *, batch_id: int | None, now: dt.datetime
 ) -> DisbursementSummary:
     summary = DisbursementSummary(claimed=len(claimed))
+    claimed = _still_mine(claimed)
     blocked = _validate_accounts(claimed, now=now)
-    outcomes: list[tuple[PayoutRequest | None, Claim, payouts.Outcome]] = []
+    outcomes: list[tuple[Claim, payouts.Outcome]] = []
     to_send = []
     for claim in claimed:
         reason = blocked.get(claim.pk)
         if reason == Reason.TEMPORARY_ERROR:
-            outcomes.append((None, claim, payouts.Outcome(payouts.TEMPORARY_ERROR, reason)))
+            outcomes.append((claim, payouts.Outcome(payouts.TEMPORARY_ERROR, reason)))
         elif reason:
-            outcomes.append((None, claim, payouts.Outcome(payouts.FAILED, reason)))
+            # Never sent: a definite non-payment, so the next attempt may use a new key.
+            outcomes.append((claim, payouts.Outcome(payouts.FAILED, reason)))
         else:
             to_send.append(claim)
-    requests = [
-        PayoutRequest(
-            installment_id=claim.pk,
-            batch_id=batch_id,
-            attempt=claim.attempts,
-            idempotency_key=f"PKJ-{claim.pk}-{claim.attempts}",
-            amount_idr=claim.amount_idr,
-            account_kind=claim.account_kind,
-            account_number=claim.account_number,
-            created_at=now,
-        )
-        for claim in to_send
-    ]
-    # Stored and committed before any call: the key survives whatever happens next.
-    PayoutRequest.objects.bulk_create(requests)
-    if requests:
+    to_send = _still_mine(to_send, mark_sent=True)
+    if to_send:
         orders = [
             payouts.PayoutOrder(
-                idempotency_key=req.idempotency_key,
+                idempotency_key=claim.idempotency_key,
                 reference=f"installment-{claim.pk}",
-                amount_idr=req.amount_idr,
-                account_kind=req.account_kind,
-                account_number=req.account_number,
-                holder_name=claim.holder_name,
+                amount_idr=claim.amount_idr,
+                account_kind=claim.request_account_kind,
+                account_number=claim.request_account_number,
+                holder_name=claim.holder_name or "",
             )
-            for req, claim in zip(requests, to_send, strict=True)
+            for claim in to_send
         ]
         answers = payouts.get_backend().send_many(orders)
-        outcomes.extend(zip(requests, to_send, answers, strict=True))
-    summary.add(apply_outcomes(outcomes, now=now))
+        outcomes.extend(zip(to_send, answers, strict=True))
+    if outcomes:
+        summary.add(
+            apply_outcomes(
+                [(OutcomeTarget.of(claim), answer) for claim, answer in outcomes],
+                now=now,
+                token=claimed[0].token,
+            )
+        )
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeTarget:
+    """What an outcome applies to: a payout request and its installment."""
+
+    request_id: int | None
+    installment_id: int
+    participant_id: int
+    temporary_failures: int
+
+    @classmethod
+    def of(cls, claim: Claim) -> "OutcomeTarget":
+        return cls(claim.request_id, claim.pk, claim.participant_id, claim.temporary_failures)
+
+    @classmethod
+    def of_request(cls, req: PayoutRequest) -> "OutcomeTarget":
+        inst = req.installment
+        return cls(req.pk, inst.pk, inst.participant_id, inst.temporary_failures)
 
 
 def apply_outcomes(
-    outcomes: list[tuple[PayoutRequest | None, Installment, payouts.Outcome]],
+    outcomes: list[tuple[OutcomeTarget, payouts.Outcome]],
     *,
     now: dt.datetime,
+    token: uuid.UUID | None = None,
 ) -> DisbursementSummary:
     """Write what the backend answered, one conditional UPDATE per kind of outcome. A request
     moves only from an open status, an installment only from processing/unknown, so a late or
-    repeated answer changes nothing."""
+    repeated answer changes nothing and nothing ever leaves ``paid``. With ``token`` (a sending
+    worker) only installments still claimed under that token are written: a worker that lost
+    its claim records nothing. A database refusal in one group never stops the others."""
     summary = DisbursementSummary()
-    by_kind: dict[tuple, list] = defaultdict(list)
-    for req, inst, outcome in outcomes:
-        status = outcome.status
-        if status == payouts.FAILED and outcome.reason_code not in Reason.values:
-            outcome = payouts.Outcome(payouts.FAILED, Reason.ACCOUNT_NOT_FOUND)
-        if status == payouts.TEMPORARY_ERROR:
-            failures = inst.temporary_failures + 1
-            key = (status, failures)
-        else:
-            key = (status, outcome.reason_code)
-        by_kind[key].append((req, inst))
-    open_states = [S.PROCESSING, S.UNKNOWN]
     with transaction.atomic():
-        for (status, detail), pairs in by_kind.items():
-            req_ids = [req.pk for req, _ in pairs if req is not None]
-            inst_ids = [inst.pk for _, inst in pairs]
-            requests = PayoutRequest.objects.filter(id__in=req_ids, status__in=PayoutRequest.OPEN)
-            installments = Installment.objects.filter(id__in=inst_ids, status__in=open_states)
-            if status == payouts.PAID:
-                requests.update(status=R.PAID, finished_at=now)
-                moved = installments.update(status=S.PAID, paid_at=now, reason_code="")
-                summary.paid += moved
-                to = S.PAID
-            elif status == payouts.FAILED:
-                requests.update(status=R.FAILED, reason_code=detail, finished_at=now)
-                moved = installments.update(status=S.FAILED, reason_code=detail, failed_at=now)
-                if detail in ACCOUNT_REASONS:
-                    PayoutAccount.objects.filter(
-                        participant_id__in=[inst.participant_id for _, inst in pairs]
-                    ).update(validated_at=None, validation_reason=detail, validation_checked_at=now)
-                summary.failed += moved
-                to = S.FAILED
-            elif status == payouts.TEMPORARY_ERROR:
-                requests.update(
-                    status=R.TEMPORARY_ERROR, reason_code="temporary_error", finished_at=now
+        if token is not None:
+            owned = set(
+                Installment.objects.select_for_update()
+                .filter(
+                    id__in=[t.installment_id for t, _ in outcomes],
+                    claim_token=token,
+                    status=S.PROCESSING,
                 )
-                if detail >= settings.PAYOUT_MAX_TEMPORARY_FAILURES:
-                    moved = installments.update(
-                        status=S.FAILED,
-                        reason_code=Reason.GATEWAY_UNAVAILABLE,
-                        failed_at=now,
-                        temporary_failures=detail,
-                    )
-                    to = S.FAILED
-                else:
-                    backoff = min(settings.PAYOUT_RETRY_BASE_SECONDS * 2 ** (detail - 1), 86_400)
-                    moved = installments.update(
-                        status=S.SCHEDULED,
-                        reason_code=Reason.TEMPORARY_ERROR,
-                        next_attempt_at=now + dt.timedelta(seconds=backoff),
-                        temporary_failures=detail,
-                        batch=None,
-                    )
-                    to = S.SCHEDULED
-                summary.temporary += moved
-            elif status == payouts.TIMEOUT:
-                requests.update(status=R.UNKNOWN)
-                moved = installments.filter(status=S.PROCESSING).update(
-                    status=S.UNKNOWN, reason_code=Reason.TIMEOUT
-                )
-                summary.unknown += len(inst_ids)
-                to = S.UNKNOWN
-            else:  # pending: accepted, the result comes by callback or status query
-                PayoutRequest.objects.filter(id__in=req_ids, status=R.CREATED).update(
-                    status=R.SENT, sent_at=now
-                )
-                summary.pending += len(inst_ids)
-                continue
-            if moved:
-                _record_payout_events(
-                    installment_ids=inst_ids,
-                    to_status=to,
-                    reason_code=detail if isinstance(detail, str) and detail else to,
-                    now=now,
-                )
+                .values_list("id", flat=True)
+            )
+            outcomes = [(t, o) for t, o in outcomes if t.installment_id in owned]
+        by_kind: dict[tuple, list[OutcomeTarget]] = defaultdict(list)
+        for target, outcome in outcomes:
+            status = outcome.status
+            if status == payouts.FAILED and outcome.reason_code not in Reason.values:
+                outcome = payouts.Outcome(payouts.FAILED, Reason.ACCOUNT_NOT_FOUND)
+            if status == payouts.TEMPORARY_ERROR:
+                key = (status, target.temporary_failures + 1)
+            else:
+                key = (status, outcome.reason_code)
+            by_kind[key].append(target)
+        for (status, detail), targets in by_kind.items():
+            try:
+                with transaction.atomic():
+                    _apply_group(status, detail, targets, now=now, summary=summary)
+            except IntegrityError:
+                logger.exception("payout outcome %s refused for %s", status, targets)
+                for target in targets:
+                    try:
+                        with transaction.atomic():
+                            _apply_group(status, detail, [target], now=now, summary=summary)
+                    except IntegrityError:
+                        logger.exception("payout outcome %s refused for %s", status, target)
     return summary
+
+
+def _apply_group(
+    status: str,
+    detail,
+    targets: list[OutcomeTarget],
+    *,
+    now: dt.datetime,
+    summary: DisbursementSummary,
+) -> None:
+    req_ids = [t.request_id for t in targets if t.request_id is not None]
+    inst_ids = [t.installment_id for t in targets]
+    requests = PayoutRequest.objects.filter(id__in=req_ids, status__in=PayoutRequest.OPEN)
+    installments = Installment.objects.filter(id__in=inst_ids, status__in=[S.PROCESSING, S.UNKNOWN])
+    if status == payouts.PAID:
+        # An installment that already has another paid request (an older double payout): the
+        # answer is kept as a conflict for reconciliation instead of breaking the constraint.
+        other_paid = PayoutRequest.objects.filter(
+            installment_id=OuterRef("installment_id"), status=R.PAID
+        ).exclude(pk=OuterRef("pk"))
+        requests.filter(Exists(other_paid)).update(status=R.CONFLICT, finished_at=now)
+        requests.update(status=R.PAID, finished_at=now)
+        moved = installments.update(status=S.PAID, paid_at=now, reason_code="", claim_token=None)
+        summary.paid += moved
+        to = S.PAID
+    elif status == payouts.FAILED:
+        requests.update(status=R.FAILED, reason_code=detail, finished_at=now)
+        moved = installments.update(
+            status=S.FAILED, reason_code=detail, failed_at=now, claim_token=None
+        )
+        if detail in ACCOUNT_REASONS and moved:
+            PayoutAccount.objects.filter(
+                participant_id__in=[t.participant_id for t in targets]
+            ).update(validated_at=None, validation_reason=detail, validation_checked_at=now)
+        summary.failed += moved
+        to = S.FAILED
+    elif status == payouts.TEMPORARY_ERROR:
+        # Not a definite answer about the money: the request keeps its key for the next try.
+        requests.update(status=R.TEMPORARY_ERROR, reason_code="temporary_error")
+        if detail >= settings.PAYOUT_MAX_TEMPORARY_FAILURES:
+            moved = installments.update(
+                status=S.FAILED,
+                reason_code=Reason.GATEWAY_UNAVAILABLE,
+                failed_at=now,
+                temporary_failures=detail,
+                claim_token=None,
+            )
+            to = S.FAILED
+        else:
+            backoff = min(settings.PAYOUT_RETRY_BASE_SECONDS * 2 ** (detail - 1), 86_400)
+            moved = installments.update(
+                status=S.SCHEDULED,
+                reason_code=Reason.TEMPORARY_ERROR,
+                next_attempt_at=now + dt.timedelta(seconds=backoff),
+                temporary_failures=detail,
+                batch=None,
+                claim_token=None,
+            )
+            to = S.SCHEDULED
+        summary.temporary += moved
+    elif status == payouts.TIMEOUT:
+        requests.update(status=R.UNKNOWN)
+        moved = installments.filter(status=S.PROCESSING).update(
+            status=S.UNKNOWN, reason_code=Reason.TIMEOUT, claim_token=None
+        )
+        summary.unknown += len(inst_ids)
+        to = S.UNKNOWN
+    else:  # pending: accepted, the result comes by callback or status query
+        requests.filter(status=R.CREATED).update(status=R.SENT)
+        summary.pending += len(inst_ids)
+        return
+    if moved:
+        _record_payout_events(
+            installment_ids=inst_ids,
+            to_status=to,
+            reason_code=detail if isinstance(detail, str) and detail else to,
+            now=now,
+        )
 
 
 def _record_payout_events(
@@ -352,24 +540,33 @@ def _record_payout_events(
 
 
 def recover_stale_claims(*, now: dt.datetime | None = None) -> int:
-    """Claims older than ``PAYOUT_CLAIM_LEASE_SECONDS`` belong to a worker that died. With a
-    stored request, the call may have gone out: the outcome is unknown (resolved by a status
-    query). Without one, nothing was sent: the installment is simply scheduled again."""
+    """Claims not renewed for ``PAYOUT_CLAIM_LEASE_SECONDS`` belong to a worker that died or
+    stalled. Their token is cleared (so the old worker, if it wakes up, can neither call the
+    gateway nor record anything for them) and, since the request may have gone out, the
+    outcome becomes unknown: :func:`resolve_unknown` asks the gateway about the same key,
+    never sends blind. A claim without any stored request (older data) is scheduled again."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.PAYOUT_CLAIM_LEASE_SECONDS)
-    stale = Installment.objects.filter(status=S.PROCESSING, claimed_at__lt=cutoff)
     open_request = PayoutRequest.objects.filter(
         installment=OuterRef("pk"), status__in=PayoutRequest.OPEN
     )
     with transaction.atomic():
-        PayoutRequest.objects.filter(installment__in=stale, status__in=[R.CREATED, R.SENT]).update(
-            status=R.UNKNOWN
+        stale = list(
+            Installment.objects.select_for_update(skip_locked=True)
+            .filter(status=S.PROCESSING, claimed_at__lt=cutoff)
+            .values_list("id", flat=True)
         )
-        unknown = stale.filter(Exists(open_request)).update(
-            status=S.UNKNOWN, reason_code=Reason.TIMEOUT
+        if not stale:
+            return 0
+        PayoutRequest.objects.filter(
+            installment_id__in=stale, status__in=[R.CREATED, R.SENT]
+        ).update(status=R.UNKNOWN)
+        rows = Installment.objects.filter(id__in=stale, status=S.PROCESSING)
+        unknown = rows.filter(Exists(open_request)).update(
+            status=S.UNKNOWN, reason_code=Reason.TIMEOUT, claim_token=None
         )
-        rescheduled = stale.filter(~Exists(open_request)).update(
-            status=S.SCHEDULED, next_attempt_at=now, batch=None
+        rescheduled = rows.filter(~Exists(open_request)).update(
+            status=S.SCHEDULED, next_attempt_at=now, batch=None, claim_token=None
         )
     return unknown + rescheduled
 
@@ -382,8 +579,9 @@ def resolve_unknown(
     chunk: int = 500,
 ) -> DisbursementSummary:
     """Settle installments whose last request had no definite answer: ask the backend about the
-    same idempotency key. Paid/failed settle it; a key the backend never received is sent again
-    with the same key (it cannot pay twice); a timeout leaves it unknown for the next run."""
+    same idempotency key. Paid/failed settle it; a key the backend says it never received is
+    sent again with the same key (the gateway answers a repeated key with its first result, so
+    this cannot pay twice); a timeout or a pending answer leaves it unknown for the next run."""
     now = now or timezone.now()
     summary = DisbursementSummary()
     backend = payouts.get_backend()
@@ -404,7 +602,8 @@ def resolve_unknown(
         for req in page:
             answer = backend.status(req.idempotency_key)
             if answer.status == payouts.NOT_FOUND:
-                account = req.installment.participant.payout_account
+                account = getattr(req.installment.participant, "payout_account", None)
+                PayoutRequest.objects.filter(pk=req.pk, sent_at__isnull=True).update(sent_at=now)
                 answer = backend.send(
                     payouts.PayoutOrder(
                         idempotency_key=req.idempotency_key,
@@ -412,11 +611,11 @@ def resolve_unknown(
                         amount_idr=req.amount_idr,
                         account_kind=req.account_kind,
                         account_number=req.account_number,
-                        holder_name=account.holder_name,
+                        holder_name=account.holder_name if account else "",
                     )
                 )
             if answer.status == payouts.PENDING:
                 continue
-            outcomes.append((req, req.installment, answer))
+            outcomes.append((OutcomeTarget.of_request(req), answer))
             summary.resolved += 1
         summary.add(apply_outcomes(outcomes, now=now))

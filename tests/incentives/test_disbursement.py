@@ -20,17 +20,10 @@ from incentives.models import (
     PayoutRequest,
 )
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.incentives.helpers import eligible_participant
+from tests.incentives.helpers import eligible_participant, fake_paid, first_installment
 
-
-def _first(participant) -> Installment:
-    return Installment.objects.get(participant=participant, kind="monthly", number=1)
-
-
-def _fake_paid(installment) -> int:
-    return FakeGatewayTransfer.objects.filter(
-        reference=f"installment-{installment.pk}", status="paid"
-    ).count()
+_first = first_installment
+_fake_paid = fake_paid
 
 
 @pytest.mark.django_db
@@ -52,7 +45,10 @@ def test_an_account_that_fails_validation_fails_the_installment_with_its_reason(
     first = _first(participant)
     assert (first.status, first.reason_code) == ("failed", reason)
     assert first.get_reason_code_display() == label
-    assert not PayoutRequest.objects.filter(installment=first).exists()  # never sent
+    # The request was stored before validation, and never sent: it failed with the reason.
+    request = PayoutRequest.objects.get(installment=first)
+    assert (request.status, request.sent_at) == ("failed", None)
+    assert not FakeGatewayTransfer.objects.filter(reference=f"installment-{first.pk}").exists()
 
 
 @pytest.mark.django_db
@@ -184,11 +180,8 @@ def test_temporary_errors_retry_with_backoff_then_pay():
         .order_by("attempt")
         .values_list("idempotency_key", "status")
     )
-    assert keys == [
-        (f"PKJ-{first.pk}-1", "temporary_error"),
-        (f"PKJ-{first.pk}-2", "temporary_error"),
-        (f"PKJ-{first.pk}-3", "paid"),
-    ]
+    # The same money keeps its key: a temporary error is not a definite non-payment.
+    assert keys == [(f"PKJ-{first.pk}-1", "paid")]
 
 
 @pytest.mark.django_db
@@ -287,22 +280,13 @@ def test_a_claim_left_by_a_dead_worker_is_resolved_after_the_lease():
     services.plan_installments(now=now)
     batch = services.create_batch(now=now)
     claimed = services._claim(batch_id=batch.pk, now=now, size=10)
-    # The worker stored the request, the gateway paid it, then the worker died.
-    PayoutRequest.objects.create(
-        installment_id=claimed[0].pk,
-        batch=batch,
-        attempt=1,
-        idempotency_key=f"PKJ-{claimed[0].pk}-1",
-        amount_idr=600_000,
-        account_kind="bni",
-        account_number="1234567890",
-        created_at=now,
-    )
+    # The worker stored the request with its claim, the gateway paid it, then the worker died.
+    assert claimed[0].idempotency_key == f"PKJ-{claimed[0].pk}-1"
     from incentives import payouts
 
     payouts.FakeBackend().send(
         payouts.PayoutOrder(
-            f"PKJ-{claimed[0].pk}-1",
+            claimed[0].idempotency_key,
             f"installment-{claimed[0].pk}",
             600_000,
             "bni",

@@ -6,28 +6,27 @@ In the end every installment is paid exactly once or failed with a reason, and t
 equals the sum owed."""
 
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection
-from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
-from incentives import payouts, tasks
+from incentives import tasks
 from incentives.models import FakeGatewayTransfer, Installment, PayoutRequest
-from participants.models import Wave
 from prakerja.celery import app
-from tests.incentives.helpers import eligible_participant
+from tests.incentives.helpers import (
+    assert_paid_once_or_failed,
+    population,
+    post_callback,
+    signed_callback,
+)
+from tests.incentives.workers import clear_broker, start_worker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTICIPANTS = 250  # x 4 monthly installments = 1,000
@@ -37,75 +36,16 @@ MIX = ["90"] * 9 + ["05", "05", "06", "06", "07", "07", "08", "08", "01", "02", 
 PERMANENT = {"01", "02", "03", "04"}
 
 
-def _start_worker() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
-            **{k: connection.settings_dict[k] or "" for k in ("USER", "HOST", "PORT", "NAME")}
-        ),
-        "REDIS_URL": settings.REDIS_URL,
-        "TESTING": "1",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "PAYOUT_BACKEND": "fake",
-        "PAYOUT_FAKE_LATENCY_MS": "8",
-        "PAYOUT_BATCH_SIZE": "25",
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "prakerja",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _start_worker():
+    return start_worker(PAYOUT_FAKE_LATENCY_MS="8", PAYOUT_BATCH_SIZE="25")
 
 
-def _clear_broker():
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in ("celery", "unacked", "unacked_index", "unacked_mutex"):
-        client.delete(key)
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _deliver_callback(client: Client, key: str, status: str, callback_id: str) -> int:
-    body = json.dumps({"idempotency_key": key, "status": status}).encode()
-    ts = str(int(time.time()))
-    path = "/api/payouts/v1/callback"
-    return client.post(
-        path,
-        data=body,
-        content_type="application/json",
-        headers={
-            "X-Timestamp": ts,
-            "X-Signature": payouts.sign(
-                secret=settings.PAYOUT_HTTP_SECRET,
-                timestamp=ts,
-                method="POST",
-                path=path,
-                body=body,
-            ),
-            "X-Callback-Id": callback_id,
-        },
-    ).status_code
+def _deliver_callback(
+    client: Client, key: str, status: str, callback_id: str, *, later: int = 0
+) -> int:
+    body = {"idempotency_key": key, "status": status}
+    raw, headers = signed_callback(body, callback_id=callback_id, ts=int(time.time()) + later)
+    return post_callback(raw, headers, client=client).status_code
 
 
 @pytest.mark.redis
@@ -113,31 +53,20 @@ def _deliver_callback(client: Client, key: str, status: str, callback_id: str) -
 @pytest.mark.django_db(transaction=True)
 def test_a_thousand_installments_survive_faults_and_a_killed_worker():
     now = timezone.now().replace(microsecond=0)
-    wave = Wave.objects.create(
-        number=777,
-        opens_at=now - dt.timedelta(days=10),
-        closes_at=now - dt.timedelta(days=3),
-        announces_at=now - dt.timedelta(days=1),
-        quota_total=PARTICIPANTS,
+    endings = population(
+        now=now, wave_number=777, count=PARTICIPANTS, endings=MIX, validated_every=2
     )
-    endings = {}
-    for i in range(PARTICIPANTS):
-        digits = MIX[i % len(MIX)]
-        participant = eligible_participant(
-            now=now, number=f"{i:08d}{digits}", validated=(i % 2 == 0), wave=wave
-        )
-        endings[participant.pk] = digits
     tasks.services.plan_installments(now=now)
     # All four installments due now, so one run has 1,000 to send.
     assert Installment.objects.update(due_at=now, next_attempt_at=now) == 1000
 
-    _clear_broker()
+    clear_broker()
     app.conf.task_always_eager = False
     worker = _start_worker()
     try:
         tasks.disburse_incentives.delay(now.isoformat())
         # Kill the worker in the middle of the batch.
-        assert _wait(lambda: Installment.objects.filter(status="paid").count() >= 150, 90)
+        assert wait_for(lambda: Installment.objects.filter(status="paid").count() >= 150, 90)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
         counts = Counter(Installment.objects.values_list("status", flat=True))
@@ -152,7 +81,7 @@ def test_a_thousand_installments_survive_faults_and_a_killed_worker():
             status = FakeGatewayTransfer.objects.get(idempotency_key=key).status
             assert _deliver_callback(client, key, status, f"{key}-a") == 200
             assert _deliver_callback(client, key, status, f"{key}-a") == 409  # replay
-            assert _deliver_callback(client, key, status, f"{key}-b") == 200  # duplicate
+            assert _deliver_callback(client, key, status, f"{key}-b", later=1) == 200  # duplicate
 
         worker = _start_worker()
         for hour in range(1, 13):
@@ -170,34 +99,7 @@ def test_a_thousand_installments_survive_faults_and_a_killed_worker():
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        _clear_broker()
+        clear_broker()
 
-    installments = list(
-        Installment.objects.values("id", "participant_id", "status", "reason_code", "amount_idr")
-    )
-    assert len(installments) == 1000
-    fake_paid = Counter(
-        FakeGatewayTransfer.objects.filter(status="paid").values_list("reference", flat=True)
-    )
-    owed = 0
-    for inst in installments:
-        digits = endings[inst["participant_id"]]
-        reference = f"installment-{inst['id']}"
-        if digits in PERMANENT:
-            assert inst["status"] == "failed", inst
-            assert inst["reason_code"] == payouts.FakeBackend.PERMANENT[digits]
-            assert fake_paid[reference] == 0
-        else:
-            assert inst["status"] == "paid", inst
-            assert fake_paid[reference] == 1, inst  # paid exactly once at the gateway
-            owed += inst["amount_idr"]
-    assert all(i["reason_code"] for i in installments if i["status"] == "failed")
-    paid_portal = Installment.objects.filter(status="paid").aggregate(s=Sum("amount_idr"))["s"]
-    paid_requests = PayoutRequest.objects.filter(status="paid").aggregate(s=Sum("amount_idr"))["s"]
-    paid_gateway = FakeGatewayTransfer.objects.filter(status="paid").aggregate(s=Sum("amount_idr"))[
-        "s"
-    ]
-    assert paid_portal == paid_requests == paid_gateway == owed
-    # Every key the portal ever used is unique, and none was used for two installments.
-    keys = list(PayoutRequest.objects.values_list("idempotency_key", flat=True))
-    assert len(keys) == len(set(keys))
+    assert Installment.objects.count() == 1000
+    assert_paid_once_or_failed(endings)

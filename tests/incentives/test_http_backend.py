@@ -114,12 +114,18 @@ def test_callbacks_are_signed_timestamped_and_replay_protected(gateway, live_ser
     first.refresh_from_db()
     assert first.status == "processing"
 
-    assert gateway.deliver_callback(key, callback_url=callback_url, callback_id="cb-1") == (
+    ts = int(time.time())
+    assert gateway.deliver_callback(key, callback_url=callback_url, callback_id="cb-1", ts=ts) == (
         200,
         {"outcome": "applied"},
     )
     assert gateway.deliver_callback(key, callback_url=callback_url, callback_id="cb-1")[0] == 409
-    assert gateway.deliver_callback(key, callback_url=callback_url, callback_id="cb-2") == (
+    # The exact signed request again, under a new id: refused as a replay.
+    replayed = gateway.deliver_callback(key, callback_url=callback_url, callback_id="cb-2", ts=ts)
+    assert replayed == (401, {"error": {"code": "request_replayed"}})
+    # The gateway repeating its result later (new timestamp) changes nothing.
+    later = gateway.deliver_callback(key, callback_url=callback_url, callback_id="cb-3", ts=ts + 1)
+    assert later == (
         200,
         {"outcome": "no_change"},
     )

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incentives", "0003_indonesian_verbose_names"),
+        ("incentives", "0004_payout_fencing_and_callback_replay"),
     ]
 
     operations = [

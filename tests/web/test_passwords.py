@@ -1,0 +1,86 @@
+"""Password hashing on the registration path (issue 14): Argon2id at OWASP's parameters, and
+older hashes upgraded when their owner next logs in."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher, make_password
+from django.test import override_settings
+from django.urls import reverse
+
+from participants.models import User
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The production list, without the fast hasher the test run puts in front.
+PRODUCTION_HASHERS = [h for h in settings.PASSWORD_HASHERS if "MD5" not in h]
+
+
+def _argon2_parameters(encoded: str) -> str:
+    # argon2$argon2id$v=19$m=19456,t=2,p=1$salt$hash
+    algorithm, variety, _version, parameters, *_rest = encoded.split("$")
+    assert (algorithm, variety) == ("argon2", "argon2id")
+    return parameters
+
+
+def test_preferred_hasher_is_argon2id_at_owasp_minimum():
+    with override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS):
+        hasher = get_hasher("default")
+        encoded = make_password(DEFAULT_PASSWORD)
+    # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB (19456 KiB), t=2, p=1.
+    assert (hasher.memory_cost, hasher.time_cost, hasher.parallelism) == (19456, 2, 1)
+    assert _argon2_parameters(encoded) == "m=19456,t=2,p=1"
+
+
+class _OldArgon2(Argon2PasswordHasher):
+    """What the portal used before: Django's defaults, 100 MiB and parallelism 8."""
+
+    memory_cost = 102_400
+    time_cost = 2
+    parallelism = 8
+
+
+@pytest.mark.parametrize(
+    "old_hash",
+    [
+        lambda: _OldArgon2().encode(DEFAULT_PASSWORD, _OldArgon2().salt()),
+        lambda: make_password(DEFAULT_PASSWORD, hasher="pbkdf2_sha256"),
+    ],
+    ids=["argon2-100MiB-p8", "pbkdf2"],
+)
+def test_an_older_hash_is_upgraded_at_the_next_login(client, old_hash):
+    user = UserFactory(email="ani@contoh.id")
+    user.password = old_hash()
+    user.save(update_fields=["password"])
+    with override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS):
+        response = client.post(
+            reverse("login"), {"username": "ani@contoh.id", "password": DEFAULT_PASSWORD}
+        )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert _argon2_parameters(user.password) == "m=19456,t=2,p=1"
+    with override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS):
+        assert user.check_password(DEFAULT_PASSWORD)
+
+
+def test_registration_sends_its_email_through_celery_not_in_the_request(client, monkeypatch):
+    from django.core import mail
+
+    from participants import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_verification_email, "delay", lambda *args: queued.append(args))
+    response = client.post(
+        reverse("register"),
+        {
+            "full_name": "Ani Lestari",
+            "email": "ani@contoh.id",
+            "password": DEFAULT_PASSWORD,
+            "password_confirm": DEFAULT_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert mail.outbox == []
+    [(user_id, url)] = queued
+    assert user_id == User.objects.get(email="ani@contoh.id").pk
+    assert url.startswith("http://testserver/verifikasi-email/")
