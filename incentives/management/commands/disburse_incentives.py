@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, now=None, batch_size=None, dry_run=False, **options):
         try:
-            with jobs.dry_run(dry_run):
+            with jobs.dry_run_block(dry_run):
                 summary = services.run_disbursement(now=now, batch_size=batch_size)
         except Exception as exc:
             raise CommandError(f"disburse_incentives failed: {exc}") from exc

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, day=None, now=None, dry_run=False, **options):
         day = day or timezone.localdate(now or timezone.now()) - dt.timedelta(days=1)
         try:
-            with jobs.dry_run(dry_run):
+            with jobs.dry_run_block(dry_run):
                 report = services.reconcile(day=day)
         except Exception as exc:
             raise CommandError(f"reconcile_payouts failed: {exc}") from exc

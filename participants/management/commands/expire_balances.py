@@ -1,14 +1,14 @@
 """``manage.py expire_balances [--now ISO-8601] [--dry-run]``: the 15 December balance expiry."""
 
-from django.core.management.base import BaseCommand
 from django.db.models import Max
 from django.utils import timezone
 
-from participants import clock, expiry, jobs
+from participants import clock, expiry
+from participants.jobs import JobCommand
 from participants.models import LedgerEntry
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = (
         "Expire every unspent training balance whose expiry (15 December 23:59:59 WIB of the "
         "budget year) is at or before now (or --now): one expiry ledger entry each, balance 0. "
@@ -16,14 +16,8 @@ class Command(BaseCommand):
         "already_ran=<first run>. Prints one summary line. --now: " + clock.NOW_HELP + "."
     )
 
-    def add_arguments(self, parser):
-        clock.add_now_argument(parser)
-        clock.add_dry_run_argument(parser)
-
-    def handle(self, *args, now=None, dry_run=False, **options):
-        now = now or timezone.now()
-        with jobs.dry_run(dry_run):
-            result = expiry.expire_balances(now=now)
+    def run(self, *, now, **options) -> str:
+        result = expiry.expire_balances(now=now)
         line = (
             f"expire_balances expired={result.expired} amount_idr={result.amount_idr} "
             f"batches={result.batches}"
@@ -34,4 +28,4 @@ class Command(BaseCommand):
             ).aggregate(at=Max("created_at"))["at"]
             if earlier is not None:
                 line += f" already_ran={timezone.localtime(earlier).isoformat()}"
-        self.stdout.write(line + (" dry_run=1" if dry_run else ""))
+        return line

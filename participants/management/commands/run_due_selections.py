@@ -1,28 +1,23 @@
 """``manage.py run_due_selections [--now ISO-8601] [--dry-run]``: the beat job for selections."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import CommandError
 
-from participants import clock, jobs, selection
+from participants import clock, selection
+from participants.jobs import JobCommand
 from participants.models import DomainError, Wave
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = (
         "Mark the applications of closed waves 'processing' and run the selection (fresh seed) "
         "of every wave whose announcement time is at or before now (or --now) and that has no "
         "run yet: the same service as the beat task. A rerun finds nothing to do and says "
-        "already_ran=<waves due that already have a run>. Prints one summary line. --now: "
+        "already_ran=wave:<latest wave already run>. Prints one summary line. --now: "
         + clock.NOW_HELP
         + "."
     )
 
-    def add_arguments(self, parser):
-        clock.add_now_argument(parser)
-        clock.add_dry_run_argument(parser)
-
-    def handle(self, *args, now=None, dry_run=False, **options):
-        now = now or timezone.now()
+    def run(self, *, now, **options) -> str:
         # The latest announced wave whose selection already ran: what a rerun would repeat.
         done = (
             Wave.objects.filter(announces_at__lte=now, selection_run__isnull=False)
@@ -31,8 +26,7 @@ class Command(BaseCommand):
             .first()
         )
         try:
-            with jobs.dry_run(dry_run):
-                runs = selection.run_due_selections(now=now)
+            runs = selection.run_due_selections(now=now)
         except DomainError as exc:
             raise CommandError(f"run_due_selections: {exc.code}: {exc.message}") from exc
         waves = ",".join(str(run.wave.number) for run in runs) or "-"
@@ -40,4 +34,4 @@ class Command(BaseCommand):
         line = f"run_due_selections ran={len(runs)} waves={waves} selected={selected}"
         if not runs and done is not None:
             line += f" already_ran=wave:{done}"
-        self.stdout.write(line + (" dry_run=1" if dry_run else ""))
+        return line

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 f"seed={earlier.seed}"
             )
         try:
-            with jobs.dry_run(dry_run):
+            with jobs.dry_run_block(dry_run):
                 run = run_selection(wave=wave, seed=seed, now=now)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc

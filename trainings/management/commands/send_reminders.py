@@ -2,16 +2,16 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand
 from django.db.models import Min
 from django.utils import timezone
 
-from participants import clock, deadlines, jobs
+from participants import clock, deadlines
+from participants.jobs import JobCommand
 from trainings import reminders
 from trainings.models import DeadlineReminder
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = (
         "Send today's (WIB, as of now or --now) reminders to buy the first training, 7, 3 and 1 "
         "days before the deadline (DEADLINE_REMINDER_DAYS): the same service as the beat task. "
@@ -21,14 +21,8 @@ class Command(BaseCommand):
         + "."
     )
 
-    def add_arguments(self, parser):
-        clock.add_now_argument(parser)
-        clock.add_dry_run_argument(parser)
-
-    def handle(self, *args, now=None, dry_run=False, **options):
-        now = now or timezone.now()
-        with jobs.dry_run(dry_run):
-            result = reminders.send_deadline_reminders(now=now)
+    def run(self, *, now, **options) -> str:
+        result = reminders.send_deadline_reminders(now=now)
         line = f"send_reminders queued={result.queued} sent={result.sent}"
         if not result.queued:
             start = deadlines.end_of_wib_day(deadlines.wib_date(now) - dt.timedelta(days=1))
@@ -37,4 +31,4 @@ class Command(BaseCommand):
             ).aggregate(at=Min("created_at"))["at"]
             if earlier is not None:
                 line += f" already_ran={timezone.localtime(earlier).isoformat()}"
-        self.stdout.write(line + (" dry_run=1" if dry_run else ""))
+        return line
