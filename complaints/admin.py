@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import services
+from complaints import selectors, services
+from complaints.canned import canned_choices, canned_text
 from complaints.models import Complaint, ComplaintEvent, ComplaintReply
-from complaints.selectors import AGE_BUCKETS
+from complaints.selectors import AGE_BUCKETS, FIRST_RESPONSE_SLA, SLA_FILTERS
 from participants.models import DomainError
 
 # What a complaint officer needs, exactly (documented in the README; tests log in with these).
@@ -42,6 +43,29 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FirstResponseFilter(admin.SimpleListFilter):
+    title = _("respons pertama (batas %(hours)d jam)") % {
+        "hours": FIRST_RESPONSE_SLA.total_seconds() // 3600
+    }
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return SLA_FILTERS
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return selectors.filter_by_sla(queryset, key=self.value(), now=timezone.now())
+
+
+def _duration(delta) -> str:
+    if delta.days >= 1:
+        return _("%(n)d hari") % {"n": delta.days}
+    if delta.seconds >= 3600:
+        return _("%(n)d jam") % {"n": delta.seconds // 3600}
+    return _("%(n)d menit") % {"n": delta.seconds // 60}
+
+
 class ComplaintAdminForm(forms.ModelForm):
     """No model field is editable here: staff act through the three fields below."""
 
@@ -50,6 +74,11 @@ class ComplaintAdminForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
         help_text=_("Dikirim ke email pelapor dan tampil di halaman status pengaduannya."),
+    )
+    canned_reply = forms.ChoiceField(
+        label=_("Balasan siap pakai"),
+        required=False,
+        help_text=_("Dikirim bila kolom balasan di atas dikosongkan."),
     )
     new_status = forms.ChoiceField(label=_("Ubah status"), required=False)
     assign_to = forms.ModelChoiceField(
@@ -69,6 +98,18 @@ class ComplaintAdminForm(forms.ModelForm):
             (value, label) for value, label in Complaint.Status.choices if value in allowed
         ]
         self.fields["assign_to"].initial = self.instance.assigned_to_id
+        self.fields["canned_reply"].choices = [
+            ("", _("(tidak dipakai)")),
+            *canned_choices(self.instance.category),
+        ]
+
+    def reply_text(self) -> str:
+        """What to send: the typed reply, else the chosen canned reply, else nothing."""
+        typed = self.cleaned_data.get("reply", "").strip()
+        if typed:
+            return typed
+        key = self.cleaned_data.get("canned_reply")
+        return canned_text(self.instance.category, key) if key else ""
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -104,6 +145,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "subcategory",
         "status",
         "age",
+        "first_response",
         "assigned_to",
         "created_at",
     ]
@@ -111,6 +153,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "status",
         "category",
         AgeFilter,
+        FirstResponseFilter,
         ("assigned_to", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["assigned_to"]
@@ -143,13 +186,19 @@ class ComplaintAdmin(admin.ModelAdmin):
             _("Pengaduan"),
             {"fields": ["category", "subcategory", "description", "screenshot", "resolved_at"]},
         ),
-        (_("Tindak lanjut"), {"fields": ["reply", "new_status", "assign_to"]}),
+        (
+            _("Tindak lanjut"),
+            {"fields": ["reply", "canned_reply", "new_status", "assign_to"]},
+        ),
     ]
     inlines = [ReplyInline, EventInline]
     actions = ["assign_to_me", "mark_in_progress", "mark_done"]
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        return selectors.with_first_reply(super().get_queryset(request))
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -160,6 +209,17 @@ class ComplaintAdmin(admin.ModelAdmin):
         if delta.days >= 1:
             return _("%(n)d hari") % {"n": delta.days}
         return _("%(n)d jam") % {"n": delta.seconds // 3600}
+
+    @admin.display(description=_("respons pertama"), ordering="first_reply_at")
+    def first_response(self, obj: Complaint) -> str:
+        first = getattr(obj, "first_reply_at", None)
+        if first is not None:
+            waited = first - obj.created_at
+            text = _duration(waited)
+            return text if waited <= FIRST_RESPONSE_SLA else f"{text} ⚠"
+        if timezone.now() - obj.created_at > FIRST_RESPONSE_SLA:
+            return _("belum, lewat batas ⚠")
+        return _("belum")
 
     @admin.display(description=_("tangkapan layar"))
     def screenshot(self, obj: Complaint) -> str:
@@ -176,8 +236,9 @@ class ComplaintAdmin(admin.ModelAdmin):
                 services.assign_complaint(
                     complaint=obj, assignee=data["assign_to"], actor=request.user
                 )
-            if data.get("reply", "").strip():
-                services.reply_to_complaint(complaint=obj, body=data["reply"], actor=request.user)
+            reply = form.reply_text()
+            if reply:
+                services.reply_to_complaint(complaint=obj, body=reply, actor=request.user)
                 obj.refresh_from_db()
             if data.get("new_status") and data["new_status"] != obj.status:
                 services.change_status(complaint=obj, to=data["new_status"], actor=request.user)

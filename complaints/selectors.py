@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +16,43 @@ AGE_BUCKETS = [
     ("3to7", _("3–7 hari"), dt.timedelta(days=3), dt.timedelta(days=7)),
     ("gt7", _("> 7 hari"), dt.timedelta(days=7), None),
 ]
+
+
+# First-response service level: a staff reply within this time of filing.
+FIRST_RESPONSE_SLA = dt.timedelta(hours=24)
+
+# The queue's SLA filter: (key, label).
+SLA_FILTERS = [
+    ("terpenuhi", _("Dibalas tepat waktu")),
+    ("terlambat", _("Melewati batas (dibalas terlambat atau belum dibalas)")),
+    ("lewat", _("Belum dibalas, lewat batas")),
+    ("menunggu", _("Belum dibalas, masih dalam batas")),
+]
+
+
+def with_first_reply(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Annotate ``first_reply_at``: when staff first answered (``None`` if not yet).
+
+    A correlated subquery, evaluated only for the rows a page returns (the queue is paginated),
+    rather than a GROUP BY over every complaint.
+    """
+    first = ComplaintReply.objects.filter(complaint=OuterRef("pk")).order_by("created_at", "id")
+    return queryset.annotate(first_reply_at=Subquery(first.values("created_at")[:1]))
+
+
+def filter_by_sla(queryset: QuerySet[Complaint], *, key: str, now: dt.datetime) -> QuerySet:
+    """Complaints in one :data:`SLA_FILTERS` bucket as of ``now``; unknown keys filter nothing."""
+    queryset = with_first_reply(queryset)
+    answered = Q(first_reply_at__isnull=False)
+    in_time = answered & Q(first_reply_at__lte=F("created_at") + FIRST_RESPONSE_SLA)
+    overdue = Q(first_reply_at__isnull=True, created_at__lt=now - FIRST_RESPONSE_SLA)
+    conditions = {
+        "terpenuhi": in_time,
+        "terlambat": (answered & ~in_time) | overdue,
+        "lewat": overdue,
+        "menunggu": Q(first_reply_at__isnull=True, created_at__gte=now - FIRST_RESPONSE_SLA),
+    }
+    return queryset.filter(conditions[key]) if key in conditions else queryset
 
 
 def _replies() -> Prefetch:

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, nik, services
+from participants.admin_selection import WaveStageMixin
 from participants.models import (
     Application,
     BasicTestAttempt,
@@ -139,7 +140,7 @@ class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
 
 
 @admin.register(Wave)
-class WaveAdmin(admin.ModelAdmin):
+class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "opens_at",
@@ -147,7 +148,10 @@ class WaveAdmin(admin.ModelAdmin):
         "announces_at",
         "quota_total",
         "is_additional",
+        "stage",
     ]
+    list_select_related = ["selection_run"]
+    readonly_fields = ["stage", "preview_link"]
     inlines = [QuotaInline, SelectionRunInline]
     actions = ["run_selection_action"]
 

@@ -15,6 +15,7 @@ participant id. :func:`draw_key` is the same function in Python.
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -30,6 +31,7 @@ from participants.models import (
     Participant,
     ParticipantEvent,
     PriorityWhitelistEntry,
+    Province,
     SelectionRun,
     Wave,
     WaveProvinceQuota,
@@ -237,6 +239,33 @@ def mark_processing(*, wave: Wave) -> int:
     )
 
 
+def _decide(cursor, *, wave: Wave, seed: str) -> None:
+    """Create the temporary decision table for ``wave`` and ``seed`` (inside a transaction: the
+    SET LOCALs and, on rollback, the table go with it). Used by the run and the preview."""
+    postgres = connection.vendor == "postgresql"
+    if connection.vendor == "sqlite":
+        _register_sqlite_functions()
+    if postgres:
+        # The two window sorts over all applicants fit in memory instead of spilling;
+        # JIT compilation costs more (about 0.7 s) than it saves in these statements.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
+    ops = connection.ops
+    youngest, oldest = age_cutoffs(wave)
+    has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
+    _execute(
+        cursor,
+        _decision_sql(has_quotas=has_quotas, postgres=postgres),
+        {
+            "seed": seed,
+            "wave_id": wave.pk,
+            "youngest": ops.adapt_datefield_value(youngest),
+            "oldest": ops.adapt_datefield_value(oldest),
+            "quota_total": wave.quota_total,
+        },
+    )
+
+
 def run_selection(
     *, wave: Wave, seed: str | None = None, actor=None, now: dt.datetime | None = None
 ) -> SelectionRun:
@@ -262,11 +291,7 @@ def run_selection(
         raise SelectionAlreadyRun(wave=wave.number)
     seed = seed or new_seed()
     postgres = connection.vendor == "postgresql"
-    if connection.vendor == "sqlite":
-        _register_sqlite_functions()
     ops = connection.ops
-    youngest, oldest = age_cutoffs(wave)
-    has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
     announced = ops.adapt_datetimefield_value(wave.announces_at)
     amount = settings.TRAINING_BALANCE_IDR
 
@@ -277,22 +302,7 @@ def run_selection(
         except IntegrityError as exc:
             raise SelectionAlreadyRun(wave=wave.number) from exc
         with connection.cursor() as cursor:
-            if postgres:
-                # The two window sorts over all applicants fit in memory instead of spilling;
-                # JIT compilation costs more (about 0.7 s) than it saves in these statements.
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL jit = off")
-            _execute(
-                cursor,
-                _decision_sql(has_quotas=has_quotas, postgres=postgres),
-                {
-                    "seed": seed,
-                    "wave_id": wave.pk,
-                    "youngest": ops.adapt_datefield_value(youngest),
-                    "oldest": ops.adapt_datefield_value(oldest),
-                    "quota_total": wave.quota_total,
-                },
-            )
+            _decide(cursor, wave=wave, seed=seed)
             if postgres:
                 _execute(cursor, "ANALYZE {decisions}")
             _execute(cursor, "SELECT reason, count(*) FROM {decisions} GROUP BY reason")
@@ -459,6 +469,79 @@ def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
         },
     )
     cursor.execute(f"DROP TABLE {CARD_POOL}")
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    province_code: str
+    province_name: str
+    reason: str  # SELECTED_REASON or an Application.Reason value
+    count: int
+
+
+@dataclass(frozen=True)
+class SelectionPreview:
+    wave: Wave
+    seed: str
+    applicants: int
+    selected: int
+    counts_by_reason: dict[str, int]
+    rows: list[PreviewRow] = field(default_factory=list)
+
+
+def preview_selection(
+    *, wave: Wave, seed: str | None = None, now: dt.datetime | None = None
+) -> SelectionPreview:
+    """What :func:`run_selection` would decide for ``wave`` now, without writing anything.
+
+    The same decision SQL runs inside a savepoint that is rolled back (its temporary table goes
+    with it). Counts per reason and per province do not depend on the seed (quotas are exact and
+    the family card limit refuses the same number per family); which applicants are selected
+    does. ``seed`` defaults to a fresh one, as the run draws its own. Raises
+    :class:`WaveNotClosed` and :class:`SelectionAlreadyRun` like the run does.
+    """
+    now = now or timezone.now()
+    if now < wave.closes_at:
+        raise WaveNotClosed(wave=wave.number)
+    if SelectionRun.objects.filter(wave=wave).exists():
+        raise SelectionAlreadyRun(wave=wave.number)
+    seed = seed or new_seed()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            _decide(cursor, wave=wave, seed=seed)
+            _execute(
+                cursor,
+                "SELECT province_id, reason, count(*) FROM {decisions}"
+                " GROUP BY province_id, reason",
+            )
+            counted = cursor.fetchall()
+        # Read-only: the temporary table and the SET LOCALs are undone with the savepoint.
+        transaction.set_rollback(True)
+    names = Province.objects.in_bulk([code for code, _reason, _n in counted if code])
+    rows = sorted(
+        (
+            PreviewRow(
+                province_code=code or "",
+                province_name=names[code].name if code in names else "-",
+                reason=reason,
+                count=count,
+            )
+            for code, reason, count in counted
+        ),
+        key=lambda row: (row.province_code, row.reason != SELECTED_REASON, row.reason),
+    )
+    by_reason: dict[str, int] = {}
+    for row in rows:
+        by_reason[row.reason] = by_reason.get(row.reason, 0) + row.count
+    selected = by_reason.pop(SELECTED_REASON, 0)
+    return SelectionPreview(
+        wave=wave,
+        seed=seed,
+        applicants=selected + sum(by_reason.values()),
+        selected=selected,
+        counts_by_reason=dict(sorted(by_reason.items())),
+        rows=rows,
+    )
 
 
 def _enqueue_announcement(run_id: int) -> None:

@@ -102,3 +102,29 @@ def participant_label(
     if participant.profile_complete:
         return Label(code="ready", text=_("Siap bergabung ke gelombang"))
     return Label(code="registering", text=_("Pendaftaran belum lengkap"))
+
+
+def stage_label(
+    *, opens_at: dt.datetime, closes_at: dt.datetime, has_run: bool, now: dt.datetime
+) -> Label:
+    """A wave's stage for staff. Selection runs at the announcement time (the
+    ``run-due-selections`` beat job), so between closing and the announcement the wave reads
+    "Sedang diproses"; a run recorded earlier by staff (admin action, ``run_selection``) counts
+    as announced (the announcement is sent when the run commits)."""
+    if has_run:
+        return Label(code="announced", text=_("Sudah diumumkan"))
+    if now < opens_at:
+        return Label(code="upcoming", text=_("Belum dibuka"))
+    if now < closes_at:
+        return Label(code="open", text=_("Dibuka"))
+    return Label(code="processing", text=str(Application.Status.PROCESSING.label))
+
+
+def wave_stage(wave: Wave, *, now: dt.datetime) -> Label:
+    """:func:`stage_label` of a ``Wave`` (select ``selection_run`` with it to save a query)."""
+    return stage_label(
+        opens_at=wave.opens_at,
+        closes_at=wave.closes_at,
+        has_run=hasattr(wave, "selection_run"),
+        now=now,
+    )

@@ -3,17 +3,22 @@
 Each export is a generator over ``values_list(...).iterator(chunk_size=...)``: on PostgreSQL that
 is a server-side cursor, so memory stays flat however many rows there are. Nothing is built up
 in a list. NIKs are masked unless the caller says the reader may see them in full.
+
+Times are written in WIB (ISO 8601 with ``+07:00``), the time staff read everywhere else. Each
+stable code column (kept as it was, for scripts) has an Indonesian ``keterangan_...`` column
+beside it, for people.
 """
 
 import csv
 import io
 import logging
 from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 from complaints.models import Complaint
 from incentives.models import Installment
 from participants import crypto
-from participants.models import Application
+from participants.models import Application, BlacklistEntry, Participant
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +53,20 @@ def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+WIB = ZoneInfo("Asia/Jakarta")
+
+
 def _iso(value) -> str:
-    return value.isoformat() if value else ""
+    return value.astimezone(WIB).isoformat() if value else ""
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _coded(labels: dict[str, str], code: str) -> tuple[str, str]:
+    """The stable code and, beside it, its Indonesian label."""
+    return code, (labels.get(code, code) if code else "")
 
 
 PARTICIPANT_HEADER = [
@@ -59,10 +76,15 @@ PARTICIPANT_HEADER = [
     "email",
     "nik",
     "provinsi",
+    "nama_provinsi",
     "status_pendaftaran",
+    "keterangan_status_pendaftaran",
     "alasan",
+    "keterangan_alasan",
     "status_peserta",
+    "keterangan_status_peserta",
     "alasan_pencabutan",
+    "keterangan_alasan_pencabutan",
     "gabung",
     "diputuskan",
 ]
@@ -91,9 +113,14 @@ def wave_participant_rows(*, wave_id: int, full_nik: bool) -> Iterator[tuple]:
             "joined_at",
             "decided_at",
             "participant__nik_encrypted" if full_nik else "participant__nik_masked",
+            "participant__province__name",
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
+    application_status = _labels(Application.Status.choices)
+    reasons = _labels(Application.Reason.choices)
+    participant_status = _labels(Participant.Status.choices)
+    revoke_reasons = _labels(BlacklistEntry.Reason.choices)
     for row in rows:
         nik = row[4]
         if full_nik and row[12]:
@@ -101,15 +128,29 @@ def wave_participant_rows(*, wave_id: int, full_nik: bool) -> Iterator[tuple]:
                 nik = crypto.decrypt(row[12])
             except ValueError:
                 logger.error("export: cannot decrypt NIK", extra={"participant": row[1]})
-        yield (*row[:4], nik, *row[5:10], _iso(row[10]), _iso(row[11]))
+        yield (
+            *row[:4],
+            nik,
+            row[5],
+            row[13] or "",
+            *_coded(application_status, row[6]),
+            *_coded(reasons, row[7]),
+            *_coded(participant_status, row[8]),
+            *_coded(revoke_reasons, row[9]),
+            _iso(row[10]),
+            _iso(row[11]),
+        )
 
 
 COMPLAINT_HEADER = [
     "tiket",
     "dibuat",
     "kategori",
+    "keterangan_kategori",
     "sub_kategori",
+    "keterangan_sub_kategori",
     "status",
+    "keterangan_status",
     "petugas",
     "nama",
     "email",
@@ -137,8 +178,21 @@ def complaint_rows() -> Iterator[tuple]:
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
+    categories = _labels(Complaint.Category.choices)
+    subcategories = _labels(Complaint.Subcategory.choices)
+    statuses = _labels(Complaint.Status.choices)
     for row in rows:
-        yield (row[0], _iso(row[1]), *row[2:5], row[5] or "", *row[6:9], _iso(row[9]), row[10])
+        yield (
+            row[0],
+            _iso(row[1]),
+            *_coded(categories, row[2]),
+            *_coded(subcategories, row[3]),
+            *_coded(statuses, row[4]),
+            row[5] or "",
+            *row[6:9],
+            _iso(row[9]),
+            row[10],
+        )
 
 
 INSTALLMENT_HEADER = [
@@ -147,11 +201,14 @@ INSTALLMENT_HEADER = [
     "nama",
     "nik",
     "jenis",
+    "keterangan_jenis",
     "ke",
     "jumlah_idr",
     "jatuh_tempo",
     "status",
+    "keterangan_status",
     "alasan",
+    "keterangan_alasan",
     "percobaan",
     "dibayar",
     "gagal",
@@ -179,6 +236,9 @@ def installment_rows(*, status: str = "", full_nik: bool) -> Iterator[tuple]:
         "failed_at",
         "participant__nik_encrypted" if full_nik else "participant__nik_masked",
     ).iterator(chunk_size=CHUNK_SIZE)
+    kinds = _labels(Installment.Kind.choices)
+    statuses = _labels(Installment.Status.choices)
+    reasons = _labels(Installment._meta.get_field("reason_code").choices)
     for row in rows:
         nik = row[3]
         if full_nik and row[13]:
@@ -186,4 +246,16 @@ def installment_rows(*, status: str = "", full_nik: bool) -> Iterator[tuple]:
                 nik = crypto.decrypt(row[13])
             except ValueError:
                 logger.error("export: cannot decrypt NIK", extra={"participant": row[1]})
-        yield (*row[:3], nik, *row[4:7], _iso(row[7]), *row[8:11], _iso(row[11]), _iso(row[12]))
+        yield (
+            *row[:3],
+            nik,
+            *_coded(kinds, row[4]),
+            row[5],
+            row[6],
+            _iso(row[7]),
+            *_coded(statuses, row[8]),
+            *_coded(reasons, row[9]),
+            row[10],
+            _iso(row[11]),
+            _iso(row[12]),
+        )

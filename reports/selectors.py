@@ -6,14 +6,15 @@ Each function issues a fixed number of queries, whatever the number of participa
 
 import datetime as dt
 
-from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
 from complaints.selectors import AGE_BUCKETS
 from incentives.models import Installment
-from participants.models import Application, Participant, Wave
+from participants import waves
+from participants.models import Application, Participant, SelectionRun, Wave
 from trainings.models import Payment, RecoveredQuota
 
 FUNNEL_STAGES = [
@@ -28,8 +29,10 @@ FUNNEL_STAGES = [
 ]
 
 
-def wave_funnels() -> list[dict]:
-    """Per wave, newest first: the number of people at each funnel stage (3 queries)."""
+def wave_funnels(*, now: dt.datetime | None = None) -> list[dict]:
+    """Per wave, newest first: its stage ("Sedang diproses", ...) and the number of people at
+    each funnel stage (3 queries)."""
+    now = now or timezone.now()
     selected = Q(status=Application.Status.SELECTED)
     eligible = selected | Q(
         status=Application.Status.NOT_SELECTED, reason_code=Application.Reason.QUOTA_FULL
@@ -58,13 +61,21 @@ def wave_funnels() -> list[dict]:
     ):
         by_wave.setdefault(row.pop("wave_id"), {}).update(row)
     funnels = []
-    for wave in Wave.objects.order_by("-number").values(
-        "id", "number", "quota_total", "is_additional", "closes_at"
+    for wave in (
+        Wave.objects.order_by("-number")
+        .annotate(has_run=Exists(SelectionRun.objects.filter(wave=OuterRef("pk"))))
+        .values("id", "number", "quota_total", "is_additional", "opens_at", "closes_at", "has_run")
     ):
         counts = by_wave.get(wave["id"], {})
         funnels.append(
             {
                 **wave,
+                "stage": waves.stage_label(
+                    opens_at=wave["opens_at"],
+                    closes_at=wave["closes_at"],
+                    has_run=wave["has_run"],
+                    now=now,
+                ),
                 "stages": [
                     {"key": key, "label": label, "value": counts.get(key, 0)}
                     for key, label in FUNNEL_STAGES

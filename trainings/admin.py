@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import DomainError
+from participants.models import DomainError, Province
 from trainings import waves
 from trainings.models import Offering, Platform, Provider, RecoveredQuota, SweepRun, Training
 
@@ -110,6 +110,16 @@ class RecoveredQuotaAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context=extra_context)
 
+    @staticmethod
+    def _available_by_province_name() -> list[tuple[str, int]]:
+        """The pool per province, named (staff read "Jawa Barat", not "32"), in code order."""
+        available = waves.available_by_province()
+        names = Province.objects.in_bulk(list(available))
+        return [
+            (names[code].name if code in names else code, places)
+            for code, places in sorted(available.items())
+        ]
+
     def open_wave_view(self, request):
         if not self.has_open_wave_permission(request):
             raise PermissionDenied
@@ -132,6 +142,6 @@ class RecoveredQuotaAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": _("Buka gelombang tambahan"),
             "form": form,
-            "available": sorted(waves.available_by_province().items()),
+            "available": self._available_by_province_name(),
         }
         return TemplateResponse(request, "admin/trainings/recoveredquota/open_wave.html", context)

@@ -196,3 +196,70 @@ def test_every_staff_role_replies_reassigns_and_closes_through_the_rendered_chan
     assert [m.to for m in mail.outbox] == [["rina@contoh.id"]]
     page = client.get(url).content.decode()
     assert "Voucher sudah aktif kembali." in page
+
+
+def test_a_canned_reply_for_the_category_is_sent_when_nothing_is_typed(
+    client, documented_officer, django_capture_on_commit_callbacks
+):
+    from complaints.canned import CANNED_REPLIES
+
+    complaint = make(category="insentif")
+    key, _label, text = CANNED_REPLIES["insentif"][0]
+    client.force_login(documented_officer)
+    page = client.get(CHANGE.format(complaint.pk)).content.decode()
+    assert f'value="{key}"' in page
+    # Canned replies of another category are not offered.
+    other_key = CANNED_REPLIES["registrasi"][0][0]
+    assert f'value="{other_key}"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit_change_form(
+            client, CHANGE.format(complaint.pk), "complaint", canned_reply=key
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert complaint.replies.get().body == str(text)
+    assert str(text) in mail.outbox[-1].body
+
+
+def test_the_queue_shows_first_response_time_and_filters_by_the_sla(
+    client, documented_officer, django_assert_max_num_queries
+):
+    from complaints.selectors import FIRST_RESPONSE_SLA
+
+    now = timezone.now()
+    fast = make(age_days=3)
+    services.reply_to_complaint(
+        complaint=fast,
+        body="Kami cek.",
+        actor=documented_officer,
+        now=fast.created_at + dt.timedelta(hours=2),
+    )
+    late = make(age_days=3)
+    services.reply_to_complaint(
+        complaint=late,
+        body="Maaf terlambat.",
+        actor=documented_officer,
+        now=late.created_at + FIRST_RESPONSE_SLA + dt.timedelta(hours=5),
+    )
+    waiting_overdue = make(age_days=2)
+    waiting_fresh = services.submit_complaint(
+        name="Budi",
+        phone="+6281211113333",
+        email="budi@contoh.id",
+        category="lainnya",
+        description="Pertanyaan umum tentang program.",
+        now=now - dt.timedelta(hours=1),
+    )
+    client.force_login(documented_officer)
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST)
+    page = response.content.decode()
+    assert "Respons pertama" in page and "2 jam" in page
+
+    def tickets(sla):
+        result = client.get(LIST, {"sla": sla}).context["cl"].result_list
+        return {c.ticket_number for c in result}
+
+    assert tickets("terpenuhi") == {fast.ticket_number}
+    assert tickets("terlambat") == {late.ticket_number, waiting_overdue.ticket_number}
+    assert tickets("menunggu") == {waiting_fresh.ticket_number}
+    assert tickets("lewat") == {waiting_overdue.ticket_number}

@@ -35,6 +35,17 @@ def staff_answers(page, live_server, complaint: Complaint, *, reply: str, status
     page.wait_for_url(re.compile(r"/admin/complaints/complaint/(\?.*)?$"))
 
 
+def staff_desk(browser, live_server, email: str, password: str):
+    """A desktop browser context signed in to the admin; returns (context, page)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    desk = context.new_page()
+    desk.goto(live_server.url + "/admin/login/")
+    desk.get_by_label("Email").fill(email)
+    desk.get_by_label(re.compile("[Ss]andi")).fill(password)
+    desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
+    return context, desk
+
+
 @pytest.fixture
 def officer():
     user = UserFactory(is_staff=True, email="petugas@prakerja.local")
@@ -83,12 +94,7 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     own = Complaint.objects.get(user=participant.user)
     expect(other.get_by_role("heading", name=f"Pengaduan {own.ticket_number}")).to_be_visible()
     # Staff answer both in the admin, on a desktop browser of their own.
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    desk = staff_context.new_page()
-    desk.goto(live_server.url + "/admin/login/")
-    desk.get_by_label("Email").fill(officer.email)
-    desk.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
-    desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
+    staff_context, desk = staff_desk(browser, live_server, officer.email, DEFAULT_PASSWORD)
     desk.goto(live_server.url + "/admin/complaints/complaint/?category=insentif")
     expect(desk.get_by_role("link", name=own.ticket_number)).to_be_visible()
     staff_answers(
@@ -125,3 +131,76 @@ def test_guest_and_participant_file_complaints_staff_answer_and_they_see_the_ans
     assert page.bytes_on_wire() < 50 * 1024
     expect(page.get_by_text("Silakan coba lagi dengan peramban terbaru.")).to_be_visible()
     expect(page.get_by_text("Diproses", exact=True).first).to_be_visible()
+
+
+@pytest.mark.parametrize("who", ["demo_staff", "documented_officer"])
+def test_staff_answer_reassign_and_close_a_complaint_and_the_participant_sees_it(
+    page, live_server, browser, who
+):
+    from complaints import services
+    from complaints.admin import COMPLAINT_OFFICER_PERMISSIONS
+    from participants import demo
+    from participants.models import User
+
+    if who == "demo_staff":
+        # Exactly as seed_demo creates it: a superuser.
+        staff = User.objects.create_superuser(
+            email=demo.STAFF_EMAIL, password=demo.DEMO_PASSWORD, full_name="Staf Prakerja"
+        )
+        password = demo.DEMO_PASSWORD
+    else:
+        staff = UserFactory(is_staff=True, email="petugas.dok@prakerja.local")
+        for perm in COMPLAINT_OFFICER_PERMISSIONS:
+            app_label, codename = perm.split(".")
+            staff.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        password = DEFAULT_PASSWORD
+    colleague = UserFactory(is_staff=True, email="rekan@prakerja.local", full_name="Rekan")
+    participant = ParticipantFactory(phone="+6281277778888")
+    complaint = services.submit_complaint(
+        name=participant.user.full_name,
+        phone=participant.phone,
+        email=participant.user.email,
+        category="pembelian",
+        description="Voucher belum muncul setelah pembayaran berhasil.",
+        user=participant.user,
+    )
+    mail.outbox.clear()
+
+    staff_context, desk = staff_desk(browser, live_server, staff.email, password)
+    desk.goto(live_server.url + "/admin/complaints/complaint/")
+    expect(
+        desk.get_by_role("columnheader", name=re.compile("Respons pertama", re.I))
+    ).to_be_visible()
+    desk.get_by_role("link", name=complaint.ticket_number).click()
+
+    # 1. Answer (the demo staff account is a superuser: the page used to fail with a 500 here).
+    desk.get_by_label("Balasan untuk pelapor").fill("Voucher Anda sudah terbit, silakan cek.")
+    desk.get_by_role("button", name="Simpan dan terus mengedit").click()
+    expect(desk.locator(".messagelist .success")).to_be_visible()
+    expect(desk.get_by_text("Voucher Anda sudah terbit, silakan cek.", exact=True)).to_be_visible()
+    # 2. Reassign to a colleague.
+    desk.get_by_label("Tugaskan ke").select_option(label=colleague.email)
+    desk.get_by_role("button", name="Simpan dan terus mengedit").click()
+    expect(desk.locator(".messagelist .success")).to_be_visible()
+    # 3. Close.
+    desk.get_by_label("Ubah status").select_option(label="Selesai")
+    desk.get_by_role("button", name="Simpan", exact=True).click()
+    desk.wait_for_url(re.compile(r"/admin/complaints/complaint/(\?.*)?$"))
+    desk.screenshot(path=f"test-artifacts/screenshots/complaint_{who}_closed.png")
+    staff_context.close()
+
+    complaint.refresh_from_db()
+    assert complaint.status == "selesai" and complaint.assigned_to == colleague
+    assert [m.to for m in mail.outbox] == [[participant.user.email]]
+    assert "Voucher Anda sudah terbit, silakan cek." in mail.outbox[0].body
+
+    page.goto(live_server.url + "/masuk/")
+    page.get_by_label("Email").fill(participant.user.email)
+    page.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.goto(live_server.url + "/pengaduan/saya/")
+    page.get_by_role("link", name=complaint.ticket_number).click()
+    expect(page.get_by_text("Voucher Anda sudah terbit, silakan cek.")).to_be_visible()
+    expect(page.get_by_text("Selesai", exact=True).first).to_be_visible()

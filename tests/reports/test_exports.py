@@ -24,7 +24,7 @@ def read_csv(response) -> list[dict]:
 @pytest.fixture
 def wave():
     wave = WaveFactory(number=7)
-    apply(wave, nik="3201011506950007")
+    apply(wave, nik="3201021506950007")
     apply(wave, status=S.NOT_SELECTED, reason="family_card_limit")
     apply(wave, status=S.SELECTED)
     apply(WaveFactory(number=8))  # another wave's applicant stays out
@@ -63,7 +63,7 @@ def test_wave_participants_are_streamed_with_status_and_reason_and_masked_nik(
 def test_staff_with_view_full_nik_get_the_full_nik(client, wave):
     client.force_login(staff_with("export_program_data", "view_full_nik"))
     rows = read_csv(client.get("/admin/laporan/ekspor/peserta/7/"))
-    assert rows[0]["nik"] == "3201011506950007"
+    assert rows[0]["nik"] == "3201021506950007"
     assert all(len(r["nik"]) == 16 and r["nik"].isdigit() for r in rows)
 
 
@@ -105,4 +105,42 @@ def test_installments_are_exported_with_status_reason_and_masked_nik(client, wav
     assert client.get("/admin/laporan/ekspor/cicilan/", {"status": "nonsense"}).status_code == 404
     client.force_login(staff_with("export_program_data", "view_full_nik"))
     rows = read_csv(client.get("/admin/laporan/ekspor/cicilan/"))
-    assert rows[0]["nik"] == "3201011506950007"
+    assert rows[0]["nik"] == "3201021506950007"
+
+
+def test_exports_give_times_in_wib_and_indonesian_labels_beside_the_codes(client, wave):
+    participant = wave.applications.order_by("id").first().participant
+    participant.province_id = "32"
+    participant.save(update_fields=["province"])
+    installment(participant, number=2, status="failed", reason="account_not_found")
+    complaint_services.submit_complaint(
+        name="Rina",
+        phone="+6281200000000",
+        email="a@contoh.id",
+        category="insentif",
+        description="Insentif belum masuk ke rekening saya.",
+    )
+    client.force_login(staff_with("export_program_data"))
+
+    rows = read_csv(client.get("/admin/laporan/ekspor/peserta/7/"))
+    first, not_selected = rows[0], rows[1]
+    assert first["gabung"].endswith("+07:00")
+    assert first["provinsi"] == "32" and first["nama_provinsi"].lower() == "jawa barat"
+    assert first["status_pendaftaran"] == "joined"
+    assert first["keterangan_status_pendaftaran"] == str(S.JOINED.label)
+    assert not_selected["alasan"] == "family_card_limit"
+    assert not_selected["keterangan_alasan"] == str(Application.Reason("family_card_limit").label)
+    assert first["keterangan_status_peserta"] != first["status_peserta"]
+
+    complaint = read_csv(client.get("/admin/laporan/ekspor/pengaduan/"))[0]
+    assert complaint["dibuat"].endswith("+07:00")
+    assert (complaint["kategori"], complaint["keterangan_kategori"]) == ("insentif", "Insentif")
+    assert (complaint["status"], complaint["keterangan_status"]) == ("baru", "Baru")
+
+    row = read_csv(client.get("/admin/laporan/ekspor/cicilan/"))[0]
+    assert row["jatuh_tempo"].endswith("+07:00")
+    assert row["status"] == "failed" and row["keterangan_status"] not in ("", "failed")
+    assert row["alasan"] == "account_not_found" and row["keterangan_alasan"] not in (
+        "",
+        "account_not_found",
+    )

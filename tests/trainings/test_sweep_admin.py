@@ -9,6 +9,7 @@ from participants.models import BlacklistEntry, ParticipantEvent, Wave
 from tests.factories import UserFactory
 from tests.trainings.sweep_helpers import participant_in, wave_21, wib
 from trainings import sweep
+from trainings.models import RecoveredQuota
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,10 @@ def test_staff_open_an_additional_wave_from_the_recovered_pool(client, staff):
     url = reverse("admin:trainings_recoveredquota_open_wave")
     form = client.get(url)
     assert form.status_code == 200
+    province = RecoveredQuota.objects.select_related("province").first().province
+    # The pool is listed by province name, not by the bare code ("32").
+    assert f"<td>{province.name}</td>" in form.content.decode()
+    assert f"<td>{province.code}</td>" not in form.content.decode()
     data = {
         "number": 22,
         "opens_at": "2030-11-01T10:00",

@@ -1,0 +1,103 @@
+"""Canned replies ("balasan siap pakai") for the common complaint categories.
+
+Data, not a model: the texts change with the program's rules, through a reviewed commit. Each
+entry is ``(key, label for the menu, text sent to the complainant)``; keys are stable.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+CANNED_REPLIES: dict[str, list[tuple[str, str, str]]] = {
+    "registrasi": [
+        (
+            "registrasi_nik_terdaftar",
+            _("NIK sudah terdaftar: verifikasi kepemilikan"),
+            _(
+                "Terima kasih atas laporan Anda. NIK Anda tercatat pada akun lain. Mohon balas "
+                "email ini dengan foto KTP dan swafoto sambil memegang KTP agar kami dapat "
+                "memverifikasi kepemilikan NIK tersebut. Kami tidak pernah meminta OTP atau kata "
+                "sandi Anda."
+            ),
+        ),
+        (
+            "registrasi_gagal_akun",
+            _("Gagal buat akun: coba lagi"),
+            _(
+                "Terima kasih atas laporan Anda. Gangguan pada pembuatan akun sudah kami "
+                "perbaiki. Silakan coba mendaftar kembali dengan email yang sama. Jika masih "
+                "gagal, balas email ini dengan tangkapan layar pesan yang muncul."
+            ),
+        ),
+        (
+            "registrasi_ktp",
+            _("Gagal unggah KTP: ketentuan foto"),
+            _(
+                "Terima kasih atas laporan Anda. Pastikan foto KTP berformat JPG atau PNG, "
+                "berukuran paling besar 2 MB, tidak buram dan seluruh sisi KTP terlihat. Silakan "
+                "unggah kembali melalui halaman profil Anda."
+            ),
+        ),
+    ],
+    "pembelian": [
+        (
+            "pembelian_voucher_terbit",
+            _("Voucher sudah terbit"),
+            _(
+                "Terima kasih atas laporan Anda. Pembayaran Anda sudah kami terima dan voucher "
+                "pelatihan sudah terbit. Silakan buka halaman Pelatihan Saya atau halaman "
+                "platform digital tempat Anda membeli pelatihan."
+            ),
+        ),
+        (
+            "pembelian_saldo_kembali",
+            _("Pembayaran gagal: saldo dikembalikan"),
+            _(
+                "Terima kasih atas laporan Anda. Pembayaran tersebut tidak berhasil dan saldo "
+                "pelatihan Anda tidak terpotong. Silakan ulangi pembelian melalui platform "
+                "digital."
+            ),
+        ),
+    ],
+    "insentif": [
+        (
+            "insentif_jadwal",
+            _("Insentif: jadwal pencairan"),
+            _(
+                "Terima kasih atas laporan Anda. Insentif dicairkan setelah Anda menyelesaikan "
+                "pelatihan pertama dan memberi ulasan, lalu dijadwalkan setiap bulan. Jadwal dan "
+                "status setiap pembayaran dapat Anda lihat di halaman Riwayat Insentif."
+            ),
+        ),
+        (
+            "insentif_rekening",
+            _("Insentif gagal: periksa rekening"),
+            _(
+                "Terima kasih atas laporan Anda. Pencairan insentif Anda gagal karena data "
+                "rekening atau e-wallet tidak sesuai. Silakan perbarui nomor rekening pada halaman "
+                "Riwayat Insentif; pencairan akan dicoba lagi secara otomatis."
+            ),
+        ),
+    ],
+    "lainnya": [
+        (
+            "lainnya_diteruskan",
+            _("Diteruskan ke tim terkait"),
+            _(
+                "Terima kasih atas laporan Anda. Pengaduan Anda sudah kami teruskan ke tim "
+                "terkait. Kami akan memberi kabar melalui email ini."
+            ),
+        ),
+    ],
+}
+
+
+def canned_choices(category: str) -> list[tuple[str, str]]:
+    """The menu for one category (key, label)."""
+    return [(key, label) for key, label, _text in CANNED_REPLIES.get(category, [])]
+
+
+def canned_text(category: str, key: str) -> str:
+    """The text for ``key`` within ``category``; ``""`` when there is none."""
+    for candidate, _label, text in CANNED_REPLIES.get(category, []):
+        if candidate == key:
+            return str(text)
+    return ""
