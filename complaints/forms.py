@@ -32,6 +32,15 @@ TOPIC_CHOICES = [
 ]
 
 
+def is_topic(value: str) -> bool:
+    """Whether ``value`` is one of the form's "category:subcategory" choices."""
+    for key, label in TOPIC_CHOICES:
+        options = label if isinstance(label, list) else [(key, label)]
+        if value and any(value == option for option, _label in options):
+            return True
+    return False
+
+
 class ComplaintForm(forms.Form):
     name = forms.CharField(
         label=_("Nama lengkap"),

@@ -3,14 +3,13 @@
 The only module that sends complaint email; tasks call it, tests read ``mail.outbox``.
 """
 
-from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintReply
+from participants import links
 
 TRACKING_SALT = "complaints.track"
 
@@ -28,8 +27,7 @@ def ticket_from_token(token: str) -> str | None:
 
 
 def tracking_url(complaint: Complaint) -> str:
-    path = reverse("complaints:track", kwargs={"token": tracking_token(complaint)})
-    return settings.PORTAL_URL.rstrip("/") + path
+    return links.portal_url_for("complaints:track", token=tracking_token(complaint))
 
 
 def send_ticket_email(*, complaint_id: int) -> None:

@@ -80,7 +80,11 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
                     return redirect("complaints:detail", ticket=complaint.ticket_number)
                 return redirect("complaints:track", token=notifications.tracking_token(complaint))
     else:
-        form = forms.ComplaintForm(initial=_initial_for(request.user))
+        initial = _initial_for(request.user)
+        # Pages that refuse something link here with the fitting category (``?kategori=``).
+        if forms.is_topic(request.GET.get("kategori", "")):
+            initial["topic"] = request.GET["kategori"]
+        form = forms.ComplaintForm(initial=initial)
     return render(request, "complaints/form.html", {"form": form})
 
 

@@ -87,6 +87,14 @@ def account_confirm(request: HttpRequest, change_id) -> HttpResponse:
 def survey(request: HttpRequest, number: int) -> HttpResponse:
     participant = _participant(request)
     survey_obj = selectors.survey_with_questions(number=number)
+    slot = next(
+        (s for s in services.survey_slots(participant=participant) if s.survey.number == number),
+        None,
+    )
+    if slot is None or slot.state != "open":
+        # Not open yet (or already filled): say when, and offer no form to fill in vain.
+        context = {"survey": survey_obj, "slot": slot}
+        return render(request, "incentives/survey.html", context)
     form = forms.SurveyForm(request.POST or None, survey=survey_obj)
     if request.method == "POST" and form.is_valid():
         try:

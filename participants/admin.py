@@ -4,16 +4,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, nik, services
+from participants import crypto, deadlines, nik, services
 from participants.admin_selection import WaveStageMixin
 from participants.models import (
     Application,
     BasicTestAttempt,
     BasicTestQuestion,
     BlacklistEntry,
+    District,
     DomainError,
     LedgerEntry,
     OrientationVideo,
@@ -57,30 +61,137 @@ class ReadOnlyMixin:
         return False
 
 
-class EventInline(ReadOnlyMixin, admin.TabularInline):
+class ParticipantRecordInline(ReadOnlyMixin):
+    """A record of the participant shown on their page: whoever may view the participant sees
+    it (no separate permission for the history and the ledger)."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("participants.view_participant")
+
+
+class EventInline(ParticipantRecordInline, admin.TabularInline):
+    """The decision history: who, when, why, and for a correction the old and new value."""
+
     model = ParticipantEvent
-    fields = ["created_at", "kind", "from_status", "to_status", "reason_code", "actor", "note"]
+    fields = [
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "reason_code",
+        "field",
+        "old_value",
+        "new_value",
+        "actor",
+        "note",
+    ]
     readonly_fields = fields
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
-class LedgerInline(ReadOnlyMixin, admin.TabularInline):
+
+class LedgerInline(ParticipantRecordInline, admin.TabularInline):
     model = LedgerEntry
     fields = ["created_at", "kind", "amount_idr", "balance_after_idr", "reference"]
     readonly_fields = fields
     extra = 0
 
 
+# --- staff actions on a person: freeze, lift, revoke for fraud, correct a profile field -----------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def action_with_reason_page(
+    model_admin, request, *, form, action: str, title, intro, items
+) -> TemplateResponse:
+    """The intermediate page of an admin action that asks a reason: ``items`` are the selected
+    rows as ``(object, label)``; the form posts back to ``action`` with ``apply``."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "intro": intro,
+        "form": form,
+        "items": items,
+        "action": action,
+        "submit_label": title,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/participants/action_with_reason.html", context)
+
+
+FIELD_LABELS = {
+    "birth_date": _("Tanggal lahir (sesuai NIK)"),
+    "gender": _("Jenis kelamin (sesuai NIK)"),
+    "district": _("Kode kecamatan (6 digit, sesuai NIK)"),
+    "education": _("Pendidikan"),
+    "employment_status": _("Status pekerjaan"),
+    "is_student": _("Sedang sekolah/kuliah"),
+    "is_civil_servant": _("ASN/TNI/Polri/perangkat desa/DPR(D)/direksi BUMN(D)"),
+    "receives_social_aid": _("Menerima bantuan sosial lain"),
+    "is_unemployed": _("Sedang tidak bekerja"),
+    "priority_tier": _("Tingkat prioritas (0 = tertinggi)"),
+}
+
+
+class ProfileCorrectionForm(forms.Form):
+    """The decisive fields with their current values; only those staff change are corrected."""
+
+    reason = forms.CharField(label=_("Alasan koreksi"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, participant: Participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in services.CORRECTABLE_FIELDS:
+            if name == "district":
+                field = forms.CharField(label=FIELD_LABELS[name], max_length=6, required=False)
+                field.initial = participant.district_id or ""
+            elif name == "birth_date":
+                field = forms.DateField(
+                    label=FIELD_LABELS[name],
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                )
+                field.initial = participant.birth_date
+            else:
+                field = Participant._meta.get_field(name).formfield(label=FIELD_LABELS[name])
+                field.initial = getattr(participant, name)
+            self.fields[name] = field
+        self.order_fields([*services.CORRECTABLE_FIELDS, "reason"])
+
+    def clean_district(self) -> District | None:
+        code = self.cleaned_data["district"].strip()
+        if not code:
+            return None
+        district = District.objects.select_related("regency__province").filter(code=code).first()
+        if district is None:
+            raise forms.ValidationError(_("Kode kecamatan tidak dikenal."))
+        return district
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
+
+
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
+    """Every field that decides eligibility, selection or the card is read-only here: staff
+    change a person only through the actions below (each asks a reason and writes an audit row):
+    freeze, lift a freeze, revoke for fraud, correct a profile field."""
+
     list_display = ["user", "nik_masked", "status", "wave", "province", "balance_idr"]
     list_filter = ["status", ("applications__wave", admin.RelatedOnlyFieldListFilter), "province"]
     search_fields = ["user__email", "phone"]
     list_select_related = ["user", "wave", "province"]
+    # The plain form may change the postal address only.
     readonly_fields = [
         "user",
         "nik_masked",
         "status",
+        "frozen_from_status",
         "wave",
         "selected_at",
         "card_number",
@@ -89,13 +200,167 @@ class ParticipantAdmin(admin.ModelAdmin):
         "first_purchase_at",
         "revoked_at",
         "revoke_reason",
+        "finished_at",
         "balance_idr",
         "balance_expires_at",
+        *services.DECISIVE_FIELDS,
+        "identity_verified_at",
+        "phone",
+        "phone_verified_at",
+        "declared_at",
+        "test_passed_at",
     ]
     exclude = ["nik_hash", "nik_encrypted", "kk_hash", "kk_encrypted"]
-    autocomplete_fields = ["province", "regency", "district"]
     inlines = [EventInline, LedgerInline]
     show_full_result_count = False
+    actions = ["freeze_cards", "lift_freezes", "revoke_for_fraud", "correct_profile"]
+    change_form_template = "admin/participants/participant/change_form.html"
+
+    def has_freeze_permission(self, request) -> bool:
+        return request.user.has_perm("participants.freeze_participant")
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("participants.revoke_participant")
+
+    def has_correct_permission(self, request) -> bool:
+        return request.user.has_perm("participants.correct_profile")
+
+    @admin.action(description=_("Bekukan kartu (wajib alasan)"), permissions=["freeze"])
+    def freeze_cards(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            action="freeze_cards",
+            service=services.freeze_card,
+            title=_("Bekukan kartu"),
+            done=_("%(count)d kartu dibekukan."),
+        )
+
+    @admin.action(description=_("Buka pembekuan kartu (wajib alasan)"), permissions=["freeze"])
+    def lift_freezes(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            action="lift_freezes",
+            service=services.lift_freeze,
+            title=_("Buka pembekuan kartu"),
+            done=_("%(count)d pembekuan kartu dibuka."),
+        )
+
+    @admin.action(
+        description=_("Cabut kepesertaan karena kecurangan (wajib alasan)"),
+        permissions=["revoke"],
+    )
+    def revoke_for_fraud(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            action="revoke_for_fraud",
+            service=services.revoke_for_fraud,
+            title=_("Cabut kepesertaan karena kecurangan"),
+            done=_("%(count)d kepesertaan dicabut (masuk daftar hitam, saldo hangus)."),
+        )
+
+    @admin.action(description=_("Koreksi data profil (wajib alasan)"), permissions=["correct"])
+    def correct_profile(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Pilih tepat satu peserta untuk dikoreksi."), messages.WARNING
+            )
+            return None
+        return redirect("admin:participants_participant_correct", queryset.get().pk)
+
+    def _with_reason(self, request, queryset, *, action, service, title, done):
+        """An intermediate page asks the reason, then ``service`` runs once per person (each in
+        its own transaction); people whose status does not allow it are counted as skipped."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = skipped = 0
+            for participant in queryset.select_related("user"):
+                try:
+                    service(
+                        participant=participant,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                    )
+                except DomainError:
+                    skipped += 1
+                    continue
+                count += 1
+            self.message_user(request, done % {"count": count}, messages.SUCCESS)
+            if skipped:
+                self.message_user(
+                    request,
+                    _("%(count)d peserta dilewati: statusnya tidak memungkinkan tindakan ini.")
+                    % {"count": skipped},
+                    messages.WARNING,
+                )
+            return None
+        return action_with_reason_page(
+            self,
+            request,
+            form=form,
+            action=action,
+            title=title,
+            intro=_(
+                "Tindakan ini berlaku untuk peserta berikut. Alasan dicatat di riwayat keputusan "
+                "masing-masing beserta nama Anda dan waktunya."
+            ),
+            items=[
+                (p, f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})")
+                for p in queryset.select_related("user")
+            ],
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_correct": self.has_correct_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        correct = self.admin_site.admin_view(self.correct_view)
+        return [
+            path("<int:pk>/koreksi/", correct, name="participants_participant_correct"),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request, pk: int):
+        """Correct decisive profile fields through ``correct_profile`` (reason, audit rows)."""
+        if not self.has_correct_permission(request):
+            raise PermissionDenied
+        participant = get_object_or_404(Participant.objects.select_related("user"), pk=pk)
+        form = ProfileCorrectionForm(
+            request.POST if request.method == "POST" else None, participant=participant
+        )
+        if form.is_valid():
+            try:
+                events = services.correct_profile(
+                    participant=participant,
+                    changes=form.changes(),
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)d data dikoreksi dan dicatat di riwayat keputusan.")
+                    % {"count": len(events)},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:participants_participant_change", participant.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Koreksi data profil"),
+            "form": form,
+            "participant": participant,
+            "change_url": reverse("admin:participants_participant_change", args=[participant.pk]),
+        }
+        return TemplateResponse(request, "admin/participants/participant/correct.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -139,8 +404,34 @@ class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
     extra = 0
 
 
+class WaveAdminForm(forms.ModelForm):
+    """The wave form refuses an announcement whose first-purchase window would end after the
+    balance expiry (``deadlines.check_announcement``) and says which day is the last one."""
+
+    class Meta:
+        model = Wave
+        fields = ["number", "opens_at", "closes_at", "announces_at", "quota_total", "is_additional"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "announces_at" in self.fields:  # absent on a view-only page
+            year = deadlines.wib_date(timezone.now()).year
+            self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
+
+    def clean_announces_at(self):
+        announces_at = self.cleaned_data["announces_at"]
+        if self.instance.pk and "announces_at" not in self.changed_data:
+            return announces_at  # an existing wave's other fields stay editable
+        try:
+            deadlines.check_announcement(announces_at)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from None
+        return announces_at
+
+
 @admin.register(Wave)
 class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
+    form = WaveAdminForm
     list_display = [
         "number",
         "opens_at",
@@ -206,12 +497,25 @@ class BlacklistAddForm(forms.ModelForm):
         model = BlacklistEntry
         fields = ["participant", "reason_code", "note"]
 
+    # Set per request by BlacklistAdmin.get_form: the staff member adding the entry.
+    requesting_user = None
+
     def clean_participant(self):
         participant = self.cleaned_data["participant"]
         if participant is None:
             raise forms.ValidationError(_("Pilih peserta."))
         if services.is_blacklisted(nik_hash=participant.nik_hash):
             raise forms.ValidationError(services.AlreadyBlacklisted.message)
+        # Blacklisting a card holder revokes the card (add_to_blacklist): the same permission
+        # as the revoke action.
+        may_revoke = self.requesting_user.has_perm("participants.revoke_participant")
+        if services.blacklisting_revokes(participant=participant) and not may_revoke:
+            raise forms.ValidationError(
+                _(
+                    "Peserta ini memegang kartu: memasukkannya ke daftar hitam mencabut "
+                    "kepesertaannya, dan Anda tidak berwenang mencabut kepesertaan."
+                )
+            )
         return participant
 
 
@@ -247,7 +551,9 @@ class BlacklistAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = BlacklistAddForm
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        form.requesting_user = request.user  # a class made for this request by modelform_factory
+        return form
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -287,15 +593,25 @@ class BlacklistAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Hapus dari daftar hitam"),
-            "form": form,
-            "entries": queryset,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/participants/blacklistentry/remove.html", context)
+        return action_with_reason_page(
+            self,
+            request,
+            form=form,
+            action="remove_entries",
+            title=_("Hapus dari daftar hitam"),
+            intro=_(
+                "Entri berikut akan dihapus dari daftar hitam. Barisnya tetap disimpan beserta "
+                "siapa, kapan dan alasannya."
+            ),
+            items=[
+                (
+                    entry,
+                    f"{entry.nik_masked} — {entry.full_name} ({entry.get_reason_code_display()})"
+                    + (f" — {_('sudah dihapus')}" if entry.removed_at else ""),
+                )
+                for entry in queryset
+            ],
+        )
 
 
 @admin.register(BasicTestQuestion)

@@ -34,6 +34,15 @@ def open_attempt(*, participant: Participant) -> BasicTestAttempt | None:
     return participant.test_attempts.filter(submitted_at__isnull=True).first()
 
 
+def next_attempt_at(*, participant: Participant) -> dt.datetime | None:
+    """When a new attempt may start after the last graded one (``BASIC_TEST_RETRY_HOURS``
+    later), or ``None`` when nothing was graded yet."""
+    last = participant.test_attempts.filter(submitted_at__isnull=False).first()
+    if last is None:
+        return None
+    return last.submitted_at + dt.timedelta(hours=settings.BASIC_TEST_RETRY_HOURS)
+
+
 def start_attempt(*, participant: Participant, now=None) -> BasicTestAttempt:
     """Return the open attempt or start a new one with a fresh random draw.
 
@@ -53,15 +62,13 @@ def start_attempt(*, participant: Participant, now=None) -> BasicTestAttempt:
             return current
         # Abandoned past its time: graded as failed before a new one may start.
         current = submit_attempt(attempt=current, answers={}, now=now)
-    last = participant.test_attempts.filter(submitted_at__isnull=False).first()
-    if last is not None:
-        retry_at = last.submitted_at + dt.timedelta(hours=settings.BASIC_TEST_RETRY_HOURS)
-        if now < retry_at:
-            raise BasicTestError(
-                _("Anda dapat mengulang tes mulai %(when)s WIB.")
-                % {"when": timezone.localtime(retry_at).strftime("%d-%m-%Y %H:%M")},
-                code="test_retry_later",
-            )
+    retry_at = next_attempt_at(participant=participant)
+    if retry_at is not None and now < retry_at:
+        raise BasicTestError(
+            _("Anda dapat mengulang tes mulai %(when)s WIB.")
+            % {"when": timezone.localtime(retry_at).strftime("%d-%m-%Y %H:%M")},
+            code="test_retry_later",
+        )
     ids = list(BasicTestQuestion.objects.filter(is_active=True).values_list("pk", flat=True))
     count = settings.BASIC_TEST_QUESTIONS
     if len(ids) < count:

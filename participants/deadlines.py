@@ -9,6 +9,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import DomainError
 
 WIB = ZoneInfo("Asia/Jakarta")
 # The deadline second is whole: 23:59:59.999999 still counts, 00:00:00 of the next day does not.
@@ -39,6 +43,68 @@ def first_purchase_deadline(announced_at: dt.datetime, *, days: int | None = Non
 def balance_expiry(granted_at: dt.datetime) -> dt.datetime:
     """15 December 23:59:59 WIB of the budget year in which the balance was granted."""
     return end_of_wib_day(dt.date(wib_date(granted_at).year, 12, 15))
+
+
+def last_announcement_day(year: int, *, days: int | None = None) -> dt.date:
+    """The last WIB day of budget ``year`` on which a wave may be announced.
+
+    The first-purchase window (announcement day = day 1, ``days`` days long) must end on or before
+    the balance expiry, 15 December: 15 December minus 29 days = 16 November.
+    """
+    days = settings.FIRST_PURCHASE_DAYS if days is None else days
+    return dt.date(year, 12, 15) - dt.timedelta(days=days - 1)
+
+
+def last_announcement_at(year: int) -> dt.datetime:
+    """The last instant (23:59:59 WIB) at which a wave of budget ``year`` may be announced."""
+    return end_of_wib_day(last_announcement_day(year))
+
+
+class AnnouncementTooLate(DomainError):
+    code = "announcement_too_late"
+    message = _(
+        "Pengumuman terlalu lambat: batas pembelian pelatihan pertama (30 hari) harus berakhir "
+        "sebelum saldo kedaluwarsa."
+    )
+
+
+def check_announcement(announces_at: dt.datetime) -> None:
+    """Refuse a wave whose first-purchase window would end after its balance expires.
+
+    Raises :class:`AnnouncementTooLate`, whose message names the last possible announcement day
+    and the balance expiry (docs/program.md section 4, "a window a person can meet").
+    """
+    if first_purchase_deadline(announces_at) <= balance_expiry(announces_at):
+        return
+    year = wib_date(announces_at).year
+    raise AnnouncementTooLate(
+        _(
+            "Pengumuman paling lambat %(last)s. Batas pembelian pelatihan pertama (30 hari) "
+            "harus berakhir sebelum saldo kedaluwarsa pada %(expiry)s."
+        )
+        % {
+            "last": wib_text(last_announcement_at(year)),
+            "expiry": wib_text(balance_expiry(announces_at)),
+        },
+        last_announcement_at=last_announcement_at(year),
+    )
+
+
+def last_announcement_help(year: int) -> str:
+    """The wave forms' help text: the last possible announcement of budget ``year``."""
+    return _(
+        "Paling lambat %(last)s, agar batas pembelian pelatihan pertama (30 hari) berakhir "
+        "sebelum saldo kedaluwarsa pada %(expiry)s."
+    ) % {
+        "last": wib_text(last_announcement_at(year)),
+        "expiry": wib_text(end_of_wib_day(dt.date(year, 12, 15))),
+    }
+
+
+def wib_text(instant: dt.datetime) -> str:
+    """An instant as people read it: "16 November 2026 23.59 WIB" (the active language's months)."""
+    local = instant.astimezone(WIB)
+    return f"{formats.date_format(local, 'j F Y')} {local:%H.%M} WIB"
 
 
 def days_before(deadline: dt.datetime, now: dt.datetime) -> int:

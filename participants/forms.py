@@ -76,7 +76,9 @@ class IdentityForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Tanggal lahir"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    gender = forms.ChoiceField(label=_("Jenis kelamin"), choices=Participant.Gender.choices)
+    gender = forms.ChoiceField(
+        label=_("Jenis kelamin"), choices=[("", _("-- Pilih --")), *Participant.Gender.choices]
+    )
     province = forms.ModelChoiceField(
         label=_("Provinsi"), queryset=Province.objects.all(), empty_label=_("-- Pilih --")
     )

@@ -357,6 +357,16 @@ class Participant(models.Model):
     first_purchase_at = models.DateTimeField(_("pembelian pertama pada"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("dicabut pada"), null=True, blank=True)
     revoke_reason = models.CharField(_("alasan pencabutan"), max_length=64, blank=True)
+    # The status the card had when it was frozen; lifting the freeze restores it and clears this.
+    # db_default: the set-based jobs insert and update rows in raw SQL without naming it.
+    frozen_from_status = models.CharField(
+        _("status sebelum dibekukan"),
+        max_length=16,
+        choices=Status,
+        blank=True,
+        default="",
+        db_default="",
+    )
     finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
     # Training balance, whole rupiah. Kept equal to the sum of the ledger.
     balance_idr = models.BigIntegerField(_("saldo pelatihan (Rp)"), default=0)
@@ -368,6 +378,13 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("peserta")
         verbose_name_plural = _("peserta")
+        # Staff actions on a person (participants.services.fraud and .profile); README "Staff
+        # permissions" lists what an officer needs.
+        permissions = [
+            ("freeze_participant", _("Dapat membekukan kartu dan membuka pembekuan")),
+            ("revoke_participant", _("Dapat mencabut kepesertaan karena kecurangan")),
+            ("correct_profile", _("Dapat mengoreksi data profil yang menentukan seleksi")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(balance_idr__gte=0), name="balance_never_negative"),
             models.CheckConstraint(
@@ -677,6 +694,15 @@ class ParticipantEvent(models.Model):
     to_status = models.CharField(_("status baru"), max_length=16, blank=True)
     reason_code = models.CharField(_("kode alasan"), max_length=64, blank=True)
     note = models.TextField(_("catatan"), blank=True)
+    # A profile correction: which field, its value before and after (as text). db_default: the
+    # set-based jobs insert events in raw SQL without naming these columns.
+    field = models.CharField(_("data"), max_length=64, blank=True, default="", db_default="")
+    old_value = models.CharField(
+        _("nilai lama"), max_length=255, blank=True, default="", db_default=""
+    )
+    new_value = models.CharField(
+        _("nilai baru"), max_length=255, blank=True, default="", db_default=""
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

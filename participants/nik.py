@@ -59,7 +59,39 @@ def validate_nik(
             _("Kode kabupaten/kota pada NIK (%(code)s) tidak dikenal.") % {"code": nik[:4]},
             code="nik_regency",
         )
-    if nik[:6] != district_code or not District.objects.filter(code=nik[:6]).exists():
+    check_encoded_fields(nik=nik, birth_date=birth_date, gender=gender, district_code=district_code)
+    if nik[12:] == "0000":
+        raise InvalidNik(
+            _("Nomor urut pada NIK (4 digit terakhir) tidak valid."), code="nik_serial"
+        )
+    age = age_on(birth_date, today)
+    if age < MIN_AGE:
+        raise InvalidNik(
+            _("Usia pendaftar minimal %(age)d tahun.") % {"age": MIN_AGE}, code="too_young"
+        )
+    if age > MAX_AGE:
+        raise InvalidNik(
+            _("Usia pendaftar maksimal %(age)d tahun.") % {"age": MAX_AGE}, code="too_old"
+        )
+
+
+def check_encoded_fields(
+    *,
+    nik: str,
+    birth_date: dt.date | None = None,
+    gender: str | None = None,
+    district_code: str | None = None,
+) -> None:
+    """Check that the district, birth date and gender given agree with what the NIK encodes
+    (a value left out is not checked).
+
+    Used at registration (through :func:`validate_nik`, with all three) and when staff correct
+    one profile field. Raises :class:`InvalidNik` (codes ``nik_district_mismatch``,
+    ``nik_birth_date_invalid``, ``nik_gender_mismatch``, ``nik_birth_date_mismatch``).
+    """
+    if district_code is not None and (
+        nik[:6] != district_code or not District.objects.filter(code=nik[:6]).exists()
+    ):
         raise InvalidNik(
             _(
                 "Kode wilayah pada NIK (6 digit pertama: %(code)s) tidak sesuai dengan kecamatan "
@@ -75,7 +107,7 @@ def validate_nik(
         raise InvalidNik(
             _("Tanggal lahir pada NIK (digit 7-12) tidak valid."), code="nik_birth_date_invalid"
         ) from None
-    if nik_gender != gender:
+    if gender is not None and nik_gender != gender:
         raise InvalidNik(
             _(
                 "Jenis kelamin tidak sesuai dengan NIK (untuk perempuan, tanggal lahir pada NIK "
@@ -83,21 +115,12 @@ def validate_nik(
             ),
             code="nik_gender_mismatch",
         )
-    if (day, month, year) != (birth_date.day, birth_date.month, birth_date.year % 100):
+    if birth_date is not None and (day, month, year) != (
+        birth_date.day,
+        birth_date.month,
+        birth_date.year % 100,
+    ):
         raise InvalidNik(
             _("Tanggal lahir tidak sesuai dengan tanggal lahir pada NIK (digit 7-12)."),
             code="nik_birth_date_mismatch",
-        )
-    if nik[12:] == "0000":
-        raise InvalidNik(
-            _("Nomor urut pada NIK (4 digit terakhir) tidak valid."), code="nik_serial"
-        )
-    age = age_on(birth_date, today)
-    if age < MIN_AGE:
-        raise InvalidNik(
-            _("Usia pendaftar minimal %(age)d tahun.") % {"age": MIN_AGE}, code="too_young"
-        )
-    if age > MAX_AGE:
-        raise InvalidNik(
-            _("Usia pendaftar maksimal %(age)d tahun.") % {"age": MAX_AGE}, code="too_old"
         )

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from participants import deadlines, sms
+from participants import deadlines, links, sms
 from participants.models import Application, Participant, SelectionRun
 
 logger = logging.getLogger(__name__)
@@ -21,20 +21,17 @@ logger = logging.getLogger(__name__)
 ANNOUNCEMENT_BATCH = 1000
 
 
-def _wib(value) -> str:
-    local = timezone.localtime(value, deadlines.WIB)
-    return formats.date_format(local, "j F Y") + " " + local.strftime("%H.%M") + " WIB"
-
-
 def selected_sms_text(*, participant: Participant) -> str:
     return _(
         "Selamat! Anda LOLOS seleksi Kartu Prakerja Gelombang %(wave)s. Saldo pelatihan Rp "
-        "%(balance)s. Masuk ke akun Anda, tonton 3 video pengenalan, lalu beli pelatihan "
-        "pertama paling lambat %(deadline)s."
+        "%(balance)s berlaku sampai %(expires)s. Tonton 3 video pengenalan, lalu beli pelatihan "
+        "pertama paling lambat %(deadline)s: %(url)s"
     ) % {
         "wave": participant.wave.number,
         "balance": f"{settings.TRAINING_BALANCE_IDR:,}".replace(",", "."),
-        "deadline": _wib(participant.first_purchase_deadline),
+        "expires": deadlines.wib_text(participant.balance_expires_at),
+        "deadline": deadlines.wib_text(participant.first_purchase_deadline),
+        "url": links.portal_url_for("dashboard"),
     }
 
 
@@ -45,8 +42,9 @@ def selected_email(*, participant: Participant) -> EmailMessage:
     body = _(
         "Halo %(name)s,\n\n"
         "Anda LOLOS seleksi Kartu Prakerja Gelombang %(wave)s.\n\n"
-        "Saldo pelatihan: Rp %(balance)s (berlaku sampai %(expires)s).\n"
-        "Langkah berikutnya: masuk ke akun Anda di portal Prakerja dan tonton ketiga video "
+        "Saldo pelatihan: Rp %(balance)s, berlaku sampai %(expires)s.\n"
+        "Batas pembelian pelatihan pertama: %(deadline)s.\n\n"
+        "Langkah berikutnya: masuk ke akun Anda di %(url)s dan tonton ketiga video "
         "pengenalan sampai selesai; setelah itu nomor Kartu Prakerja Anda ditampilkan.\n\n"
         "PENTING: beli pelatihan pertama paling lambat %(deadline)s. Jika tidak, kepesertaan "
         "Anda dicabut dan tidak dapat mendaftar lagi.\n\n"
@@ -55,8 +53,9 @@ def selected_email(*, participant: Participant) -> EmailMessage:
         "name": participant.user.full_name,
         "wave": participant.wave.number,
         "balance": f"{participant.balance_idr:,}".replace(",", "."),
-        "expires": _wib(participant.balance_expires_at),
-        "deadline": _wib(participant.first_purchase_deadline),
+        "expires": deadlines.wib_text(participant.balance_expires_at),
+        "deadline": deadlines.wib_text(participant.first_purchase_deadline),
+        "url": links.portal_url_for("dashboard"),
     }
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [participant.user.email])
 

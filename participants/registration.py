@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import crypto, otp, services, sms
+from participants import crypto, links, otp, services, sms
 from participants import nik as nik_rules
 from participants.models import (
     DomainError,
@@ -60,6 +60,11 @@ def register_user(*, full_name: str, email: str, password: str, now=None) -> Use
 def email_verification_token(*, user: User) -> str:
     # Bound to the address: changing the email invalidates earlier links.
     return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_SALT)
+
+
+def verification_url(*, user: User) -> str:
+    """The confirmation link for ``user``'s email, on ``PORTAL_URL``."""
+    return links.portal_url_for("verify_email", email_verification_token(user=user))
 
 
 def send_verification_email(*, user: User, verify_url: str) -> None:

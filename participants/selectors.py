@@ -5,7 +5,15 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Application, OrientationVideo, Participant, VideoProgress, Wave
+from participants.models import (
+    Application,
+    BlacklistEntry,
+    OrientationVideo,
+    Participant,
+    ParticipantEvent,
+    VideoProgress,
+    Wave,
+)
 
 
 def participant_for_user(*, user) -> Participant | None:
@@ -64,3 +72,27 @@ def orientation_videos(*, participant: Participant) -> list[tuple[OrientationVid
 
 def video_for_participant(*, pk: int) -> OrientationVideo:
     return get_object_or_404(OrientationVideo, pk=pk, is_active=True)
+
+
+def blacklist_entry_of(*, participant: Participant) -> BlacklistEntry | None:
+    """The participant's standing blacklist entry (reason and legal basis), if any."""
+    if not participant.nik_hash:
+        return None
+    return (
+        BlacklistEntry.objects.filter(nik_hash=participant.nik_hash, removed_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def last_status_change(*, participant: Participant) -> ParticipantEvent | None:
+    """The audit row of the participant's current status (when and why it was reached)."""
+    return (
+        ParticipantEvent.objects.filter(
+            participant=participant,
+            kind=ParticipantEvent.Kind.STATUS,
+            to_status=participant.status,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )

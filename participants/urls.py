@@ -12,7 +12,7 @@ urlpatterns = [
     path("verifikasi-email/<str:token>/", views.verify_email, name="verify_email"),
     path(
         "lupa-sandi/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             success_url=reverse_lazy("password_reset_done"),
             subject_template_name="registration/password_reset_subject.txt",
         ),

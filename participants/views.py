@@ -10,9 +10,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -88,10 +88,17 @@ login_view = rate_limited("RATELIMIT_LOGIN")(
 
 
 def _send_verification(request: HttpRequest, user) -> None:
-    token = registration.email_verification_token(user=user)
-    url = request.build_absolute_uri(reverse("verify_email", args=[token]))
     # Through Celery: a mail server's latency must not hold a web worker during a registration peak.
-    tasks.send_verification_email.delay(user.pk, url)
+    # The link is on PORTAL_URL, never on the request's Host header.
+    tasks.send_verification_email.delay(user.pk, registration.verification_url(user=user))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset link is built on ``PORTAL_URL`` (not on the request's Host header)."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"portal_url": settings.PORTAL_URL.rstrip("/")}
+        return super().form_valid(form)
 
 
 @rate_limited("RATELIMIT_REGISTER")
@@ -157,6 +164,29 @@ IDENTITY_ERROR_FIELDS = {
 }
 
 
+# Where a refused identity can turn (complaints.forms.TOPIC_CHOICES) and what to do next.
+IDENTITY_COMPLAINT_TOPIC = {"nik_taken": "registrasi:nik_sudah_terdaftar"}
+IDENTITY_NEXT_STEP = {
+    "": _lazy(
+        "Periksa kembali isian sesuai KTP dan Kartu Keluarga, lalu simpan lagi. Jika data Anda "
+        "sudah benar tetapi tetap ditolak, ajukan pengaduan."
+    ),
+    "nik_taken": _lazy(
+        "NIK ini sudah dipakai akun lain. Jika itu bukan akun Anda, ajukan pengaduan dengan "
+        'kategori "NIK sudah terdaftar"; petugas akan memeriksanya. Jika itu akun lama Anda, '
+        "masuk dengan akun tersebut atau atur ulang kata sandinya."
+    ),
+    "nik_blacklisted": _lazy(
+        "NIK ini tercatat dalam daftar hitam program. Jika menurut Anda ini keliru, ajukan "
+        "pengaduan."
+    ),
+    "family_card_limit": _lazy(
+        "Sudah ada 2 penerima dalam Kartu Keluarga ini, batas program. Jika data itu keliru, "
+        "ajukan pengaduan."
+    ),
+}
+
+
 @participant_required
 def identity(request: HttpRequest, participant) -> HttpResponse:
     if (early := _step_redirect(request, participant, "identity")) is not None:
@@ -164,6 +194,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
     if participant.identity_verified_at:
         return render(request, "participants/identity_done.html", {"participant": participant})
     refresh = "refresh" in request.POST
+    context = {}
     if request.method == "POST" and refresh:
         # Only re-list the regions below the chosen one; keep what was typed, show no errors.
         form = forms.IdentityForm(initial=request.POST.dict())
@@ -185,10 +216,13 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(IDENTITY_ERROR_FIELDS.get(exc.code, "nik"), exc.message)
+            context["refusal_topic"] = IDENTITY_COMPLAINT_TOPIC.get(exc.code, "registrasi:lainnya")
+            context["refusal_hint"] = IDENTITY_NEXT_STEP.get(exc.code, IDENTITY_NEXT_STEP[""])
         else:
             messages.success(request, _("Data identitas tersimpan."))
             return redirect("phone")
-    return render(request, "participants/identity.html", {"form": form})
+    context["form"] = form
+    return render(request, "participants/identity.html", context)
 
 
 @participant_required
@@ -273,10 +307,12 @@ def basic_test_intro(request: HttpRequest, participant) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("basic_test")
         return redirect("basic_test_take")
+    retry_at = basic_test.next_attempt_at(participant=participant)
     context = {
         "participant": participant,
         "last": participant.test_attempts.filter(submitted_at__isnull=False).first(),
         "open": basic_test.open_attempt(participant=participant),
+        "retry_at": retry_at if retry_at and retry_at > timezone.now() else None,
         "questions": settings.BASIC_TEST_QUESTIONS,
         "minutes": settings.BASIC_TEST_MINUTES,
         "pass_mark": settings.BASIC_TEST_PASS_MARK,
@@ -371,6 +407,16 @@ def _revoke_reason_text(code: str) -> str:
 
 # --- dashboard --------------------------------------------------------------------------------
 
+# The complaint form's category ("category:subcategory", complaints.forms.TOPIC_CHOICES) that fits
+# each dashboard state; the dashboard's "Ajukan pengaduan" link pre-fills it.
+COMPLAINT_TOPIC = {
+    "registering": "registrasi:lainnya",
+    "ready": "registrasi:lainnya",
+    "active": "pembelian:",
+    "expired": "pembelian:",
+    "finished": "insentif:",
+}
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -379,9 +425,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if participant is not None:
         now = timezone.now()
         applications = selectors.applications_of(participant=participant)
+        label = waves.participant_label(participant, applications, now=now)
         context.update(
-            label=waves.participant_label(participant, applications, now=now),
-            history=[(a, waves.application_label(a, now=now)) for a in applications],
+            label=label,
+            application=applications[0] if applications else None,
+            history=[
+                (a, waves.application_label(a, now=now, participant_status=participant.status))
+                for a in applications
+            ],
+            complaint_topic=COMPLAINT_TOPIC.get(label.code, "lainnya:"),
+            blacklist=(
+                selectors.blacklist_entry_of(participant=participant)
+                if participant.status == participant.Status.REVOKED
+                else None
+            ),
+            status_event=(
+                selectors.last_status_change(participant=participant)
+                if participant.status == participant.Status.FROZEN
+                else None
+            ),
             steps=selectors.next_steps(participant=participant),
             open_waves=(
                 selectors.open_waves(now=now)

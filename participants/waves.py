@@ -75,15 +75,20 @@ class Label:
     reason: str = ""
 
 
-def application_label(application: Application, *, now: dt.datetime) -> Label:
+def application_label(
+    application: Application, *, now: dt.datetime, participant_status: str = ""
+) -> Label:
     """The label (docs/program.md section 1) of one wave entry: a joined entry of a closed wave
-    is in selection."""
+    is in selection; the wave in which a person was selected and later revoked says so, not just
+    "Lolos"."""
     status = application.status
     if status == Application.Status.JOINED and now >= application.wave.closes_at:
         status = Application.Status.PROCESSING
     reason = ""
     if status == Application.Status.NOT_SELECTED and application.reason_code:
         reason = application.get_reason_code_display()
+    if status == Application.Status.SELECTED and participant_status == Participant.Status.REVOKED:
+        return Label(code="revoked", text=_("Lolos, kemudian kepesertaan dicabut"))
     return Label(code=status, text=str(Application.Status(status).label), reason=reason)
 
 
@@ -91,11 +96,8 @@ def participant_label(
     participant: Participant, applications: list[Application], *, now: dt.datetime
 ) -> Label:
     """What the dashboard shows as the current status."""
-    if participant.status == Participant.Status.REVOKED:
-        return Label(code="revoked", text=str(Participant.Status.REVOKED.label))
-    if participant.status == Participant.Status.SELECTED:
-        return Label(code="selected", text=str(Participant.Status.SELECTED.label))
-    if participant.status in (Participant.Status.ACTIVE, Participant.Status.FINISHED):
+    if participant.status != Participant.Status.APPLICANT:
+        # selected, active, revoked, frozen, expired, finished: the person's own status.
         return Label(code=participant.status, text=str(participant.get_status_display()))
     if applications:
         return application_label(applications[0], now=now)

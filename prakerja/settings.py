@@ -354,6 +354,12 @@ PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default
 # and its outcome asked from the gateway by key (docs/payouts.md). Tests shorten it.
 PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
 
+# --- staff actions on participants (freeze, revoke for fraud, profile corrections) -------------
+
+# A single revocation (staff, fraud) returns the person's place to the recovered quota pool, a
+# rule trainings owns; participants may not import trainings, so the project wires it here.
+PARTICIPANTS_PLACE_FREED = "trainings.waves.return_place"
+
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=2 * 1024 * 1024)

@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participants import deadlines
 from participants.models import DomainError, Province
 from trainings import waves
 from trainings.models import Offering, Platform, Provider, RecoveredQuota, SweepRun, Training
@@ -69,6 +71,11 @@ class AdditionalWaveForm(forms.Form):
     announces_at = forms.DateTimeField(
         label=_("Pengumuman (WIB)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year = deadlines.wib_date(timezone.now()).year
+        self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
 
 
 @admin.register(RecoveredQuota)

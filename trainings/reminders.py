@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, sms
+from participants import deadlines, links, sms
 from participants.models import Participant
 from trainings.models import DeadlineReminder
 
@@ -98,11 +98,18 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult
     return ReminderResult(queued=queued, sent=sent)
 
 
-def reminder_text(*, deadline: dt.datetime, days_left: int) -> str:
+def reminder_text(*, deadline: dt.datetime, expires: dt.datetime | None, days_left: int) -> str:
+    """The reminder SMS/email: the first-purchase deadline and the balance expiry, both."""
     return _(
-        "Prakerja: segera beli pelatihan pertama Anda. Batas waktu %(day)s 23:59 WIB "
-        "(%(days)d hari lagi). Jika terlewat, kepesertaan dicabut dan saldo hangus."
-    ) % {"day": deadlines.wib_date(deadline).strftime("%d-%m-%Y"), "days": days_left}
+        "Prakerja: segera beli pelatihan pertama Anda. Batas pembelian %(deadline)s "
+        "(%(days)d hari lagi); saldo pelatihan berlaku sampai %(expires)s. Jika batas "
+        "terlewat, kepesertaan dicabut dan saldo hangus. Pilih pelatihan: %(url)s"
+    ) % {
+        "deadline": deadlines.wib_text(deadline),
+        "days": days_left,
+        "expires": deadlines.wib_text(expires or deadlines.balance_expiry(deadline)),
+        "url": links.portal_url_for("trainings:recommendations"),
+    }
 
 
 def _send(*, claimed: dict[int, int]) -> int:
@@ -114,12 +121,22 @@ def _send(*, claimed: dict[int, int]) -> int:
             first_purchase_at__isnull=True,
         )
         .select_related("user")
-        .only("phone", "first_purchase_deadline", "user__email", "user__full_name")
+        .only(
+            "phone",
+            "first_purchase_deadline",
+            "balance_expires_at",
+            "user__email",
+            "user__full_name",
+        )
     )
     mails = []
     count = 0
     for person in people:
-        text = reminder_text(deadline=person.first_purchase_deadline, days_left=claimed[person.pk])
+        text = reminder_text(
+            deadline=person.first_purchase_deadline,
+            expires=person.balance_expires_at,
+            days_left=claimed[person.pk],
+        )
         if person.phone:
             try:
                 sms.send_sms(to=person.phone, text=text)

@@ -46,6 +46,7 @@ from participants.models import (
 )
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
 from trainings.models import RecoveredQuota, SweepRun
+from trainings.waves import return_places
 
 logger = logging.getLogger(__name__)
 
@@ -461,11 +462,7 @@ def _batch_orm(
     for row in rows:
         if row["wave_id"] and row["province_id"]:
             freed[(row["wave_id"], row["province_id"])] += 1
-    for (wave_id, province_id), count in freed.items():
-        pool, _ = RecoveredQuota.objects.get_or_create(
-            source_wave_id=wave_id, province_id=province_id
-        )
-        RecoveredQuota.objects.filter(pk=pool.pk).update(recovered=F("recovered") + count)
+    return_places(places=freed)
     forfeited = sum(row["balance_idr"] for row in rows)
     SweepRun.objects.filter(pk=run.pk).update(
         revoked=F("revoked") + len(rows),

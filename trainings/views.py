@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,11 +34,30 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     search_params = request.GET.copy()
     search_params.pop("page", None)
+    participant = participant_for_user(user=request.user) if request.user.is_authenticated else None
     return render(
         request,
         "trainings/recommendations.html",
-        {"form": form, "page": page, "search_params": search_params.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "search_params": search_params.urlencode(),
+            "participant": participant,
+            "refusal": _purchase_refusal(participant),
+        },
     )
+
+
+def _purchase_refusal(participant: Participant | None) -> str:
+    """Why this participant cannot buy now (the purchase rules' own message), or "" when the
+    card may buy, or for guests and applicants (who only browse)."""
+    if participant is None or participant.status == Participant.Status.APPLICANT:
+        return ""
+    try:
+        services.check_card(participant=participant, amount_idr=0, now=timezone.now())
+    except DomainError as error:
+        return str(error.message)
+    return ""
 
 
 def _my_trainings(

@@ -3,6 +3,7 @@ and 22)."""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import transaction
@@ -10,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import DomainError, Wave, WaveProvinceQuota
+from participants import deadlines
+from participants.models import DomainError, Participant, Wave, WaveProvinceQuota
 from trainings.models import RecoveredQuota
 
 
@@ -27,6 +29,28 @@ class InvalidWaveTimes(DomainError):
 class WaveNumberTaken(DomainError):
     code = "wave_number_taken"
     message = _("Nomor gelombang ini sudah dipakai.")
+
+
+def return_places(*, places: Mapping[tuple[int, str], int]) -> None:
+    """Credit places freed by revocation to the recovered pool: ``places`` maps (source wave id,
+    province code) to a count. The one rule of the pool's credit side, used by the sweep's ORM
+    batch and by a single revocation (:func:`return_place`); the sweep's PostgreSQL batch does
+    the same inside its one statement (``pools`` in ``trainings.sweep.BATCH_SQL``).
+
+    Pool rows are updated in sorted order, the lock order the sweep's batches use too.
+    """
+    for (wave_id, province_id), count in sorted(places.items()):
+        pool, _ = RecoveredQuota.objects.get_or_create(
+            source_wave_id=wave_id, province_id=province_id
+        )
+        RecoveredQuota.objects.filter(pk=pool.pk).update(recovered=F("recovered") + count)
+
+
+def return_place(*, participant: Participant) -> None:
+    """The place of one revoked participant returns to the pool of their wave and province
+    (``settings.PARTICIPANTS_PLACE_FREED``, called by ``revoke_participation``)."""
+    if participant.wave_id and participant.province_id:
+        return_places(places={(participant.wave_id, participant.province_id): 1})
 
 
 def available_by_province() -> dict[str, int]:
@@ -56,11 +80,13 @@ def open_additional_wave(
     so two staff members opening waves at once never count a place twice (the loser gets
     :class:`NoRecoveredQuota` or retries with what is left). The admin log records who
     opened it and the places per province. Raises :class:`NoRecoveredQuota`,
-    :class:`WaveNumberTaken` or :class:`InvalidWaveTimes`.
+    :class:`WaveNumberTaken`, :class:`InvalidWaveTimes` or, when the first-purchase window would
+    end after the balance expiry, ``deadlines.AnnouncementTooLate`` (naming the last day).
     """
     now = now or timezone.now()
     if not (opens_at < closes_at <= announces_at) or closes_at <= now:
         raise InvalidWaveTimes()
+    deadlines.check_announcement(announces_at)
     with transaction.atomic():
         if Wave.objects.filter(number=number).exists():
             raise WaveNumberTaken()

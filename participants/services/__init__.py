@@ -1,5 +1,8 @@
 """Writes and state transitions for participants, by topic: status, ledger, blacklist,
-revocation, identity.
+revocation, identity, fraud, profile.
+
+Staff act on a person through ``fraud`` (freeze, lift, revoke for fraud) and ``profile``
+(corrections of decisive fields), each with a reason and an audit row.
 
 This package is the only writer of a person's status, balance, blacklist and decisive profile
 fields. Every function is keyword-only, runs in one transaction and writes its audit row in that
@@ -8,6 +11,7 @@ transaction. Functions that move money never read-modify-write: they use a condi
 
 from participants.services.blacklist import (  # noqa: F401
     add_to_blacklist,
+    blacklisting_revokes,
     is_blacklisted,
     remove_from_blacklist,
 )
@@ -15,10 +19,17 @@ from participants.services.errors import (  # noqa: F401
     LEGAL_BASIS_NO_FIRST_PURCHASE,
     AlreadyBlacklisted,
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardRevoked,
     DeadlinePassed,
     InsufficientBalance,
+    ReasonRequired,
+)
+from participants.services.fraud import (  # noqa: F401
+    freeze_card,
+    lift_freeze,
+    revoke_for_fraud,
 )
 from participants.services.identity import (  # noqa: F401
     set_identity_numbers,
@@ -28,6 +39,11 @@ from participants.services.ledger import (  # noqa: F401
     debit_for_purchase,
     grant_balance,
     zero_balance,
+)
+from participants.services.profile import (  # noqa: F401
+    CORRECTABLE_FIELDS,
+    DECISIVE_FIELDS,
+    correct_profile,
 )
 from participants.services.revocation import (  # noqa: F401
     revoke_participation,

@@ -22,6 +22,12 @@ def is_blacklisted(*, nik_hash: str) -> bool:
     return BlacklistEntry.objects.filter(nik_hash=nik_hash, removed_at__isnull=True).exists()
 
 
+def blacklisting_revokes(*, participant: Participant) -> bool:
+    """Whether blacklisting this participant revokes their card (they still hold one: selected,
+    active, frozen or expired, any status that may become ``revoked``)."""
+    return Participant.Status.REVOKED in Participant.ALLOWED_TRANSITIONS[participant.status]
+
+
 def add_to_blacklist(
     *,
     participant: Participant,
@@ -31,11 +37,33 @@ def add_to_blacklist(
     actor=None,
     now: dt.datetime | None = None,
 ) -> BlacklistEntry:
-    """Put the participant's NIK on the lifetime blacklist; raises :class:`AlreadyBlacklisted`."""
+    """Put the participant's NIK on the lifetime blacklist; raises :class:`AlreadyBlacklisted`.
+
+    A blacklisted person cannot keep a card: a current participant (one whose status may still
+    become ``revoked``: selected, active, frozen or expired) is revoked in the same transaction
+    (:func:`~participants.services.revocation.revoke_participation`: status, this entry, the
+    forfeit and the freed place), so the card stops at once.
+    """
+    # Imported here: revocation blacklists through this function (a cycle at module level).
+    from participants.services.revocation import revoke_participation
+
     now = now or timezone.now()
     with transaction.atomic():
         if is_blacklisted(nik_hash=participant.nik_hash):
             raise AlreadyBlacklisted()
+        current = Participant.objects.select_for_update().get(pk=participant.pk)
+        if blacklisting_revokes(participant=current):
+            revoke_participation(
+                participant=participant,
+                reason_code=reason_code,
+                actor=actor,
+                note=note,
+                legal_basis=legal_basis,
+                now=now,
+            )
+            return BlacklistEntry.objects.get(
+                nik_hash=participant.nik_hash, removed_at__isnull=True
+            )
         entry = BlacklistEntry.objects.create(
             nik_hash=participant.nik_hash,
             nik_masked=participant.nik_masked,

@@ -19,6 +19,14 @@ class CardRevoked(DomainError):
     message = _("Kepesertaan Kartu Prakerja ini telah dicabut.")
 
 
+class CardFrozen(DomainError):
+    code = "card_frozen"
+    message = _(
+        "Kartu Prakerja ini sedang dibekukan sementara untuk pemeriksaan. Kartu belum dapat "
+        "dipakai membeli pelatihan."
+    )
+
+
 class CardNotActive(DomainError):
     code = "card_not_active"
     message = _("Kartu Prakerja belum aktif. Tonton ketiga video pengenalan terlebih dahulu.")
@@ -37,3 +45,8 @@ class DeadlinePassed(DomainError):
 class AlreadyBlacklisted(DomainError):
     code = "already_blacklisted"
     message = _("NIK ini sudah ada di daftar hitam.")
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+    message = _("Alasan wajib diisi.")

@@ -16,6 +16,7 @@ from participants.models import (
 )
 from participants.services.errors import (
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardRevoked,
     DeadlinePassed,
@@ -62,7 +63,8 @@ def debit_for_purchase(
     UPDATE takes the row lock, it serializes against the nightly sweep: whichever commits first
     wins, and the other sees the new row.
 
-    Raises :class:`InsufficientBalance`, :class:`CardRevoked`, :class:`CardNotActive`,
+    Raises :class:`InsufficientBalance`, :class:`CardRevoked`, :class:`CardFrozen`,
+    :class:`CardNotActive`,
     :class:`BalanceExpired` or :class:`DeadlinePassed`; ``IntegrityError`` if ``reference`` was
     already debited.
     """
@@ -99,6 +101,8 @@ def _why_not_debitable(*, participant_id: int, amount_idr: int, now: dt.datetime
     participant = Participant.objects.get(pk=participant_id)
     if participant.status == Participant.Status.REVOKED:
         return CardRevoked()
+    if participant.status == Participant.Status.FROZEN:
+        return CardFrozen()
     if participant.status != Participant.Status.ACTIVE:
         return CardNotActive()
     if participant.balance_expires_at is None or participant.balance_expires_at <= now:

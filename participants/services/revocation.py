@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from participants.models import (
     LedgerEntry,
@@ -24,7 +26,8 @@ def revoke_participation(
     now: dt.datetime | None = None,
 ) -> Participant:
     """Revoke one participant (staff action for fraud, or a single no-purchase case): status
-    ``revoked``, NIK blacklisted, balance forfeited, all in one transaction.
+    ``revoked``, NIK blacklisted, balance forfeited and the place returned to the recovered quota
+    pool, all in one transaction.
 
     The nightly sweep does the same for many participants set-based (trainings.sweep).
     Raises :class:`InvalidTransition` if the participant cannot be revoked.
@@ -56,4 +59,13 @@ def revoke_participation(
             reference=f"revoke:{reason_code}",
             now=now,
         )
+        _return_place(participant)
     return participant
+
+
+def _return_place(participant: Participant) -> None:
+    # The recovered quota pool belongs to trainings, which participants may not import: the
+    # project wires its rule in here through a setting (trainings.waves.return_place).
+    hook = getattr(settings, "PARTICIPANTS_PLACE_FREED", "")
+    if hook:
+        import_string(hook)(participant=participant)

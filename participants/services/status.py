@@ -22,6 +22,9 @@ def record_event(
     note: str = "",
     from_status: str = "",
     to_status: str = "",
+    field: str = "",
+    old_value: str = "",
+    new_value: str = "",
     actor=None,
     now: dt.datetime | None = None,
 ) -> ParticipantEvent:
@@ -33,6 +36,9 @@ def record_event(
         note=note,
         from_status=from_status,
         to_status=to_status,
+        field=field,
+        old_value=old_value,
+        new_value=new_value,
         actor=actor,
         created_at=now or timezone.now(),
     )

@@ -56,6 +56,8 @@ def test_active_participant_sees_deadline_in_wib_days_left_and_balance(client):
         body = client.get(reverse("dashboard")).content.decode()
     assert "21 Oktober 2021 23:59 WIB" in body
     assert "3 hari lagi" in body
+    assert "Saldo berlaku sampai" in body
+    assert "15 Desember 2021 23:59 WIB" in body
     assert "Rp1.000.000" in body
     assert participant.card_number in body
 

@@ -142,6 +142,19 @@ def test_revoked_card_is_409(client, card, offering):
     assert_error(start(client, card, offering), 409, "card_revoked")
 
 
+def test_frozen_card_is_409_card_frozen_at_start_and_at_confirm(client, card, offering):
+    started = start(client, card, offering)
+    assert started.status_code == 201, started.text
+    participant_services.freeze_card(participant=card, reason="Laporan kecurangan", actor=None)
+    payment_id = started.json()["payment_id"]
+    confirmed = client.post(f"/payments/{payment_id}/confirm", {"otp": last_otp(card.phone)})
+    assert_error(confirmed, 409, "card_frozen")
+    assert_error(start(client, card, offering, order="ORD-2"), 409, "card_frozen")
+    card.refresh_from_db()
+    assert card.balance_idr == 1_000_000
+    assert not Voucher.objects.filter(participant=card).exists()
+
+
 def test_card_not_oriented_is_409_card_not_active(client, card, offering):
     Participant.objects.filter(pk=card.pk).update(status="selected", oriented_at=None)
     assert_error(start(client, card, offering), 409, "card_not_active")
@@ -169,6 +182,24 @@ def test_malformed_body_is_422_invalid_request(client, offering):
     response = client.post("/payments", {"offering_code": offering.code})
     error = assert_error(response, 422, "invalid_request")
     assert "card_number" in error["message"]
+
+
+def test_validation_messages_are_indonesian(client, offering, platform):
+    missing = assert_error(
+        client.post("/payments", {"offering_code": offering.code}), 422, "invalid_request"
+    )
+    assert "card_number: wajib diisi" in missing["message"]
+    assert "Field required" not in missing["message"]
+    score = assert_error(
+        client.post("/vouchers/ABCDEFGHJK/pretest", {"score": 101}), 422, "invalid_request"
+    )
+    assert "score: paling besar 100" in score["message"]
+    wrong_type = assert_error(
+        client.post("/vouchers/ABCDEFGHJK/pretest", {"score": "banyak"}), 422, "invalid_request"
+    )
+    assert "score: harus berupa bilangan bulat" in wrong_type["message"]
+    for message in (missing["message"], score["message"], wrong_type["message"]):
+        assert not any(word in message for word in ("Input should", "Field required", "less"))
 
 
 def test_body_that_is_not_json_is_422(client):

@@ -33,7 +33,8 @@ def test_reminders_go_out_7_3_and_1_days_before_the_deadline_once_each(sms_outbo
     assert all(r.sent_at for r in DeadlineReminder.objects.all())
     assert [m.to for m in sms_outbox] == [person.phone] * 3
     assert "7 hari lagi" in sms_outbox[0].text
-    assert "21-10-2021 23:59 WIB" in sms_outbox[0].text
+    assert "21 Oktober 2021 23.59 WIB" in sms_outbox[0].text
+    assert "saldo pelatihan berlaku sampai 15 Desember 2021 23.59 WIB" in sms_outbox[0].text
     assert "1 hari lagi" in sms_outbox[2].text
     assert len(mail.outbox) == 3
 

@@ -83,4 +83,5 @@ def test_registration_sends_its_email_through_celery_not_in_the_request(client, 
     assert mail.outbox == []
     [(user_id, url)] = queued
     assert user_id == User.objects.get(email="ani@contoh.id").pk
-    assert url.startswith("http://testserver/verifikasi-email/")
+    # Links in emails are built on PORTAL_URL, never on the request's Host header.
+    assert url.startswith(settings.PORTAL_URL.rstrip("/") + "/verifikasi-email/")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import Header, NinjaAPI, Path, Status
 from ninja.errors import HttpError, ValidationError
 
@@ -129,9 +130,47 @@ def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, body, status=status)
 
 
+# Pydantic's error types in Indonesian (its own messages are English: "Field required").
+VALIDATION_MESSAGES = {
+    "missing": _lazy("wajib diisi"),
+    "string_type": _lazy("harus berupa teks"),
+    "string_too_short": _lazy("terlalu pendek (paling sedikit %(min_length)s karakter)"),
+    "string_too_long": _lazy("terlalu panjang (paling banyak %(max_length)s karakter)"),
+    "string_pattern_mismatch": _lazy("formatnya tidak sesuai"),
+    "int_type": _lazy("harus berupa bilangan bulat"),
+    "int_parsing": _lazy("harus berupa bilangan bulat"),
+    "int_from_float": _lazy("harus berupa bilangan bulat"),
+    "greater_than_equal": _lazy("paling kecil %(ge)s"),
+    "greater_than": _lazy("harus lebih dari %(gt)s"),
+    "less_than_equal": _lazy("paling besar %(le)s"),
+    "less_than": _lazy("harus kurang dari %(lt)s"),
+    "datetime_type": _lazy("harus berupa waktu ISO 8601"),
+    "datetime_parsing": _lazy("harus berupa waktu ISO 8601"),
+    "datetime_from_date_parsing": _lazy("harus berupa waktu ISO 8601"),
+    "url_type": _lazy("harus berupa URL"),
+    "url_parsing": _lazy("harus berupa URL yang valid"),
+    "url_scheme": _lazy("harus berupa URL http atau https"),
+    "bool_type": _lazy("harus true atau false"),
+    "bool_parsing": _lazy("harus true atau false"),
+    "dict_type": _lazy("harus berupa objek JSON"),
+    "model_type": _lazy("harus berupa objek JSON"),
+    "model_attributes_type": _lazy("harus berupa objek JSON"),
+    "extra_forbidden": _lazy("tidak dikenal"),
+    "json_invalid": _lazy("bukan JSON yang valid"),
+}
+
+
 def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload"))
-    return f"{where}: {error.get('msg', '')}" if where else str(error.get("msg", ""))
+    template = VALIDATION_MESSAGES.get(error.get("type", ""))
+    if template is None:
+        text = _("nilainya tidak valid")
+    else:
+        try:
+            text = str(template) % (error.get("ctx") or {})
+        except (KeyError, TypeError, ValueError):
+            text = _("nilainya tidak valid")
+    return f"{where}: {text}" if where else text
 
 
 @api.exception_handler(ValidationError)
@@ -245,6 +284,12 @@ VoucherCode = Path(..., max_length=64, description="Kode voucher.")
         429: schemas.Error,
     },
     summary="Start a payment: check the card and send the OTP by SMS",
+    description=(
+        "409 codes of the card: `card_revoked` (revoked: missed deadline or fraud), `card_frozen` "
+        "(frozen by staff while a fraud report is checked; may be unfrozen), `card_not_active`, "
+        "`insufficient_balance`, `balance_expired`, `first_training_not_completed`; and "
+        "`duplicate_partner_order`. See docs/partner-api.md section 5."
+    ),
     tags=["payments"],
 )
 def create_payment(
@@ -284,6 +329,10 @@ def create_payment(
         429: schemas.Error,
     },
     summary="Confirm a payment with the participant's OTP: debit once and issue the voucher",
+    description=(
+        "The card rules are checked again at the debit: the same 409 codes as starting a payment "
+        "(`card_revoked`, `card_frozen`, ...), and `payment_not_pending`."
+    ),
     tags=["payments"],
 )
 def confirm_payment(

@@ -2,9 +2,9 @@
 and an Indonesian message the platform can show to the participant as is.
 
 The OTP errors are ``participants.otp``'s, shared by every OTP use. The card and balance errors
-raised by ``participants.services.debit_for_purchase``
-(``insufficient_balance``, ``card_revoked``, ``card_not_active``, ``balance_expired``) are that
-module's classes; they are re-exported here so callers import every purchase error from one place.
+raised by ``participants.services.debit_for_purchase`` (``insufficient_balance``,
+``card_revoked``, ``card_frozen``, ``card_not_active``, ``balance_expired``) are that module's
+classes; they are re-exported here so callers import every purchase error from one place.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from participants.models import DomainError
 from participants.otp import OtpExpired, OtpInvalid, OtpLocked, OtpRateLimited
 from participants.services import (
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardRevoked,
     DeadlinePassed,
@@ -21,6 +22,7 @@ from participants.services import (
 
 __all__ = [
     "BalanceExpired",
+    "CardFrozen",
     "CardNotActive",
     "CardNotFound",
     "CardRevoked",

@@ -26,6 +26,7 @@ from trainings import selectors
 from trainings.models import Offering, Payment, Platform, Voucher
 from trainings.services.errors import (
     BalanceExpired,
+    CardFrozen,
     CardNotActive,
     CardNotFound,
     CardRevoked,
@@ -63,6 +64,10 @@ def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -
     """
     if participant.status == Participant.Status.REVOKED:
         raise CardRevoked()
+    if participant.status == Participant.Status.FROZEN:
+        raise CardFrozen()
+    if participant.status == Participant.Status.EXPIRED:
+        raise BalanceExpired()
     if participant.status != Participant.Status.ACTIVE or participant.oriented_at is None:
         raise CardNotActive()
     if (
@@ -91,7 +96,7 @@ def start_payment(
     OTP by SMS to the participant's registered phone (after commit).
 
     Raises :class:`CardNotFound` (unknown number or bad check digit), :class:`OfferingNotFound`
-    (not sold on this platform), :class:`CardRevoked`, :class:`CardNotActive`,
+    (not sold on this platform), :class:`CardRevoked`, :class:`CardFrozen`, :class:`CardNotActive`,
     :class:`BalanceExpired`, :class:`InsufficientBalance`, :class:`FirstTrainingNotCompleted`,
     :class:`DuplicatePartnerOrder`, :class:`OtpRateLimited` (the per-person rate of new OTPs
     of ``participants.otp``: each start sends an SMS, so this bounds SMS flooding of a participant

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0059_indonesian_verbose_names"),
+        ("participants", "0060_staff_actions"),
     ]
 
     operations = [
