@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv demo worker beat clean bench
+.PHONY: run test lint format venv demo worker beat clean bench loadtest
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,15 @@ format: $(STAMP)
 
 clean:
 	rm -rf .run test-artifacts staticfiles
+
+## make loadtest: the launch-day load test (issue 14; docs/performance.md). Not part of `make test`
+## or CI. Needs PostgreSQL and Redis running; uses (and empties) LOADTEST_DATABASE_URL.
+LOAD_STAMP := $(VENV)/.installed-load
+$(LOAD_STAMP): $(STAMP) requirements-load.txt
+	$(PY) -m pip install --quiet -r requirements-load.txt
+	@touch $(LOAD_STAMP)
+
+loadtest: $(LOAD_STAMP)
+	DATABASE_URL="$${LOADTEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_loadtest}" \
+	REDIS_URL="$${LOADTEST_REDIS_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/0}}" \
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)

@@ -3,6 +3,7 @@
 The only module that sends complaint email; tasks call it, tests read ``mail.outbox``.
 """
 
+from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.utils import timezone
@@ -15,14 +16,19 @@ TRACKING_SALT = "complaints.track"
 
 
 def tracking_token(complaint: Complaint) -> str:
-    """A signed, unguessable token naming one complaint: a guest's key to its status page."""
+    """A signed, unguessable, timestamped token naming one complaint: a guest's key to its
+    status page, valid for ``COMPLAINT_TRACKING_MAX_AGE_SECONDS`` (every staff reply emails a
+    fresh one)."""
     return signing.dumps(complaint.ticket_number, salt=TRACKING_SALT)
 
 
 def ticket_from_token(token: str) -> str | None:
+    """The ticket a token names, or ``None`` when it is forged or expired."""
     try:
-        return signing.loads(token, salt=TRACKING_SALT)
-    except signing.BadSignature:
+        return signing.loads(
+            token, salt=TRACKING_SALT, max_age=settings.COMPLAINT_TRACKING_MAX_AGE_SECONDS
+        )
+    except signing.BadSignature:  # SignatureExpired is a BadSignature
         return None
 
 

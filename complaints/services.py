@@ -82,7 +82,9 @@ def submit_complaint(
                     now=now,
                     to_status=complaint.status,
                 )
-                transaction.on_commit(partial(tasks.send_ticket_email.delay, complaint.pk))
+                transaction.on_commit(
+                    partial(tasks.enqueue_or_send, tasks.send_ticket_email, complaint.pk)
+                )
                 return complaint
         except IntegrityError:
             # A ticket number collision (1 in 31^8); draw again.
@@ -168,6 +170,6 @@ def reply_to_complaint(
             change_status(
                 complaint=complaint, to=Complaint.Status.IN_PROGRESS, actor=actor, now=now
             )
-        transaction.on_commit(partial(tasks.send_reply_email.delay, reply.pk))
+        transaction.on_commit(partial(tasks.enqueue_or_send, tasks.send_reply_email, reply.pk))
     complaint.refresh_from_db()
     return reply

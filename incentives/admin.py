@@ -4,11 +4,14 @@ reconciliation reports. Statuses are read-only: only services change them."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from incentives import services
+from incentives import selectors, services
 from incentives.models import (
     DisbursementBatch,
+    DisbursementBatchEvent,
     Installment,
     PayoutAccount,
     PayoutCallback,
@@ -18,6 +21,27 @@ from incentives.models import (
     SurveyQuestion,
 )
 from participants.models import DomainError
+
+# What a payout officer needs, exactly (README "Staff roles"): see batches and their audit
+# trail, submit job-made batches and approve other people's. The four-eyes rule stops the same
+# person from doing both on one batch, whatever their permissions.
+PAYOUT_OFFICER_PERMISSIONS = [
+    "incentives.view_disbursementbatch",
+    "incentives.view_disbursementbatchevent",
+    "incentives.submit_disbursementbatch",
+    "incentives.approve_disbursementbatch",
+]
+
+STEP_MESSAGES = {
+    "submit": _("Batch diajukan. Persetujuan harus oleh petugas lain."),
+    "approve": _("Batch disetujui dan sedang dikirim oleh worker; lihat kemajuannya di bawah."),
+    "reject": _("Batch ditolak; cicilannya kembali ke antrean."),
+}
+STEPS = [
+    ("ajukan", "submit", _("Ajukan untuk persetujuan")),
+    ("setujui", "approve", _("Setujui dan kirim sekarang")),
+    ("tolak", "reject", _("Tolak batch")),
+]
 
 
 class ReadOnlyMixin:
@@ -87,8 +111,22 @@ class InstallmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
 
 
+class DisbursementBatchEventInline(ReadOnlyMixin, admin.TabularInline):
+    model = DisbursementBatchEvent
+    fields = ["created_at", "action", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name = _("jejak audit")
+    verbose_name_plural = _("jejak audit")
+
+
 @admin.register(DisbursementBatch)
 class DisbursementBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Batches and the four-eyes rule: the change page shows the buttons the staff member may
+    press now ("Ajukan", "Setujui", "Tolak") and, for each one that is missing, why; progress
+    and the sending result are on the same page (it refreshes itself while sending)."""
+
+    change_form_template = "admin/incentives/disbursementbatch/change_form.html"
     list_display = [
         "id",
         "created_at",
@@ -99,27 +137,49 @@ class DisbursementBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "paid_idr",
         "failed_count",
         "created_by",
+        "submitted_by",
         "approved_by",
     ]
     list_filter = ["status", "created_at"]
+    fields = [
+        "status",
+        "installment_count",
+        "total_idr",
+        "progress",
+        "result",
+        "created_at",
+        "created_by",
+        "submitted_at",
+        "submitted_by",
+        "approved_at",
+        "approved_by",
+        "rejected_by",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+    inlines = [DisbursementBatchEventInline]
     actions = ["approve", "reject"]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
-            .select_related("created_by", "approved_by")
+            .select_related("created_by", "submitted_by", "approved_by", "rejected_by")
             .annotate(
-                _paid_count=Count("payout_requests", filter=Q(payout_requests__status="paid")),
-                _paid_idr=Sum(
-                    "payout_requests__amount_idr", filter=Q(payout_requests__status="paid")
-                ),
-                _failed_count=Count("payout_requests", filter=Q(payout_requests__status="failed")),
+                _paid_count=Count("installments", filter=Q(installments__status="paid")),
+                _paid_idr=Sum("installments__amount_idr", filter=Q(installments__status="paid")),
+                _failed_count=Count("installments", filter=Q(installments__status="failed")),
             )
         )
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("incentives.change_disbursementbatch")
+    def has_approve_permission(self, request):
+        return request.user.has_perm("incentives.approve_disbursementbatch")
+
+    def has_reject_permission(self, request):
+        return request.user.has_perm(
+            "incentives.approve_disbursementbatch"
+        ) or request.user.has_perm("incentives.submit_disbursementbatch")
 
     @admin.display(description=_("dibayar"))
     def paid_count(self, obj):
@@ -133,7 +193,65 @@ class DisbursementBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def failed_count(self, obj):
         return obj._failed_count
 
-    @admin.action(description=_("Setujui batch (pemeriksa kedua)"))
+    @admin.display(description=_("kemajuan"))
+    def progress(self, obj):
+        counts = selectors.batch_progress(batch=obj)
+        done = counts.get("paid", 0) + counts.get("failed", 0)
+        parts = ", ".join(
+            f"{Installment.Status(status).label}: {n}" for status, n in sorted(counts.items())
+        )
+        total = obj.installment_count or 1
+        return f"{done}/{obj.installment_count} ({100 * done // total}%) — {parts}"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/langkah/<str:step>/",
+                self.admin_site.admin_view(self.four_eyes_view),
+                name="incentives_disbursementbatch_step",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if batch is not None:
+            reasons = selectors.batch_steps_for(batch=batch, user=request.user)
+            extra_context["four_eyes_steps"] = [
+                (step, key, label, reasons[key]) for step, key, label in STEPS
+            ]
+            extra_context["refresh"] = batch.status in (
+                DisbursementBatch.Status.APPROVED,
+                DisbursementBatch.Status.SENDING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def four_eyes_view(self, request, pk: int, step: str):
+        """POST only: ``ajukan`` (submit), ``setujui`` (approve) or ``tolak`` (reject)."""
+        batch = get_object_or_404(DisbursementBatch, pk=pk)
+        back = redirect("admin:incentives_disbursementbatch_change", pk)
+        service = {
+            "ajukan": services.submit_batch,
+            "setujui": services.approve_batch,
+            "tolak": services.reject_batch,
+        }.get(step)
+        if request.method != "POST" or service is None:
+            return back
+        key = {"ajukan": "submit", "setujui": "approve", "tolak": "reject"}[step]
+        reason = selectors.batch_steps_for(batch=batch, user=request.user)[key]
+        if reason:
+            self.message_user(request, reason, messages.ERROR)
+            return back
+        try:
+            service(batch=batch, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return back
+        self.message_user(request, STEP_MESSAGES[key], messages.SUCCESS)
+        return back
+
+    @admin.action(description=_("Setujui batch (pemeriksa kedua)"), permissions=["approve"])
     def approve(self, request, queryset):
         approved = 0
         for batch in queryset:
@@ -144,7 +262,7 @@ class DisbursementBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 self.message_user(request, f"Batch {batch.pk}: {exc.message}", messages.ERROR)
         self.message_user(request, _("%(n)d batch disetujui.") % {"n": approved})
 
-    @admin.action(description=_("Tolak batch"))
+    @admin.action(description=_("Tolak batch"), permissions=["reject"])
     def reject(self, request, queryset):
         rejected = 0
         for batch in queryset:

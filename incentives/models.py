@@ -119,10 +119,12 @@ class PayoutAccountChange(OtpChallenge):
 
 
 class DisbursementBatch(models.Model):
-    """Due installments grouped for sending. Above ``PAYOUT_APPROVAL_THRESHOLD_IDR`` a batch waits
-    for a second staff member's approval (maker-checker) before anything is sent."""
+    """Due installments grouped for sending. Above ``PAYOUT_APPROVAL_THRESHOLD_IDR`` a batch needs
+    two different people before anything is sent: one who submits it (for a batch the job made,
+    the staff member who takes responsibility) and one who approves it (four eyes)."""
 
     class Status(models.TextChoices):
+        AWAITING_SUBMISSION = "awaiting_submission", _("Menunggu pengajuan")
         PENDING_APPROVAL = "pending_approval", _("Menunggu persetujuan")
         APPROVED = "approved", _("Disetujui")
         SENDING = "sending", _("Sedang dikirim")
@@ -130,6 +132,7 @@ class DisbursementBatch(models.Model):
         REJECTED = "rejected", _("Ditolak")
 
     ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+        Status.AWAITING_SUBMISSION: {Status.PENDING_APPROVAL, Status.REJECTED},
         Status.PENDING_APPROVAL: {Status.APPROVED, Status.REJECTED},
         Status.APPROVED: {Status.SENDING},
         Status.SENDING: {Status.DONE},
@@ -149,6 +152,15 @@ class DisbursementBatch(models.Model):
     )
     installment_count = models.PositiveIntegerField(_("jumlah cicilan"), default=0)
     total_idr = models.PositiveBigIntegerField(_("total (Rp)"), default=0)
+    submitted_at = models.DateTimeField(_("diajukan pada"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diajukan oleh"),
+    )
     approved_at = models.DateTimeField(_("disetujui pada"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -158,14 +170,34 @@ class DisbursementBatch(models.Model):
         related_name="+",
         verbose_name=_("disetujui oleh"),
     )
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ditolak oleh"),
+    )
     started_at = models.DateTimeField(_("mulai pada"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    # The last sending's summary line (what the worker did), shown on the batch page.
+    result = models.CharField(_("hasil pengiriman"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("batch pencairan")
         verbose_name_plural = _("batch pencairan")
+        permissions = [
+            ("submit_disbursementbatch", _("Dapat mengajukan batch pencairan")),
+            ("approve_disbursementbatch", _("Dapat menyetujui atau menolak batch pencairan")),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | Q(submitted_by__isnull=True)
+                | ~Q(approved_by=models.F("submitted_by")),
+                name="batch_approver_is_not_submitter",
+            ),
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True)
                 | Q(created_by__isnull=True)
@@ -176,6 +208,44 @@ class DisbursementBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.installment_count} / Rp{self.total_idr:,})"
+
+
+class DisbursementBatchEvent(models.Model):
+    """The audit trail of a batch: who created, submitted, approved, rejected or sent it, when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Dibuat")
+        SUBMITTED = "submitted", _("Diajukan")
+        APPROVED = "approved", _("Disetujui")
+        REJECTED = "rejected", _("Ditolak")
+        SEND_STARTED = "send_started", _("Mulai dikirim")
+        SENT = "sent", _("Selesai dikirim")
+
+    batch = models.ForeignKey(
+        DisbursementBatch,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("batch pencairan"),
+    )
+    action = models.CharField(_("tindakan"), max_length=16, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    created_at = models.DateTimeField(_("waktu"))
+    note = models.CharField(_("catatan"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("jejak batch pencairan")
+        verbose_name_plural = _("jejak batch pencairan")
+
+    def __str__(self) -> str:
+        return self.get_action_display()
 
 
 class Installment(models.Model):
@@ -226,6 +296,10 @@ class Installment(models.Model):
         verbose_name=_("batch pencairan"),
     )
     claimed_at = models.DateTimeField(_("diklaim pada"), null=True, blank=True)
+    # The outcome (paid/failed) last announced to the participant by SMS and email.
+    notified_status = models.CharField(
+        _("hasil yang sudah diberitahukan"), max_length=16, blank=True, editable=False
+    )
     claim_token = models.UUIDField(_("token klaim"), null=True, blank=True, editable=False)
     paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
     failed_at = models.DateTimeField(_("gagal pada"), null=True, blank=True)

@@ -6,7 +6,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from incentives import services
+from incentives import notifications, services
 from participants import clock
 
 
@@ -28,3 +28,24 @@ def reconcile_payouts(day_iso: str | None = None) -> str:
     day = clock.parse_day(day_iso) if day_iso else timezone.localdate() - dt.timedelta(days=1)
     report = services.reconcile(day=day)
     return f"reconcile day={report.day} mismatches={report.mismatch_count}"
+
+
+@shared_task
+def send_disbursement_batch(batch_id: int) -> str:
+    """Send one approved batch now (enqueued when the second staff member approves it)."""
+    return services.send_approved_batch(batch_id=batch_id).line()
+
+
+@shared_task
+def notify_payouts(installment_ids: list[int]) -> str:
+    """SMS and email to participants whose installments were just paid or failed (once each)."""
+    counts = notifications.send_payout_notices(installment_ids=installment_ids)
+    return " ".join(f"{k}={v}" for k, v in counts.items())
+
+
+# Enqueued by name from ``trainings`` (which must not import incentives) when a review completes
+# the first training's conditions: the schedule appears at once, not only after the nightly job.
+@shared_task(name="incentives.plan_for_participant")
+def plan_for_participant(participant_id: int) -> str:
+    """Make the participant's incentive schedule now if its conditions are met."""
+    return f"planned={services.plan_installments(participant_id=participant_id)}"

@@ -99,6 +99,8 @@ class LedgerInline(ParticipantRecordInline, admin.TabularInline):
     extra = 0
 
 
+# The profile fields that give back the NIK's derivable digits (docs/privacy.md).
+NIK_DERIVABLE_FIELDS = ["birth_date", "gender", "regency", "district", "address"]
 # --- staff actions on a person: freeze, lift, revoke for fraud, correct a profile field -----------
 
 
@@ -366,7 +368,24 @@ class ParticipantAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if request.user.has_perm("participants.view_full_nik"):
             fields.insert(fields.index("nik_masked") + 1, "full_nik")
+        else:
+            fields = [f for f in fields if f not in NIK_DERIVABLE_FIELDS]
+            fields.insert(fields.index("nik_masked") + 1, "age")
         return fields
+
+    def get_exclude(self, request, obj=None):
+        # Without view_full_nik, hide what gives the NIK's first twelve digits back (district,
+        # birth date, gender; the address names the district): docs/privacy.md.
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.has_perm("participants.view_full_nik"):
+            exclude += NIK_DERIVABLE_FIELDS
+        return exclude
+
+    @admin.display(description="Umur (tahun)")
+    def age(self, obj) -> str:
+        if obj.birth_date is None:
+            return "-"
+        return str(nik.age_on(obj.birth_date, timezone.localdate()))
 
     @admin.display(description="NIK lengkap")
     def full_nik(self, obj) -> str:

@@ -44,12 +44,17 @@ def decrypt(token: str) -> str:
 
 
 def mask_nik(nik: str) -> str:
-    """``3201234567890001`` -> ``3201********0001``."""
+    """``3201234567890001`` -> ``************0001``.
+
+    Only the serial (the last four digits) shows: the first twelve are the district code and the
+    birth date with the gender, which anyone who knows the person can derive (docs/privacy.md)."""
     if len(nik) < 8:
         return "*" * len(nik)
-    return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
+    return "*" * (len(nik) - 4) + nik[-4:]
 
 
 def mask_card(card_number: str) -> str:
     """``5000123412341234`` -> ``5000********1234``."""
-    return mask_nik(card_number)
+    if len(card_number) < 8:
+        return "*" * len(card_number)
+    return card_number[:4] + "*" * (len(card_number) - 8) + card_number[-4:]

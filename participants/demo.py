@@ -6,11 +6,12 @@ import datetime as dt
 
 from django.db import transaction
 
-from participants import cards, deadlines, services
+from participants import cards, deadlines, services, staff_otp
 from participants.areas import load_areas
 from participants.models import (
     Application,
     BasicTestQuestion,
+    LedgerEntry,
     OrientationVideo,
     Participant,
     SelectionRun,
@@ -71,6 +72,24 @@ DEMO_PEOPLE = [
         dt.date(1988, 11, 5),
         "M",
         4,
+    ),
+    (
+        "dibekukan@prakerja.local",
+        "Wahyu Pratama",
+        "frozen",
+        "+6281200000009",
+        dt.date(1992, 4, 18),
+        "M",
+        9,
+    ),
+    (
+        "kedaluwarsa@prakerja.local",
+        "Lina Kartika",
+        "expired",
+        "+6281200000010",
+        dt.date(1991, 10, 3),
+        "F",
+        10,
     ),
     ("baru@prakerja.local", "Rina Marlina", "registered", "", dt.date(1999, 2, 14), "F", 5),
     (
@@ -224,13 +243,32 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
         first_purchase_deadline=deadlines.first_purchase_deadline(announced.announces_at),
     )
     services.grant_balance(participant=participant, now=announced.announces_at)
-    if state == "active":
+    if state in ("active", "frozen", "expired"):
         services.transition_status(
             participant=participant,
             to=Participant.Status.ACTIVE,
             reason_code="oriented",
             now=now,
             oriented_at=now,
+        )
+    if state == "frozen":
+        services.freeze_card(
+            participant=participant,
+            reason="Data demo: laporan penggunaan kartu oleh orang lain sedang diperiksa.",
+            actor=None,
+            now=now,
+        )
+    elif state == "expired":
+        # As the 15 December expiry does for one person: the ledger entry, then the status.
+        services.zero_balance(
+            participant_id=participant.pk, kind=LedgerEntry.Kind.EXPIRY, reference="demo", now=now
+        )
+        services.transition_status(
+            participant=participant,
+            to=Participant.Status.EXPIRED,
+            reason_code="balance_expired",
+            now=now,
+            balance_expires_at=now,
         )
     elif state == "revoked":
         services.revoke_participation(
@@ -248,11 +286,17 @@ def seed(*, now: dt.datetime) -> list[str]:
     seed_question_bank()
     seed_videos()
     announced, open_wave = _waves(now)
-    if not User.objects.filter(email=STAFF_EMAIL).exists():
-        User.objects.create_superuser(
+    staff = User.objects.filter(email=STAFF_EMAIL).first()
+    if staff is None:
+        staff = User.objects.create_superuser(
             email=STAFF_EMAIL, password=DEMO_PASSWORD, full_name="Staf Prakerja"
         )
-    lines = [f"DEMO email={STAFF_EMAIL} password={DEMO_PASSWORD} state=staff card=- phone=-"]
+    # The admin asks staff for a TOTP token (participants.staff_otp); the demo device's secret is
+    # printed so a demo user can add it to an authenticator app.
+    totp = staff_otp.ensure_totp_device(user=staff, key_hex=staff_otp.demo_totp_key_hex())
+    lines = [
+        f"DEMO email={STAFF_EMAIL} password={DEMO_PASSWORD} state=staff card=- phone=- totp={totp}"
+    ]
     for email, name, state, phone, birth, gender, serial in DEMO_PEOPLE:
         participant = _person(
             email=email,

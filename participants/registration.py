@@ -77,6 +77,23 @@ def send_verification_email(*, user: User, verify_url: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
+def send_already_registered_email(*, email: str, login_url: str, reset_url: str) -> None:
+    """Tell the owner of an already registered email that someone tried to register with it.
+
+    The registration page answers the same whether an email is new or not (so it cannot be used
+    to find out who has an account); the owner learns it here instead."""
+    user = User.objects.filter(email=User.objects.normalize_email(email).strip().lower()).first()
+    if user is None:
+        return
+    subject = _("Pendaftaran Kartu Prakerja dengan email Anda")
+    body = _(
+        "Halo %(name)s,\n\nSeseorang (mungkin Anda) mencoba mendaftar Kartu Prakerja dengan email "
+        "ini, padahal email ini sudah memiliki akun.\n\nMasuk: %(login)s\nLupa kata sandi: "
+        "%(reset)s\n\nAbaikan email ini jika bukan Anda yang mendaftar; akun Anda tidak berubah."
+    ) % {"name": user.full_name, "login": login_url, "reset": reset_url}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
 def verify_email(*, token: str, now=None) -> User:
     """Mark the email of the token's account verified. Raises ``email_link_invalid``/``expired``."""
     now = now or timezone.now()

@@ -10,14 +10,7 @@ urlpatterns = [
     path("daftar/cek-email/", views.register_done, name="register_done"),
     path("daftar/kirim-ulang/", views.resend_verification, name="resend_verification"),
     path("verifikasi-email/<str:token>/", views.verify_email, name="verify_email"),
-    path(
-        "lupa-sandi/",
-        views.PasswordResetView.as_view(
-            success_url=reverse_lazy("password_reset_done"),
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("lupa-sandi/", views.password_reset_view, name="password_reset"),
     path(
         "lupa-sandi/terkirim/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -20,6 +21,7 @@ from participants import (
     basic_test,
     deadlines,
     forms,
+    links,
     orientation,
     registration,
     selectors,
@@ -87,6 +89,19 @@ login_view = rate_limited("RATELIMIT_LOGIN")(
 )
 
 
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes' answer once an account or an address has failed too often (any login form,
+    the admin's included): the same Indonesian 429 page as the other limits."""
+    return _limited(request)
+
+
+def _reset_email_key(group, request) -> str:
+    return (request.POST.get("email") or "").strip().lower() or "-"
+
+
+REGISTERED_EMAIL_KEY = "registered_email"
+
+
 def _send_verification(request: HttpRequest, user) -> None:
     # Through Celery: a mail server's latency must not hold a web worker during a registration peak.
     # The link is on PORTAL_URL, never on the request's Host header.
@@ -101,32 +116,56 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+# Each request sends an email: limited per address and per target email.
+password_reset_view = rate_limited("RATELIMIT_PASSWORD_RESET")(
+    rate_limited("RATELIMIT_PASSWORD_RESET", key=_reset_email_key)(
+        PasswordResetView.as_view(
+            success_url=reverse_lazy("password_reset_done"),
+            subject_template_name="registration/password_reset_subject.txt",
+        )
+    )
+)
+
+
 @rate_limited("RATELIMIT_REGISTER")
 def register(request: HttpRequest) -> HttpResponse:
+    """The answer is the same whether the email is new or already registered (the owner of a
+    registered email is told by email), so the page cannot be used to find out who has an
+    account. Nobody is signed in here: the emailed link continues the registration."""
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = forms.RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
         try:
             user = registration.register_user(
                 full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
+                email=email,
                 password=form.cleaned_data["password"],
             )
-        except DomainError as exc:
-            form.add_error("email", exc.message)
+        except DomainError:  # email_taken
+            tasks.send_already_registered_email.delay(
+                email,
+                links.portal_url_for("login"),
+                links.portal_url_for("password_reset"),
+            )
         else:
             _send_verification(request, user)
-            login(request, user)
-            return redirect("register_done")
+        request.session[REGISTERED_EMAIL_KEY] = email.strip().lower()
+        return redirect("register_done")
     return render(request, "participants/register.html", {"form": form})
 
 
-@login_required
 def register_done(request: HttpRequest) -> HttpResponse:
-    if request.user.email_verified_at:
-        return redirect("dashboard")
-    return render(request, "participants/register_done.html")
+    if request.user.is_authenticated:
+        if request.user.email_verified_at:
+            return redirect("dashboard")
+        email = request.user.email
+    else:
+        email = request.session.get(REGISTERED_EMAIL_KEY)
+        if not email:
+            return redirect("register")
+    return render(request, "participants/register_done.html", {"email": email})
 
 
 @login_required
@@ -140,11 +179,16 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    now = timezone.now()
     try:
-        registration.verify_email(token=token)
+        user = registration.verify_email(token=token, now=now)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("register_done" if request.user.is_authenticated else "login")
+    if user.email_verified_at == now and not request.user.is_authenticated:
+        # The first click on the link proves the email and continues the registration signed
+        # in; a later click (a forwarded or leaked link) signs nobody in.
+        login(request, user, backend="prakerja.auth.UserWithParticipantBackend")
     messages.success(request, _("Email Anda sudah terkonfirmasi."))
     return redirect("identity")
 

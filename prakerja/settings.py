@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "sandbox",
     "complaints",
     "reports",
+    # staff second factor and login throttling (issue 12; README "Security")
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -60,8 +65,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "prakerja.middleware.PrivatePagesMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "prakerja.urls"
@@ -188,8 +197,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # served only through views that check who asks.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Uploads: in the database by default in production, so every web host serves every file
+# (prakerja/storage.py); on the local disk for `make run` and tests (MEDIA_STORAGE=filesystem).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem" if DEBUG or TESTING else "database")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": (
+            "prakerja.storage.DatabaseStorage"
+            if MEDIA_STORAGE == "database"
+            else "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -205,8 +223,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 _HTTPS = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SESSION_COOKIE_SECURE = _HTTPS
-CSRF_COOKIE_SECURE = _HTTPS
+# Overridable only for `make loadtest` (plain HTTP on loopback); production keeps the default.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = _HTTPS
@@ -386,6 +405,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -409,3 +429,80 @@ RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
 # first use through trainings.services.issue_partner_key (sandbox/credentials.py).
 SANDBOX_PARTNER_KEY = env.str("SANDBOX_PARTNER_KEY", default="")
 SANDBOX_PARTNER_SECRET = env.str("SANDBOX_PARTNER_SECRET", default="")
+# --- security hardening (issue 12) ---------------------------------------------------------------
+# Partner API: bodies above this many bytes are refused with 413 payload_too_large (the largest
+# real body, a completion or a 2,000-character review, is well under 8 KiB).
+PARTNER_API_MAX_BODY_BYTES = env.int("PARTNER_API_MAX_BODY_BYTES", default=64 * 1024)
+# Rate-limit counters (django-ratelimit) live in their own cache: Redis when configured, falling
+# back to process memory while Redis is unreachable, so limits degrade instead of answering 500.
+if REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "prakerja.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="prakerja") + ":rl",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
+if REDIS_URL:
+    # Sessions (in the cache, see "web tier") go through the same fallback: while Redis is down a
+    # login is kept in the process's memory instead of answering 500 (issue 12, finding 5).
+    CACHES["sessions"] = {
+        **CACHES["ratelimit"],
+        "KEY_PREFIX": CACHES["default"].get("KEY_PREFIX", "prakerja"),
+    }
+    SESSION_CACHE_ALIAS = "sessions"
+# A guest's complaint tracking link (emailed) stops working after this long; every staff reply
+# emails a fresh one.
+COMPLAINT_TRACKING_MAX_AGE_SECONDS = env.int(
+    "COMPLAINT_TRACKING_MAX_AGE_SECONDS", default=30 * 24 * 3600
+)
+
+# Staff second factor (django-otp): the admin site asks every staff login for a TOTP token or a
+# one-time recovery code (participants.staff_otp). TOTP devices are throttled by django-otp
+# after wrong tokens.
+OTP_TOTP_ISSUER = "Prakerja"
+# Failed logins (django-axes, in the database so a Redis outage changes nothing): after
+# AXES_FAILURE_LIMIT failures an account, and separately an address, is locked for
+# AXES_COOLOFF_TIME, on the admin login and the participant login (/masuk/) alike.
+# axes first: it refuses a locked account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # both login forms post the email as "username"
+AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"
+AXES_VERBOSE = False
+# Password reset requests (each sends an email), per address and per email.
+RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from our own
+# origin (no inline script anywhere, the admin's included; inline style only in the two
+# self-contained pages, allowed by hash: prakerja/csp.py), no plugins, no framing.
+from prakerja.csp import inline_style_hashes  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": [
+            "'self'",
+            *inline_style_hashes(
+                BASE_DIR / "templates" / "500.html", BASE_DIR / "templates" / "ruang_tunggu.html"
+            ),
+        ],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -5,8 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from prakerja import views
+from prakerja.admin_site import StaffAdminSite
 from trainings.api import api as partner_api
 
+# Every staff login asks for a TOTP token or a recovery code (django-otp).
+admin.site.__class__ = StaffAdminSite
 admin.site.site_header = "Administrasi Prakerja"
 admin.site.site_title = "Prakerja"
 admin.site.index_title = "Pengelolaan program"

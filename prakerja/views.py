@@ -38,8 +38,8 @@ def _broker_status() -> str:
         # The process's pool: a load balancer calls /healthz every few seconds.
         redis_client.client(settings.REDIS_URL).ping()
     except redis.RedisError:
-        logger.exception("healthz: broker check failed")
-        return "error"
+        logger.warning("healthz: broker check failed", exc_info=True)
+        return "down"
     return "ok"
 
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +37,22 @@ class PartnerApiError(Exception):
         super().__init__(f"{status} {code}: {message}")
 
 
+_used_lock = threading.Lock()
+_used: dict[bytes, int] = {}  # request fingerprint -> the last X-Timestamp signed for it
+
+
+def fresh_timestamp(fingerprint: bytes) -> str:
+    """Unix seconds, moved one second on when the same request was already signed with it: the
+    portal accepts an exact signed request only once (docs/partner-api.md, ``request_replayed``)."""
+    now = int(time.time())
+    with _used_lock:
+        for old in [f for f, ts in _used.items() if ts < now - 600]:
+            del _used[old]
+        timestamp = max(now, _used.get(fingerprint, now - 1) + 1)
+        _used[fingerprint] = timestamp
+    return str(timestamp)
+
+
 def sign(*, secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
     """Lowercase hex HMAC-SHA256 of ``"{timestamp}.{METHOD}.{path}.{raw body}"``."""
     message = f"{timestamp}.{method.upper()}.{path}.".encode() + body
@@ -53,7 +70,7 @@ class PartnerClient:
     ) -> dict[str, Any]:
         path = API_PREFIX + path
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        timestamp = str(int(time.time()))
+        timestamp = fresh_timestamp(f"{self.key}.{method}.{path}.".encode() + body)
         headers = {
             "Accept": "application/json",
             "X-Partner-Key": self.key,

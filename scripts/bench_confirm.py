@@ -63,24 +63,16 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, F, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from participants import cards, deadlines, sms  # noqa: E402
+from participants import sms  # noqa: E402
 from participants.models import LedgerEntry, Participant, User, Wave  # noqa: E402
 from trainings import services  # noqa: E402
 from trainings.models import Offering, Platform, Provider, Training  # noqa: E402
 from trainings.services.credentials import sign  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchutil import active_cards, truncate_program_tables  # noqa: E402
+
 API = "/api/partner/v1"
-
-
-def reset() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "
-            "OR tablename LIKE 'trainings_%%' OR tablename LIKE 'incentives_%%' "
-            "OR tablename = 'django_admin_log')"
-        )
-        cursor.execute(f"TRUNCATE {cursor.fetchone()[0]} RESTART IDENTITY CASCADE")
 
 
 def create_cards(n: int) -> list[Participant]:
@@ -97,32 +89,7 @@ def create_cards(n: int) -> list[Participant]:
         User(email=f"bench{i}@contoh.id", full_name=f"Peserta {i}", password="!")  # noqa: S106
         for i in range(n)
     )
-    participants = Participant.objects.bulk_create(
-        Participant(
-            user=user,
-            phone=f"+62813{i:08d}",
-            status=Participant.Status.ACTIVE,
-            wave=wave,
-            selected_at=wave.announces_at,
-            oriented_at=now,
-            card_number=cards.new_card_number(),
-            first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
-            balance_idr=settings.TRAINING_BALANCE_IDR,
-            balance_expires_at=deadlines.balance_expiry(now),
-        )
-        for i, user in enumerate(users)
-    )
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            participant=p,
-            kind=LedgerEntry.Kind.GRANT,
-            amount_idr=settings.TRAINING_BALANCE_IDR,
-            balance_after_idr=settings.TRAINING_BALANCE_IDR,
-            created_at=wave.announces_at,
-        )
-        for p in participants
-    )
-    return participants
+    return active_cards(users=users, wave=wave, now=now)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -212,7 +179,7 @@ def main() -> None:
             raise SystemExit(f"port {args.port} is in use")
 
     call_command("migrate", verbosity=0)
-    reset()
+    truncate_program_tables()
     t0 = time.perf_counter()
     participants = create_cards(args.payments)
     platform = Platform.objects.create(code="bench", name="Bench")

@@ -29,7 +29,7 @@ import django
 
 django.setup()
 
-from benchutil import settle  # noqa: E402
+from benchutil import settle, truncate_program_tables  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 
@@ -42,18 +42,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 PAST_ANNOUNCED = dt.datetime(2031, 3, 1, 20, 0, tzinfo=WIB)  # deadline 30 March 2031
 FUTURE_ANNOUNCED = dt.datetime(2031, 4, 1, 20, 0, tzinfo=WIB)  # deadline 30 April 2031
 CUTOFF = dt.datetime(2031, 4, 2, 0, 5, tzinfo=WIB)
-
-
-def reset() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "
-            "OR tablename LIKE 'trainings_%%' OR tablename LIKE 'incentives_%%' "
-            "OR tablename = 'django_admin_log')"
-        )
-        tables = cursor.fetchone()[0]
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 def generate(n: int, past_per_10: int) -> None:
@@ -190,7 +178,7 @@ def main() -> None:
 
     if not args.keep:
         started = time.perf_counter()
-        reset()
+        truncate_program_tables()
         generate(args.participants, args.past_per_10)
         print(
             f"generated participants={args.participants:,} "

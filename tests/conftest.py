@@ -27,6 +27,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
 
 
+# --- staff second factor ------------------------------------------------------------------------
+
+
+def verify_staff_session(client, user) -> None:
+    """Mark ``client``'s session as having passed the second factor with ``user``'s TOTP device
+    (created if needed), as django-otp's login form does after a right token."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``client.force_login(staff)`` (pytest-django's ``admin_client`` too) also passes the
+    admin's second factor, so tests of admin pages need not type TOTP tokens; the real TOTP login
+    is tested end to end in tests/test_staff_accounts.py."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            verify_staff_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture(autouse=True)
 def sms_outbox():
     """The locmem SMS outbox, emptied before each test."""

@@ -14,7 +14,8 @@ PLATFORMS = [
     ("maubelajarapa", "MauBelajarApa", "https://maubelajarapa.com"),
     ("sisnaker", "Sisnaker", "https://sisnaker.kemnaker.go.id"),
     ("kariermu", "Karier.mu", "https://karier.mu"),
-    ("sandbox", "Platform Uji Coba", "http://127.0.0.1:8000/sandbox/"),
+    # Relative: the sandbox is part of the portal, so its links work on whatever port it runs.
+    ("sandbox", "Platform Uji Coba", "/sandbox/"),
 ]
 
 PROVIDERS = [

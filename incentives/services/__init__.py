@@ -22,6 +22,7 @@ from incentives.services.batches import (  # noqa: F401
     approve_batch,
     create_batch,
     reject_batch,
+    submit_batch,
 )
 from incentives.services.callbacks import (  # noqa: F401
     handle_callback,
@@ -58,6 +59,7 @@ from incentives.services.sending import (  # noqa: F401
     apply_outcomes,
     recover_stale_claims,
     resolve_unknown,
+    send_approved_batch,
     send_batch,
 )
 from incentives.services.staff_actions import (  # noqa: F401

@@ -47,19 +47,25 @@ def _eligible_participant_ids():
     )
 
 
-def plan_installments(*, now: dt.datetime | None = None, chunk: int = 5000) -> int:
+def plan_installments(
+    *, now: dt.datetime | None = None, chunk: int = 5000, participant_id: int | None = None
+) -> int:
     """Create the monthly installments of every newly eligible participant: ``INCENTIVE_MONTHS``
     of ``INCENTIVE_MONTHLY_IDR``, the first due now (the job runs daily, so within a day of
     eligibility), the next ones a calendar month apart. Idempotent: the unique constraint on
     (participant, kind, number) and the ``NOT EXISTS`` make a second run a no-op.
-    Returns the number of participants scheduled."""
+    ``participant_id`` limits it to one participant (the event-driven call when a review
+    completes the conditions). Returns the number of participants scheduled."""
     now = now or timezone.now()
     dues = [deadlines.add_wib_months(now, k) for k in range(settings.INCENTIVE_MONTHS)]
     amount = settings.INCENTIVE_MONTHLY_IDR
     scheduled = 0
     last_id = 0
     while True:
-        ids = list(_eligible_participant_ids().filter(participant_id__gt=last_id)[:chunk])
+        eligible = _eligible_participant_ids().filter(participant_id__gt=last_id)
+        if participant_id is not None:
+            eligible = eligible.filter(participant_id=participant_id)
+        ids = list(eligible[:chunk])
         if not ids:
             return scheduled
         last_id = ids[-1]

@@ -5,6 +5,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -15,6 +16,7 @@ from incentives import payouts
 from incentives.models import (
     ACCOUNT_REASONS,
     DisbursementBatch,
+    DisbursementBatchEvent,
     Installment,
     PayoutAccount,
     PayoutRequest,
@@ -64,18 +66,43 @@ def send_batch(
     now = now or timezone.now()
     size = batch_size or settings.PAYOUT_BATCH_SIZE
     summary = DisbursementSummary()
-    DisbursementBatch.objects.filter(pk=batch.pk, status=DisbursementBatch.Status.APPROVED).update(
-        status=DisbursementBatch.Status.SENDING, started_at=now
-    )
+    Event = DisbursementBatchEvent
+    with transaction.atomic():
+        if DisbursementBatch.objects.filter(
+            pk=batch.pk, status=DisbursementBatch.Status.APPROVED
+        ).update(status=DisbursementBatch.Status.SENDING, started_at=now):
+            Event.objects.create(
+                batch_id=batch.pk, action=Event.Action.SEND_STARTED, created_at=now
+            )
     while True:
         claimed = _claim(batch_id=batch.pk, now=now, size=size)
         if not claimed:
             break
         summary.add(_send_claimed(claimed, batch_id=batch.pk, now=now))
-    DisbursementBatch.objects.filter(pk=batch.pk, status=DisbursementBatch.Status.SENDING).exclude(
-        Exists(Installment.objects.filter(batch=OuterRef("pk"), status=S.SCHEDULED))
-    ).update(status=DisbursementBatch.Status.DONE, finished_at=now)
+        DisbursementBatch.objects.filter(pk=batch.pk).update(result=summary.line()[:300])
+    with transaction.atomic():
+        if (
+            DisbursementBatch.objects.filter(pk=batch.pk, status=DisbursementBatch.Status.SENDING)
+            .exclude(Exists(Installment.objects.filter(batch=OuterRef("pk"), status=S.SCHEDULED)))
+            .update(status=DisbursementBatch.Status.DONE, finished_at=now)
+        ):
+            Event.objects.create(
+                batch_id=batch.pk, action=Event.Action.SENT, created_at=now, note=summary.line()
+            )
     return summary
+
+
+def send_approved_batch(*, batch_id: int, now: dt.datetime | None = None) -> DisbursementSummary:
+    """Send one batch now if it is approved (or being sent); any other batch: nothing. The task
+    enqueued by the approval calls this; the nightly run sends the same batches, and claims
+    keep the two apart."""
+    batch = DisbursementBatch.objects.filter(
+        pk=batch_id,
+        status__in=[DisbursementBatch.Status.APPROVED, DisbursementBatch.Status.SENDING],
+    ).first()
+    if batch is None:
+        return DisbursementSummary()
+    return send_batch(batch=batch, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +525,8 @@ def _apply_group(
         requests.filter(status=R.CREATED).update(status=R.SENT)
         summary.pending += len(inst_ids)
         return
+    if moved and to in (S.PAID, S.FAILED):
+        transaction.on_commit(partial(_notify, inst_ids), robust=True)
     if moved:
         _record_payout_events(
             installment_ids=inst_ids,
@@ -505,6 +534,13 @@ def _apply_group(
             reason_code=detail if isinstance(detail, str) and detail else to,
             now=now,
         )
+
+
+def _notify(installment_ids: list[int]) -> None:
+    """SMS and email about paid and failed installments, by a worker after commit."""
+    from incentives import tasks
+
+    tasks.notify_payouts.delay(installment_ids)
 
 
 def _record_payout_events(

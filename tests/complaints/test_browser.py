@@ -9,7 +9,9 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from complaints.models import Complaint
+from participants.models import User
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory
+from tests.staff import staff_totp_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +44,7 @@ def staff_desk(browser, live_server, email: str, password: str):
     desk.goto(live_server.url + "/admin/login/")
     desk.get_by_label("Email").fill(email)
     desk.get_by_label(re.compile("[Ss]andi")).fill(password)
+    desk.fill("#id_otp_token", staff_totp_token(User.objects.get(email=email)))
     desk.get_by_role("button", name=re.compile("Masuk|Log in")).click()
     return context, desk
 
@@ -140,7 +143,6 @@ def test_staff_answer_reassign_and_close_a_complaint_and_the_participant_sees_it
     from complaints import services
     from complaints.admin import COMPLAINT_OFFICER_PERMISSIONS
     from participants import demo
-    from participants.models import User
 
     if who == "demo_staff":
         # Exactly as seed_demo creates it: a superuser.

@@ -231,9 +231,36 @@ def test_filing_is_rate_limited_per_email(client, settings):
 def test_filing_is_rate_limited_per_ip(client, settings):
     settings.RATELIMIT_ENABLE = True  # off by default under the test runner
     settings.COMPLAINT_RATE_PER_IP = "3/h"
+    # An address of its own: parallel test workers share the Redis counters.
+    address = "10.77.7.7"
     for n in range(3):
-        response = client.post(URL, form_data(email=f"orang{n}@contoh.id"))
+        response = client.post(URL, form_data(email=f"orang{n}@contoh.id"), REMOTE_ADDR=address)
         assert response.status_code == 302
-    response = client.post(URL, form_data(email="orang9@contoh.id"))
+    response = client.post(URL, form_data(email="orang9@contoh.id"), REMOTE_ADDR=address)
     assert response.status_code == 429
     assert Complaint.objects.count() == 3
+
+
+def test_a_tracking_link_expires(client, settings):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    complaint = services.submit_complaint(
+        name="Rina Wati",
+        phone="081211112222",
+        email="rina@contoh.id",
+        category="registrasi",
+        subcategory="nik_sudah_terdaftar",
+        description="NIK saya dinyatakan sudah terdaftar padahal belum pernah daftar.",
+        attachment=None,
+        attachment_type="",
+        user=None,
+    )
+    settings.COMPLAINT_TRACKING_MAX_AGE_SECONDS = 30 * 24 * 3600
+    url = reverse("complaints:track", kwargs={"token": notifications.tracking_token(complaint)})
+    assert client.get(url).status_code == 200
+    later = timezone.now() + dt.timedelta(days=31)
+    with time_machine.travel(later):
+        assert client.get(url).status_code == 404

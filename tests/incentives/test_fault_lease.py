@@ -130,7 +130,7 @@ def test_claims_that_outlive_their_lease_killed_workers_and_forged_callbacks_pay
         for hour in range(1, 15):
             run_at = timezone.now() + dt.timedelta(hours=hour)
             runs.append(tasks.disburse_incentives.delay(run_at.isoformat()))
-            runs[-1].get(timeout=300)
+            runs[-1].get(timeout=300, disable_sync_subtasks=False)
             if not Installment.objects.filter(
                 status__in=["scheduled", "processing", "unknown"]
             ).exists():
@@ -138,11 +138,13 @@ def test_claims_that_outlive_their_lease_killed_workers_and_forged_callbacks_pay
         # And runs after that keep working and change nothing.
         before = Counter(Installment.objects.values_list("status", flat=True))
         later = timezone.now() + dt.timedelta(days=1)
-        line = tasks.disburse_incentives.delay(later.isoformat()).get(timeout=300)
+        line = tasks.disburse_incentives.delay(later.isoformat()).get(
+            timeout=300, disable_sync_subtasks=False
+        )
         assert "paid=0" in line
         assert Counter(Installment.objects.values_list("status", flat=True)) == before
         # Runs took over claims of stalled or killed workers (a killed run has no result).
-        lines = [r.get(timeout=1) for r in runs if r.ready()]
+        lines = [r.get(timeout=1, disable_sync_subtasks=False) for r in runs if r.ready()]
     finally:
         app.conf.task_always_eager = True
         for worker in workers:

@@ -86,7 +86,9 @@ def test_a_thousand_installments_survive_faults_and_a_killed_worker():
         worker = _start_worker()
         for hour in range(1, 13):
             run_at = now + dt.timedelta(hours=hour)
-            tasks.disburse_incentives.delay(run_at.isoformat()).get(timeout=180)
+            tasks.disburse_incentives.delay(run_at.isoformat()).get(
+                timeout=180, disable_sync_subtasks=False
+            )
             if not Installment.objects.filter(
                 status__in=["scheduled", "processing", "unknown"]
             ).exists():

@@ -12,9 +12,16 @@ from playwright.sync_api import expect
 from participants import selection, waves
 from participants.areas import load_areas
 from participants.demo import seed_question_bank, seed_videos
-from participants.models import Application, BasicTestAttempt, BasicTestQuestion, Participant
+from participants.models import (
+    Application,
+    BasicTestAttempt,
+    BasicTestQuestion,
+    Participant,
+    User,
+)
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory, WaveFactory, make_nik
+from tests.staff import staff_totp_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,6 +143,7 @@ def test_new_person_registers_is_selected_watches_videos_and_sees_card(
     page.goto(base + "/admin/login/")
     page.fill("#id_username", "staf@contoh.id")
     page.fill("#id_password", DEFAULT_PASSWORD)
+    page.fill("#id_otp_token", staff_totp_token(User.objects.get(email="staf@contoh.id")))
     page.click("input[type=submit]")
     page.goto(f"{base}/admin/participants/wave/{wave.pk}/change/")
     # Close the wave now; the announcement time stays as planned (a changed announcement is

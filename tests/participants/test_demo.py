@@ -6,6 +6,7 @@ from django.core.management import call_command
 from participants.models import (
     Application,
     BasicTestQuestion,
+    BlacklistEntry,
     District,
     OrientationVideo,
     Participant,
@@ -15,7 +16,8 @@ from participants.models import (
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_covers_the_journey(capsys):
+def test_seed_demo_is_idempotent_and_covers_the_journey(capsys, settings):
+    settings.DEBUG = True  # seed_demo refuses to run otherwise
     call_command("seed_demo")
     first = capsys.readouterr().out
     call_command("seed_demo")
@@ -33,7 +35,16 @@ def test_seed_demo_is_idempotent_and_covers_the_journey(capsys):
         "selected",
         "active",
         "revoked",
+        "frozen",
+        "expired",
     } <= states
+    # Reached through the participants services, with their audit rows and ledger entries.
+    frozen = Participant.objects.get(user__email="dibekukan@prakerja.local")
+    assert (frozen.status, frozen.frozen_from_status) == ("frozen", "active")
+    expired = Participant.objects.get(user__email="kedaluwarsa@prakerja.local")
+    assert (expired.status, expired.balance_idr) == ("expired", 0)
+    assert expired.ledger_entries.filter(kind="expiry").count() == 1
+    assert not BlacklistEntry.objects.filter(nik_hash=expired.nik_hash).exists()
     assert Province.objects.count() == 38
     assert District.objects.count() > 7000
     assert BasicTestQuestion.objects.count() >= 18

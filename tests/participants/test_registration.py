@@ -127,7 +127,7 @@ def test_identity_is_stored_encrypted_hashed_and_masked(areas, new_user):
     assert participant.identity_verified_at is not None
     assert participant.nik_hash == crypto.keyed_hash(data["nik"])
     assert crypto.decrypt(participant.nik_encrypted) == data["nik"]
-    assert participant.nik_masked == data["nik"][:4] + "********" + data["nik"][-4:]
+    assert participant.nik_masked == "************" + data["nik"][-4:]
     assert data["nik"] not in participant.nik_encrypted
     assert (participant.province_id, participant.regency_id) == ("32", "3201")
 

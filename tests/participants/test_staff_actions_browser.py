@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
-from participants.models import BlacklistEntry, Participant
+from participants.models import BlacklistEntry, Participant, User
 from tests.factories import (
     DEFAULT_PASSWORD,
     ParticipantFactory,
@@ -16,6 +16,7 @@ from tests.factories import (
     make_active_participant,
 )
 from tests.participants.test_staff_actions import OFFICER_PERMISSIONS
+from tests.staff import staff_totp_token
 from tests.trainings.partner import PartnerClient, make_offering
 from trainings import services as training_services
 
@@ -26,6 +27,7 @@ def admin_login(page, base: str, email: str) -> None:
     page.goto(base + "/admin/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", DEFAULT_PASSWORD)
+    page.fill("#id_otp_token", staff_totp_token(User.objects.get(email=email)))
     page.click("input[type=submit]")
     page.wait_for_url(re.compile(r"/admin/$"))
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from participants.models import Application
 from tests.factories import DEFAULT_PASSWORD, WaveFactory
 from tests.reports.conftest import apply, staff_with
+from tests.staff import staff_totp_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +28,7 @@ def test_staff_see_the_funnel_chart_and_export_links(browser, live_server):
     page.goto(live_server.url + "/admin/login/?next=/admin/laporan/")
     page.get_by_label("Email").fill(staff.email)
     page.get_by_label(re.compile("[Ss]andi")).fill(DEFAULT_PASSWORD)
+    page.fill("#id_otp_token", staff_totp_token(staff))
     page.get_by_role("button", name=re.compile("Masuk|Log in")).click()
     page.wait_for_url(re.compile(r"/admin/laporan/$"))
     chart = page.get_by_role("img", name="Corong peserta")

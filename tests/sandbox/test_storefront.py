@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import override_settings
 from django.urls import clear_url_caches
+from django.utils import timezone
 
 from participants.models import LedgerEntry
 from sandbox.models import SandboxCredential
@@ -40,6 +41,17 @@ def test_catalog_lists_only_the_sandbox_platforms_offerings(sandbox_on, sandbox_
     assert "Rp150.000" in page.text
     assert "/sandbox/pelatihan/sandbox-004/" in page.text
     assert "tokopedia-004" not in page.text
+    # The provider's name, not its code.
+    assert "Arkademi" in page.text
+
+
+def test_demo_sandbox_links_are_relative_so_they_work_on_any_port(db):
+    from trainings import demo
+    from trainings.models import Offering
+
+    demo.seed(now=timezone.now())
+    urls = Offering.objects.filter(platform__code="sandbox").values_list("url", flat=True)
+    assert urls and all(url.startswith("/sandbox/pelatihan/") for url in urls)
 
 
 def test_first_use_provisions_one_credential_and_keeps_the_secret_encrypted(

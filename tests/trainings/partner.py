@@ -3,12 +3,12 @@ outbox, and a platform-side HTTP client that signs requests like a real partner.
 
 import json
 import re
-import time
 import uuid
 
 import requests
 
 from participants import sms
+from sandbox.client import fresh_timestamp
 from tests.factories import OfferingFactory, PlatformFactory, ProviderFactory, TrainingFactory
 from trainings import services
 from trainings.services.credentials import sign
@@ -64,7 +64,8 @@ class PartnerClient:
         self.session = requests.Session()
 
     def headers(self, method: str, path: str, body: bytes, *, timestamp: int | None = None):
-        ts = str(int(time.time()) if timestamp is None else timestamp)
+        fingerprint = f"{self.key}.{method}.{path}.".encode() + body
+        ts = fresh_timestamp(fingerprint) if timestamp is None else str(timestamp)
         signature = sign(secret=self.secret, timestamp=ts, method=method, path=path, body=body)
         return {"X-Partner-Key": self.key, "X-Timestamp": ts, "X-Signature": signature}
 

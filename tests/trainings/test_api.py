@@ -311,6 +311,7 @@ def test_offerings_lists_only_this_platforms_offerings(client, other_client, off
                 "code": offering.code,
                 "title": offering.training.title,
                 "provider_code": offering.training.provider.code,
+                "provider_name": offering.training.provider.name,
                 "price_idr": 250_000,
                 "url": offering.url,
             }
@@ -495,7 +496,7 @@ def test_stale_timestamp_is_401(client):
 # --- replay and idempotency ---------------------------------------------------------------------
 
 
-def test_replayed_request_gets_the_first_response_without_a_second_debit(client, card, offering):
+def test_an_exact_replay_is_refused_and_debits_nothing_more(client, card, offering):
     payment_id = start(client, card, offering).json()["payment_id"]
     path = f"/payments/{payment_id}/confirm"
     body = json.dumps({"otp": last_otp()}).encode()
@@ -503,9 +504,12 @@ def test_replayed_request_gets_the_first_response_without_a_second_debit(client,
     headers.update({"Idempotency-Key": "confirm-1", "Content-Type": "application/json"})
     first = client.raw("POST", path, body, headers)
     replayed = client.raw("POST", path, body, headers)  # the same bytes, captured and resent
-    assert first.status_code == replayed.status_code == 200
-    assert first.json() == replayed.json()
-    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert first.status_code == 200
+    assert_error(replayed, 401, "request_replayed")
+    retry = client.post(path, {"otp": last_otp()}, idempotency_key="confirm-1")  # re-signed
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     card.refresh_from_db()
     assert card.balance_idr == 750_000

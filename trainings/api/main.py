@@ -29,6 +29,9 @@ STATUS_BY_CODE = {
     "unknown_key": 401,
     "stale_timestamp": 401,
     "invalid_signature": 401,
+    "request_replayed": 401,
+    "payload_too_large": 413,
+    "service_unavailable": 503,
     "card_not_found": 404,
     "offering_not_found": 404,
     "payment_not_found": 404,
@@ -51,6 +54,9 @@ clock) and `X-Signature`: lowercase hex HMAC-SHA256 of
 `"{timestamp}.{METHOD}.{path with query}.{raw body}"` under the platform's secret. Every POST
 carries an `Idempotency-Key` (at most 255 characters): a retry with the same key and body gets
 the first response again (with `Idempotent-Replayed: true`) without doing the work twice.
+An exact signed request is accepted once: the same signature again is 401 `request_replayed`,
+whatever its `Idempotency-Key`, so re-sign every retry with a fresh timestamp. A body above
+64 KiB is 413 `payload_too_large`; a header or field that cannot be parsed is 401 or 422.
 Errors are `{"error": {"code": "...", "message": "..."}}`.
 """.strip()
 
@@ -92,7 +98,24 @@ class PartnerAPI(NinjaAPI):
             for operation in operations.values():
                 operation["security"] = [{"PartnerKey": [], "Timestamp": [], "Signature": []}]
                 operation["responses"]["401"] = {
-                    "description": "Signature, key or timestamp refused",
+                    "description": (
+                        "Signature, key or timestamp refused, or the exact signed request was "
+                        "already accepted (request_replayed)"
+                    ),
+                    "content": {"application/json": {"schema": error_ref}},
+                }
+                operation["responses"]["413"] = {
+                    "description": "payload_too_large: a body above 64 KiB",
+                    "content": {"application/json": {"schema": error_ref}},
+                }
+                operation["responses"]["422"] = operation["responses"].get("422") or {
+                    "description": "invalid_request: a control character in the path or a header",
+                    "content": {"application/json": {"schema": error_ref}},
+                }
+                operation["responses"]["503"] = {
+                    "description": (
+                        "service_unavailable: a write while the replay memory is unreachable"
+                    ),
                     "content": {"application/json": {"schema": error_ref}},
                 }
         return schema
@@ -376,6 +399,7 @@ def list_offerings(request: HttpRequest):
                     "code": offering.code,
                     "title": offering.training.title,
                     "provider_code": offering.training.provider.code,
+                    "provider_name": offering.training.provider.name,
                     "price_idr": offering.price_idr,
                     "url": offering.url,
                 }

@@ -1,10 +1,24 @@
 """Request and response bodies of Partner API v1 (docs/partner-api.md)."""
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
+
+# C0 control characters other than tab and line breaks, and DEL: never part of a code, an order
+# number or a review, and a NUL cannot even be stored in PostgreSQL (it would be a 500).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
 
 
 class ErrorDetail(Schema):
@@ -25,11 +39,11 @@ class OtpError(Schema):
 
 
 class PaymentIn(Schema):
-    card_number: str = Field(
+    card_number: Text = Field(
         min_length=1, max_length=32, description="Nomor Kartu Prakerja, 16 digit."
     )
-    offering_code: str = Field(min_length=1, max_length=64)
-    partner_order_id: str = Field(
+    offering_code: Text = Field(min_length=1, max_length=64)
+    partner_order_id: Text = Field(
         min_length=1, max_length=100, description="Nomor pesanan di platform, unik per platform."
     )
 
@@ -59,8 +73,9 @@ class OfferingOut(Schema):
     code: str
     title: str
     provider_code: str
+    provider_name: str
     price_idr: int
-    url: str
+    url: str = Field(description="Tautan pelatihan; dapat relatif terhadap alamat platform.")
 
 
 class OfferingsOut(Schema):
@@ -97,7 +112,7 @@ class VoucherOut(Schema):
 
 
 class RedeemIn(Schema):
-    provider_code: str = Field(min_length=1, max_length=32)
+    provider_code: Text = Field(min_length=1, max_length=32)
 
 
 class PretestIn(Schema):
@@ -105,12 +120,12 @@ class PretestIn(Schema):
 
 
 class CompletionIn(Schema):
-    certificate_number: str = Field(min_length=1, max_length=100)
-    certificate_url: str = Field(min_length=8, max_length=500, pattern=r"^https?://[^\s]+$")
+    certificate_number: Text = Field(min_length=1, max_length=100)
+    certificate_url: Text = Field(min_length=8, max_length=500, pattern=r"^https?://[^\s]+$")
     completed_at: AwareDatetime = Field(description="ISO-8601 dengan zona waktu.")
     score: int = Field(ge=0, le=100)
 
 
 class ReviewIn(Schema):
     rating: int = Field(ge=1, le=5)
-    review: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    review: Text = Field(min_length=1, max_length=2000, pattern=r"\S")

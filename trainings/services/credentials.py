@@ -8,9 +8,12 @@ A platform signs every request with HMAC-SHA256 over ``"{timestamp}.{METHOD}.{pa
 import datetime as dt
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +21,17 @@ from participants import crypto
 from participants.models import DomainError
 from trainings.models import PartnerCredential, Platform
 
+logger = logging.getLogger(__name__)
+
 SIGNATURE_WINDOW_SECONDS = 300
+# A signature is remembered for as long as its timestamp can still be accepted (300 s either
+# side of the server's clock), plus a margin for clock steps.
+REPLAY_MEMORY_SECONDS = 2 * SIGNATURE_WINDOW_SECONDS + 60
+# What the headers may look like at all; anything else is refused before it reaches a database
+# query or float arithmetic (a 400-digit timestamp once overflowed into a 500).
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_KEY = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class AuthenticationFailed(DomainError):
@@ -46,6 +59,22 @@ class StaleTimestamp(AuthenticationFailed):
 class InvalidSignature(AuthenticationFailed):
     code = "invalid_signature"
     message = _("X-Signature tidak cocok dengan isi permintaan.")
+
+
+class RequestReplayed(AuthenticationFailed):
+    code = "request_replayed"
+    message = _(
+        "Permintaan yang sama persis (tanda tangan yang sama) sudah pernah diterima. "
+        "Tandatangani ulang permintaan dengan X-Timestamp baru."
+    )
+
+
+class ReplayCheckUnavailable(DomainError):
+    """The replay cache (Redis) cannot be reached: a write is refused rather than risk
+    accepting a captured request twice. A retry with the same Idempotency-Key is safe."""
+
+    code = "service_unavailable"
+    message = _("Layanan sedang mengalami gangguan. Silakan coba lagi beberapa saat lagi.")
 
 
 def signing_string(*, timestamp: str, method: str, path: str, body: bytes) -> bytes:
@@ -120,18 +149,22 @@ def authenticate_request(
 ) -> Platform:
     """Return the platform that signed this request, or raise an :class:`AuthenticationFailed`.
 
-    Checks, in order: all three headers present; the timestamp within 300 s of ``now``; the key
-    known, not revoked and its platform active; the signature equal (constant time) to ours.
+    Checks, in order: all three headers present; the timestamp Unix seconds within 300 s of
+    ``now``; the key known, not revoked and its platform active; the signature equal (constant
+    time) to ours; the signature not seen before within the window (:class:`RequestReplayed`;
+    :class:`ReplayCheckUnavailable` for a write when the replay cache cannot be reached).
     """
     if not key or not timestamp or not signature:
         raise MissingCredentials()
     now = now or timezone.now()
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        raise StaleTimestamp() from None
-    if abs(now.timestamp() - sent_at) > SIGNATURE_WINDOW_SECONDS:
+    if not _TIMESTAMP.fullmatch(timestamp):
         raise StaleTimestamp()
+    if abs(now.timestamp() - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
+        raise StaleTimestamp()
+    if not _KEY.fullmatch(key):
+        raise UnknownKey()
+    if not _SIGNATURE.fullmatch(signature.strip()):
+        raise InvalidSignature()
     credential = (
         PartnerCredential.objects.select_related("platform")
         .filter(key=key, revoked_at__isnull=True, platform__is_active=True)
@@ -146,7 +179,30 @@ def authenticate_request(
         path=path,
         body=body,
     )
-    given = signature.strip().lower().encode("utf-8", "surrogateescape")
-    if not hmac.compare_digest(expected.encode(), given):
+    given = signature.strip().lower()
+    if not hmac.compare_digest(expected.encode(), given.encode()):
         raise InvalidSignature()
+    _remember_signature(signature=given, method=method)
     return credential.platform
+
+
+def _remember_signature(*, signature: str, method: str) -> None:
+    """Accept a signature once: an exact signed request resent within the window (whatever its
+    unsigned ``Idempotency-Key``) is refused.
+
+    The memory is the shared cache (Redis). When it cannot be reached, a read goes through
+    (replaying a read changes nothing) and a write is refused with 503, so a captured request can
+    never be replayed during an outage; partners retry writes safely with the same
+    Idempotency-Key.
+    """
+    try:
+        first = caches["default"].add(
+            f"partner-signature:{signature}", 1, timeout=REPLAY_MEMORY_SECONDS
+        )
+    except Exception:  # redis.RedisError, OSError: the cache backend's own exceptions
+        logger.warning("partner api: replay cache unreachable", exc_info=True)
+        if method.upper() in ("GET", "HEAD", "OPTIONS"):
+            return
+        raise ReplayCheckUnavailable() from None
+    if not first:
+        raise RequestReplayed()

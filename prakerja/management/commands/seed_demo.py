@@ -1,6 +1,7 @@
 """seed_demo: idempotent demo data for `make run` (README, The two commands)."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,10 +15,16 @@ class Command(BaseCommand):
     help = (
         "Load idempotent demo data: platforms, providers, trainings and offerings; a closed and "
         "announced wave and an open wave; demo participants in every lifecycle state; a staff "
-        "account; demo partner credentials. Prints DEMO and PARTNER lines."
+        "account; demo partner credentials. Prints DEMO and PARTNER lines. Refuses to run when "
+        "DEBUG is off: the demo accounts have published passwords."
     )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo refuses to run when DEBUG is off: it creates a superuser and accounts "
+                "with published passwords. Use it only on a development database (DEBUG=1)."
+            )
         now = timezone.now()
         with transaction.atomic():
             lines = participants_demo.seed(now=now)

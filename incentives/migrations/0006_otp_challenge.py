@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incentives", "0004_payout_fencing_and_callback_replay"),
+        ("incentives", "0005_four_eyes_batches_and_payout_notices"),
     ]
 
     operations = [

@@ -1,0 +1,31 @@
+"""The admin site with a second factor: django-otp's OTPAdminSite, with a login form that finds
+the device from the token itself (six digits: the authenticator app; anything else: a recovery
+code), so staff type a password and one code on one page."""
+
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp_token"].label = _("Kode autentikator (6 digit) atau kode pemulihan")
+
+    def _chosen_device(self, user):
+        # django-otp (>= 1.7) wants the device chosen explicitly, so that trying every device
+        # does not count failures against the ones not used; the token's shape tells which.
+        device = super()._chosen_device(user)
+        if device is not None:
+            return device
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        return kind.objects.filter(user=user, confirmed=True).first()
+
+
+class StaffAdminSite(OTPAdminSite):
+    """Every admin page (the reports under /admin/laporan/ too, through ``admin_view``) needs a
+    session verified by a TOTP token or a recovery code."""
+
+    login_form = StaffLoginForm

@@ -1,0 +1,459 @@
+"""`make loadtest`: the launch-day load test (issue 14). Not part of `make test` or CI.
+
+1. Empties the program's tables of a PostgreSQL database whose name contains "load" (it refuses
+   any other), migrates, and seeds: participants who can log in, active cards for the partner
+   platform, complete applicants for an open wave, a catalog, a partner key; sessions for the
+   logged-in steps are made in the cache the way ``login()`` makes them.
+2. Starts the production processes: gunicorn (DEBUG off, the Procfile's sync workers) serving
+   the portal, the same gunicorn serving ``scripts/floor_app.py`` (the floor), and a Celery
+   worker, against PostgreSQL and Redis.
+3. Runs bounded stages with locust, headless (``loadtest/locustfile.py``): the floors, each page
+   and API step at 32 concurrent users, then the peak at five times the waiting room's capacity.
+4. Prints a table of req/s, p50/p95/p99 and errors per step, each beside the one-query floor as
+   a ratio, and writes it to ``.run/loadtest/report.md``.
+
+Usage (the Makefile target sets these)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_loadtest \\
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python scripts/loadtest.py \\
+        [--seconds 20] [--users 32] [--capacity 32] [--surge-seconds 60]
+"""
+
+import argparse
+import base64
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+RUN = ROOT / ".run" / "loadtest"
+BIN = ROOT / ".venv" / "bin"
+
+# Production settings, except what a load generator on one loopback address cannot do:
+# plain HTTP (cookies without the Secure flag) and one client address for every "person"
+# (django-ratelimit counts per address; real people each have their own).
+LOAD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "prakerja.settings",
+    "DEBUG": "0",
+    "SECRET_KEY": "loadtest-secret-key-not-for-production-0000000000000000",
+    "NIK_HASH_KEY": "loadtest-nik-hash-key",
+    "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"loadtest-fernet-key-32-bytes-000").decode(),
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "RATELIMIT_ENABLE": "0",
+    "SMS_BACKEND": "file",
+    "SMS_FILE_PATH": str(RUN / "sms.jsonl"),
+    "EMAIL_URL": "consolemail://",
+    "LOG_LEVEL": "WARNING",
+    "CONN_MAX_AGE": "60",
+    "ADMISSION_KEY_PREFIX": "loadtest:ruang-tunggu",
+}
+os.environ.update(LOAD_ENV)
+
+import benchutil  # noqa: E402 (scripts/benchutil.py; Django is set up in main())
+
+PASSWORD = "Rahasia-Prakerja-2026"  # noqa: S105 (synthetic accounts in a throw-away database)
+
+
+def create_database() -> None:
+    """Create the load-test database when it does not exist yet (a fresh clone)."""
+    import environ
+    import psycopg2
+
+    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+        if cursor.fetchone() is None and "load" in config["NAME"]:
+            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    admin.close()
+
+
+def setup_django():
+    import django
+
+    create_database()
+    django.setup()
+
+
+def seed(*, people: int, cards: int, applicants: int) -> dict:
+    """Bulk inserts, like ``seed_load``: one Argon2id hash shared by every synthetic account."""
+    import secrets
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.cache import SessionStore
+    from django.utils import timezone
+
+    from participants.models import Participant, User, Wave
+    from trainings import services
+    from trainings.models import Offering, Platform, Provider, Training
+
+    now = timezone.now()
+    password = make_password(PASSWORD)
+    closed = Wave.objects.create(
+        number=1,
+        opens_at=now - dt.timedelta(days=10),
+        closes_at=now - dt.timedelta(days=3),
+        announces_at=now - dt.timedelta(days=1),
+        quota_total=people + cards,
+    )
+    open_wave = Wave.objects.create(
+        number=2,
+        opens_at=now - dt.timedelta(minutes=5),
+        closes_at=now + dt.timedelta(days=7),
+        announces_at=now + dt.timedelta(days=9),
+        quota_total=applicants,
+    )
+
+    def users(prefix: str, n: int) -> list:
+        return User.objects.bulk_create(
+            User(
+                email=f"{prefix}{i}@contoh.id",
+                full_name=f"Peserta {prefix} {i}",
+                password=password,
+                email_verified_at=now,
+            )
+            for i in range(n)
+        )
+
+    active = benchutil.active_cards(users=users("aktif", people + cards), wave=closed, now=now)
+    waiting = Participant.objects.bulk_create(
+        Participant(
+            user=user,
+            phone=f"+62815{i:08d}",
+            nik_hash=secrets.token_hex(32),
+            kk_hash=secrets.token_hex(32),
+            birth_date=dt.date(1995, 1, 1),
+            gender="M",
+            identity_verified_at=now,
+            phone_verified_at=now,
+            declared_at=now,
+            is_unemployed=True,
+            test_passed_at=now,
+        )
+        for i, user in enumerate(users("pelamar", applicants))
+    )
+    provider = Provider.objects.create(code="beban-lp", name="LP Beban")
+    platform = Platform.objects.create(code="beban", name="Platform Beban")
+    offering = None
+    for n in range(40):
+        training = Training.objects.create(
+            title=f"Pelatihan {n:02d} Pemasaran Digital",
+            category=["Pemasaran", "Teknologi", "Bahasa", "Keuangan"][n % 4],
+            provider=provider,
+            price_idr=100_000 + n * 1_000,
+            duration_hours=10,
+            mode=Training.Mode.SELF_PACED,
+        )
+        offering = Offering.objects.create(
+            code=f"beban-{n:02d}",
+            training=training,
+            platform=platform,
+            price_idr=training.price_idr,
+            url=f"https://beban.example/{n}",
+        )
+    key, secret = services.issue_partner_key(platform=platform)
+
+    def sessions(participants) -> list[str]:
+        keys = []
+        for participant in participants:
+            store = SessionStore()
+            store[SESSION_KEY] = str(participant.user_id)
+            store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            store[HASH_SESSION_KEY] = participant.user.get_session_auth_hash()
+            store.create()
+            keys.append(store.session_key)
+        return keys
+
+    return {
+        "password": PASSWORD,
+        "login_emails": [f"aktif{i}@contoh.id" for i in range(min(people, 500))],
+        "sessions": sessions(active[:people]),
+        "join_sessions": sessions(waiting),
+        "wave": open_wave.number,
+        "cards": [[p.card_number, p.phone] for p in active[people:]],
+        "offering": offering.code,
+        "partner": {"key": key, "secret": secret},
+        "max_user_id": User.objects.order_by("-pk").values_list("pk", flat=True).first(),
+    }
+
+
+def wait_for(url: str, timeout: float = 90) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"loadtest: {url} did not answer")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def gunicorn(app: str, port: int, workers: int, env: dict, log: Path, chdir: Path = ROOT):
+    return subprocess.Popen(
+        [
+            str(BIN / "gunicorn"), app, "--chdir", str(chdir),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--backlog", "2048", "--log-level", "warning",
+        ],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def clear_room() -> None:
+    """Between steps: empty the waiting room, so each step starts with every place free."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    for key in client.scan_iter(match=f"{LOAD_ENV['ADMISSION_KEY_PREFIX']}:*"):
+        client.delete(key)
+
+
+def locust(step: str, classes: list[str], *, users: int, seconds: int, data: Path) -> dict:
+    prefix = RUN / step.replace(" ", "_")
+    env = {**os.environ, "LOADTEST_DATA": str(data), "LOADTEST_CLASSES": ",".join(classes)}
+    subprocess.run(
+        [
+            str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
+            "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
+            "--stop-timeout", "10", "--csv", str(prefix), "--only-summary",
+            "--loglevel", "ERROR", *classes,
+        ],
+        cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL,
+        stderr=(RUN / f"{step.replace(' ', '_')}.log").open("w"),
+    )  # fmt: skip
+    rows = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
+        for row in csv.DictReader(stats):
+            if row["Name"] == "Aggregated":
+                continue
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "errors": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+                "size": float(row["Average Content Size"] or 0),
+            }
+    return rows
+
+
+# step name, user classes, the request to quote, users (None: --users)
+STEPS = [
+    ("floor bare", ["FloorBare"], "floor: bare Django view"),
+    ("floor query", ["FloorOneQuery"], "floor: one-query view"),
+    ("home", ["Home"], "home page (anonymous)"),
+    ("healthz", ["Healthz"], "healthz"),
+    ("registration", ["Registrant"], "register: submit (account created)"),
+    ("login", ["Login"], "login: submit"),
+    ("dashboard", ["Dashboard"], "dashboard (/dasbor/)"),
+    ("recommendations", ["Recommendations"], "Rekomendasi Pelatihan (/pelatihan/)"),
+    ("join wave", ["JoinWave"], "join wave: Gabung"),
+    ("partner start", ["PartnerStart"], "partner: start payment"),
+    ("partner confirm", ["PartnerConfirm"], "partner: confirm payment"),
+]
+
+
+def table(results: list[tuple[str, dict]], floor_rps: float, bare_rps: float) -> str:
+    lines = [
+        "| step | req/s | ratio to one-query floor | p50 ms | p95 ms | p99 ms | requests "
+        "| errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, row in results:
+        ratio = row["rps"] / floor_rps if floor_rps else 0
+        lines.append(
+            f"| {name} | {row['rps']:,.1f} | {ratio:.2f} | {row['p50']:.0f} | {row['p95']:.0f} "
+            f"| {row['p99']:.0f} | {row['requests']:,} | {row['errors']} |"
+        )
+    lines.append(
+        f"\nFloors in this run: bare Django view {bare_rps:,.1f} req/s, one-query view "
+        f"{floor_rps:,.1f} req/s (scripts/floor_app.py, same gunicorn, same database)."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20, help="length of each step")
+    parser.add_argument("--users", type=int, default=32, help="concurrent users per step")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--capacity", type=int, default=32, help="ADMISSION_CAPACITY")
+    parser.add_argument("--surge-seconds", type=int, default=60)
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--cards", type=int, default=6000)
+    parser.add_argument("--applicants", type=int, default=6000)
+    parser.add_argument("--port", type=int, default=9611)
+    parser.add_argument("--floor-port", type=int, default=9612)
+    args = parser.parse_args()
+
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    name = settings.DATABASES["default"]["NAME"]
+    if connection.vendor != "postgresql" or "load" not in name:
+        raise SystemExit("loadtest: needs a PostgreSQL DATABASE_URL whose name contains 'load'")
+    if not settings.REDIS_URL:
+        raise SystemExit("loadtest: needs REDIS_URL (sessions, waiting room, Celery broker)")
+    for port in (args.port, args.floor_port):
+        if not port_free(port):
+            raise SystemExit(f"loadtest: port {port} is in use")
+    shutil.rmtree(RUN, ignore_errors=True)
+    RUN.mkdir(parents=True)
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the hashed manifest
+    benchutil.truncate_program_tables()
+    clear_room()
+    data = seed(people=args.people, cards=args.cards, applicants=args.applicants)
+    data.update(
+        portal=f"http://127.0.0.1:{args.port}",
+        floor=f"http://127.0.0.1:{args.floor_port}",
+        sms_file=LOAD_ENV["SMS_FILE_PATH"],
+        payments_file=str(RUN / "payments.jsonl"),
+        refresh=settings.ADMISSION_REFRESH_SECONDS,
+    )
+    data_file = RUN / "data.json"
+    data_file.write_text(json.dumps(data))
+    (RUN / "sms.jsonl").touch()
+    connection.close()
+    print(f"loadtest: seeded in {time.perf_counter() - started:.0f} s; database {name}")
+
+    env = {**os.environ, "ADMISSION_CAPACITY": str(args.capacity)}
+    floor_env = {**os.environ, "FLOOR_MAX_USER_ID": str(data["max_user_id"])}
+    worker = [str(BIN / "celery"), "-A", "prakerja", "worker", "--loglevel", "WARNING",
+              "--concurrency", "1", "--without-gossip", "--without-mingle"]  # fmt: skip
+    processes = [
+        gunicorn("prakerja.wsgi:application", args.port, args.workers, env, RUN / "web.log"),
+        gunicorn(
+            "floor_app:application",
+            args.floor_port,
+            args.workers,
+            floor_env,
+            RUN / "floor.log",
+            chdir=ROOT / "scripts",
+        ),
+        subprocess.Popen(
+            worker,
+            cwd=ROOT,
+            env=env,
+            stdout=(RUN / "worker.log").open("w"),
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    try:
+        wait_for(f"{data['portal']}/healthz")
+        wait_for(f"{data['floor']}/bare")
+        print(
+            f"loadtest: gunicorn {args.workers} sync workers (portal and floor), a Celery worker; "
+            f"{args.users} users per step for {args.seconds} s; waiting-room capacity "
+            f"{args.capacity}"
+        )
+        results, quoted = [], {}
+        for step, classes, request in STEPS:
+            clear_room()
+            rows = locust(step, classes, users=args.users, seconds=args.seconds, data=data_file)
+            for row_name, row in rows.items():
+                results.append((row_name, row))
+            quoted[step] = rows.get(request, {"rps": 0, "errors": 0, "p99": 0})
+            print(
+                f"  {step}: {quoted[step]['rps']:,.1f} req/s, p99 {quoted[step]['p99']:.0f} ms, "
+                f"errors {sum(r['errors'] for r in rows.values())}"
+            )
+        clear_room()
+        surge_users = 5 * args.capacity
+        surge = locust(
+            "surge", ["Surge"], users=surge_users, seconds=args.surge_seconds, data=data_file
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    floor_rps = quoted["floor query"]["rps"]
+    bare_rps = quoted["floor bare"]["rps"]
+    report = [
+        f"# make loadtest, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"gunicorn {args.workers} sync workers, DEBUG off, PostgreSQL and Redis, a Celery worker; "
+        f"locust (FastHttpUser, no think time) with {args.users} users per step for "
+        f"{args.seconds} s. Ratios are to the one-query floor measured in this run.",
+        "",
+        table(results, floor_rps, bare_rps),
+        "",
+        f"## The peak: {surge_users} users (5 x ADMISSION_CAPACITY={args.capacity}) for "
+        f"{args.surge_seconds} s",
+        "",
+        table(list(surge.items()), floor_rps, bare_rps).split("\n\nFloors")[0],
+    ]
+    waiting = surge.get("ruang tunggu: waiting page")
+    server_errors = sum(r["errors"] for r in surge.values())
+    admitted_p95 = max((r["p95"] for n, r in surge.items() if n.startswith("admitted")), default=0)
+    report += [
+        "",
+        f"errors (5xx, time-outs, waiting page >= 5 KB): {server_errors}; admitted users' "
+        f"p95 (worst request): {admitted_p95:.0f} ms; waiting page "
+        f"{waiting['size'] if waiting else 0:.0f} bytes.",
+    ]
+    registration = quoted["registration"]
+    checks = {
+        "registration >= 60 accounts/s": registration["rps"] >= 60,
+        "dashboard >= 20% of floor": quoted["dashboard"]["rps"] >= 0.20 * floor_rps,
+        "payment confirmation >= 15% of floor": quoted["partner confirm"]["rps"]
+        >= 0.15 * floor_rps,
+        "dashboard and confirmation p99 < 200 ms": max(
+            quoted["dashboard"]["p99"], quoted["partner confirm"]["p99"]
+        )
+        < 200,
+        "0 errors in the steps": all(row["errors"] == 0 for _n, row in results),
+        "peak: 0 errors, admitted p95 < 1 s": server_errors == 0 and admitted_p95 < 1000,
+    }
+    report += ["", "| done-when check | result |", "| --- | --- |"]
+    report += [f"| {check} | {'yes' if ok else 'NO'} |" for check, ok in checks.items()]
+    text = "\n".join(report) + "\n"
+    (RUN / "report.md").write_text(text)
+    print()
+    print(text)
+    print(f"loadtest: done in {time.perf_counter() - started:.0f} s; .run/loadtest/report.md")
+
+
+if __name__ == "__main__":
+    main()
