@@ -3,8 +3,11 @@
 Unspent training balance expires at 23:59:59 WIB on 15 December of the budget year
 (``Participant.balance_expires_at``, set by ``grant_balance``). From that instant on, every
 positive balance is taken to zero with one ``expiry`` ledger entry, set-based, in keyset batches,
-each batch its own short transaction. Idempotent: a participant has at most one expiry entry (a
-database constraint) and a zero balance is never touched again.
+each batch its own short transaction. Whoever never bought a training (selected or active, no
+purchase) moves to status ``expired`` ("Saldo kedaluwarsa") with an audit row: not a revocation,
+no blacklist (DOMAIN.md section 4: nobody is revoked for not buying after the balance expired).
+Idempotent: a participant has at most one expiry entry (a database constraint) and a zero balance
+is never touched again. The writes are ``participants.services``'; this module picks the batches.
 """
 
 import dataclasses
@@ -15,11 +18,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from participants import selectors, services
 from participants.models import LedgerEntry, Participant
 
 logger = logging.getLogger(__name__)
 
 REFERENCE = "expiry"
+REASON = "balance_expired"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +32,8 @@ class ExpiryResult:
     expired: int
     amount_idr: int
     batches: int
+    # Of ``expired``, how many never bought and moved to status ``expired``.
+    moved_to_expired: int = 0
 
 
 def candidates(*, now: dt.datetime):
@@ -36,99 +43,55 @@ def candidates(*, now: dt.datetime):
     )
 
 
-BATCH_SQL = """
-WITH batch AS (
-    SELECT p.id, p.balance_idr AS old_balance
-    FROM {participant} p
-    WHERE p.balance_idr > 0
-      AND p.balance_expires_at <= %(now)s
-      AND p.id > %(after)s
-      AND NOT EXISTS (
-          SELECT 1 FROM {ledger} l WHERE l.participant_id = p.id AND l.kind = 'expiry'
-      )
-    ORDER BY p.id
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-),
-expired AS (
-    UPDATE {participant} p
-    SET balance_idr = 0, updated_at = %(now)s
-    FROM batch
-    WHERE p.id = batch.id AND p.balance_idr = batch.old_balance
-    RETURNING p.id, batch.old_balance
-),
-entries AS (
-    INSERT INTO {ledger} (participant_id, kind, amount_idr, balance_after_idr, reference,
-                          created_at)
-    SELECT e.id, 'expiry', -e.old_balance, 0, %(reference)s, %(now)s FROM expired e
-)
-SELECT (SELECT max(id) FROM batch),
-       (SELECT count(*) FROM expired),
-       (SELECT coalesce(sum(old_balance), 0) FROM expired)
-"""
-
-
 def expire_balances(
     *, now: dt.datetime | None = None, batch_size: int | None = None
 ) -> ExpiryResult:
     """Expire every positive balance whose ``balance_expires_at`` is at or before ``now``.
 
-    Each batch (at most ``SWEEP_BATCH_SIZE`` participants) is one transaction: the balance is set
-    to zero by a conditional UPDATE (a concurrent debit that committed first changes the amount
-    and makes the row skip to the next run) and the ``expiry`` ledger entry is written with the
-    amount taken. Running it again changes nothing. Returns the counts.
+    Each batch (at most ``SWEEP_BATCH_SIZE`` participants, rows a purchase holds skipped until
+    the next run) is one transaction: those who never bought move to ``expired``
+    (``transition_statuses``), then every balance of the batch goes to zero with its ``expiry``
+    ledger entry (``bulk_zero_balances``). Running it again changes nothing. Returns the counts.
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
-    expired = amount = batches = 0
+    expired = amount = batches = moved = 0
     after = 0
     while True:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                last_id, count, total = _batch_postgres(now=now, after=after, limit=batch_size)
-            else:
-                last_id, count, total = _batch_orm(now=now, after=after, limit=batch_size)
+            last_id, count, total, statuses = _batch(now=now, after=after, limit=batch_size)
         if last_id is None:
             break
         after = last_id
         if count:
             expired += count
             amount += total
+            moved += statuses
             batches += 1
-    logger.info("balances expired", extra={"expired": expired, "amount_idr": amount})
-    return ExpiryResult(expired=expired, amount_idr=amount, batches=batches)
-
-
-def _batch_postgres(*, now: dt.datetime, after: int, limit: int) -> tuple[int | None, int, int]:
-    sql = BATCH_SQL.format(
-        participant=Participant._meta.db_table, ledger=LedgerEntry._meta.db_table
+    logger.info(
+        "balances expired", extra={"expired": expired, "amount_idr": amount, "moved": moved}
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": now, "after": after, "limit": limit, "reference": REFERENCE})
-        last_id, count, total = cursor.fetchone()
-    return last_id, count, int(total)
+    return ExpiryResult(expired=expired, amount_idr=amount, batches=batches, moved_to_expired=moved)
 
 
-def _batch_orm(*, now: dt.datetime, after: int, limit: int) -> tuple[int | None, int, int]:
-    # SQLite: one writer at a time, so the balances read here are the ones we zero.
-    rows = list(
-        candidates(now=now)
-        .filter(pk__gt=after)
-        .order_by("pk")
-        .values_list("pk", "balance_idr")[:limit]
+def _batch(*, now: dt.datetime, after: int, limit: int) -> tuple[int | None, int, int, int]:
+    taken = candidates(now=now).filter(pk__gt=after).order_by("pk")
+    if connection.vendor == "postgresql":
+        taken = taken.select_for_update(skip_locked=True, of=("self",))
+    ids = list(taken.values_list("pk", flat=True)[:limit])
+    if not ids:
+        return None, 0, 0, 0
+    moved = services.transition_statuses(
+        participants=selectors.awaiting_first_purchase().filter(pk__in=ids),
+        to=Participant.Status.EXPIRED,
+        reason_code=REASON,
+        now=now,
+        updated_at=now,
     )
-    if not rows:
-        return None, 0, 0
-    Participant.objects.filter(pk__in=[pk for pk, _ in rows]).update(balance_idr=0, updated_at=now)
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            participant_id=pk,
-            kind=LedgerEntry.Kind.EXPIRY,
-            amount_idr=-balance,
-            balance_after_idr=0,
-            reference=REFERENCE,
-            created_at=now,
-        )
-        for pk, balance in rows
+    count, total = services.bulk_zero_balances(
+        participants=Participant.objects.filter(pk__in=ids),
+        kind=LedgerEntry.Kind.EXPIRY,
+        reference=REFERENCE,
+        now=now,
     )
-    return rows[-1][0], len(rows), sum(balance for _, balance in rows)
+    return ids[-1], count, total, moved

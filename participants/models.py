@@ -393,7 +393,8 @@ class Participant(models.Model):
             ),
         ]
         indexes = [
-            # The nightly sweep: selected/active, no purchase, deadline passed.
+            # The nightly sweep and the reminders: selectors.awaiting_first_purchase() (the
+            # values of AWAITING_FIRST_PURCHASE; Meta cannot see the Status class).
             models.Index(
                 fields=["first_purchase_deadline"],
                 condition=Q(first_purchase_at__isnull=True, status__in=["selected", "active"]),

@@ -17,12 +17,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import cards, deadlines, jobs, nik
+from participants import cards, deadlines, jobs, nik, services
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -134,7 +134,7 @@ def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
                 md5(%(seed)s || ':' || p.id) AS draw_key,
                 {quota} AS quota,
                 CASE
-                    WHEN p.status <> 'applicant' OR p.wave_id IS NOT NULL
+                    WHEN p.status <> %(applicant)s OR p.wave_id IS NOT NULL
                         THEN 'already_participant'
                     WHEN b.id IS NOT NULL THEN 'blacklisted'
                     WHEN p.birth_date > %(youngest)s THEN 'too_young'
@@ -151,7 +151,7 @@ def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
             -- per-row subquery, so the planner can hash it.
             LEFT JOIN {{blacklist}} b ON b.nik_hash = p.nik_hash AND b.removed_at IS NULL
             LEFT JOIN {{quota}} q ON q.wave_id = a.wave_id AND q.province_id = p.province_id
-            WHERE a.wave_id = %(wave_id)s AND a.status IN ('joined', 'processing')
+            WHERE a.wave_id = %(wave_id)s AND a.status IN (%(joined)s, %(processing)s)
         ),
         -- The family card rule needs a ranking only inside families that could exceed the
         -- limit (eligible members in this draw plus earlier participants above it): a hash
@@ -262,6 +262,9 @@ def _decide(cursor, *, wave: Wave, seed: str) -> None:
             "youngest": ops.adapt_datefield_value(youngest),
             "oldest": ops.adapt_datefield_value(oldest),
             "quota_total": wave.quota_total,
+            "applicant": Participant.Status.APPLICANT,
+            "joined": Application.Status.JOINED,
+            "processing": Application.Status.PROCESSING,
         },
     )
 
@@ -292,8 +295,6 @@ def run_selection(
     seed = seed or new_seed()
     postgres = connection.vendor == "postgresql"
     ops = connection.ops
-    announced = ops.adapt_datetimefield_value(wave.announces_at)
-    amount = settings.TRAINING_BALANCE_IDR
 
     with transaction.atomic():
         try:
@@ -308,12 +309,13 @@ def run_selection(
             _execute(cursor, "SELECT reason, count(*) FROM {decisions} GROUP BY reason")
             counts = dict(cursor.fetchall())
             selected = counts.pop(SELECTED_REASON, 0)
+            # The others keep their status; their decision (reason, time) is on their
+            # application and the run (actor, seed, counts) on the SelectionRun.
             _grant(
                 cursor,
                 wave=wave,
                 selected=selected,
-                announced=announced,
-                amount=amount,
+                actor=actor,
                 now=now,
                 postgres=postgres,
             )
@@ -336,29 +338,6 @@ def run_selection(
                     "now": ops.adapt_datetimefield_value(now),
                 },
             )
-            # The status change of each selected participant, with actor and reason. The others
-            # keep their status; their decision (reason, time) is on their application and the
-            # run (actor, seed, counts) on the SelectionRun, so no audit row is repeated for them.
-            _execute(
-                cursor,
-                """
-                INSERT INTO {event}
-                    (participant_id, kind, from_status, to_status, reason_code, note, actor_id,
-                     created_at)
-                SELECT d.participant_id, %(status_kind)s, %(applicant)s, %(to_selected)s,
-                    d.reason, %(note)s, %(actor)s, %(now)s
-                FROM {decisions} d
-                WHERE d.selected = 1
-                """,
-                {
-                    "status_kind": ParticipantEvent.Kind.STATUS,
-                    "applicant": Participant.Status.APPLICANT,
-                    "to_selected": Participant.Status.SELECTED,
-                    "note": f"Seleksi gelombang {wave.number}",
-                    "actor": actor.pk if actor is not None else None,
-                    "now": ops.adapt_datetimefield_value(now),
-                },
-            )
             cursor.execute(f"DROP TABLE {DECISIONS}")
         not_selected = sum(counts.values())
         applicants = selected + not_selected
@@ -377,13 +356,34 @@ def run_selection(
     return run
 
 
-def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
-    """Card number, status, wave, balance, expiry and deadline for the selected, then their GRANT
-    ledger entries. Card numbers come from ``secrets`` in Python, sent as one parameter; the few
-    that collide with existing cards are dropped in SQL and a 1% margin covers them."""
+def _grant(cursor, *, wave, selected, actor, now, postgres) -> None:
+    """Status ``selected`` with the wave, selection time and deadline, and the audit row
+    (``transition_statuses``); then card numbers; then the balance and its GRANT ledger entry
+    (``bulk_grant_balance``). Card numbers come from ``secrets`` in Python, sent as one
+    parameter; the few that collide with existing cards are dropped in SQL and a 1% margin covers
+    them."""
     if selected == 0:
         return
-    ops = connection.ops
+    chosen = Participant.objects.filter(
+        pk__in=RawSQL(f"SELECT participant_id FROM {DECISIONS} WHERE selected = 1", ())  # noqa: S608, S611 (a constant table name)
+    )
+    # Re-checked on the rows being moved: a participant selected meanwhile by another run is not
+    # moved again (the count check then rolls everything back).
+    moved = services.transition_statuses(
+        participants=chosen,
+        to=Participant.Status.SELECTED,
+        from_statuses=[Participant.Status.APPLICANT],
+        reason_code=SELECTED_REASON,
+        note=f"Seleksi gelombang {wave.number}",
+        actor=actor,
+        now=now,
+        wave_id=wave.pk,
+        selected_at=wave.announces_at,
+        first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
+        updated_at=now,
+    )
+    if moved != selected:
+        raise RuntimeError(f"selection moved {moved} of {selected}; rolled back")
     numbers = _new_card_numbers(selected + selected // 100 + 16)
     if postgres:
         _execute(
@@ -409,18 +409,10 @@ def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
         WHERE EXISTS (SELECT 1 FROM {part} p WHERE p.card_number = {cards}.number)
         """,
     )
-    updated = _execute(
+    carded = _execute(
         cursor,
         """
-        UPDATE {part} AS p SET
-            status = %(selected)s,
-            wave_id = %(wave_id)s,
-            selected_at = %(announced)s,
-            card_number = x.number,
-            first_purchase_deadline = %(deadline)s,
-            balance_idr = p.balance_idr + %(amount)s,
-            balance_expires_at = %(expires)s,
-            updated_at = %(now)s
+        UPDATE {part} AS p SET card_number = x.number
         FROM (
             SELECT s.participant_id, c.number
             FROM (
@@ -431,42 +423,13 @@ def _grant(cursor, *, wave, selected, announced, amount, now, postgres) -> None:
                 ON c.n = s.n
         ) x
         WHERE p.id = x.participant_id
-            -- Re-checked on the row being updated: a participant selected meanwhile by another
-            -- run is not overwritten (the count check below then rolls everything back).
-            -- COALESCE keeps the planner on the primary key instead of the wave_id index.
-            AND p.status = %(applicant)s AND COALESCE(p.wave_id, 0) = 0
         """,
-        {
-            "selected": Participant.Status.SELECTED,
-            "applicant": Participant.Status.APPLICANT,
-            "wave_id": wave.pk,
-            "announced": announced,
-            "deadline": ops.adapt_datetimefield_value(
-                deadlines.first_purchase_deadline(wave.announces_at)
-            ),
-            "amount": amount,
-            "expires": ops.adapt_datetimefield_value(deadlines.balance_expiry(wave.announces_at)),
-            "now": ops.adapt_datetimefield_value(now),
-        },
     )
-    if updated != selected:
-        # A participant changed under us, or the card pool ran short: nothing is written.
-        raise RuntimeError(f"selection granted {updated} of {selected}; rolled back")
-    _execute(
-        cursor,
-        """
-        INSERT INTO {ledger}
-            (participant_id, kind, amount_idr, balance_after_idr, reference, created_at)
-        SELECT p.id, %(grant)s, %(amount)s, p.balance_idr, %(reference)s, %(announced)s
-        FROM {decisions} d JOIN {part} p ON p.id = d.participant_id
-        WHERE d.selected = 1
-        """,
-        {
-            "grant": LedgerEntry.Kind.GRANT,
-            "amount": amount,
-            "reference": f"wave:{wave.number}",
-            "announced": announced,
-        },
+    if carded != selected:
+        # The card pool ran short: nothing is written.
+        raise RuntimeError(f"selection gave cards to {carded} of {selected}; rolled back")
+    services.bulk_grant_balance(
+        participants=chosen, granted_at=wave.announces_at, reference=f"wave:{wave.number}"
     )
     cursor.execute(f"DROP TABLE {CARD_POOL}")
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,31 @@ from participants.models import (
     VideoProgress,
     Wave,
 )
+
+# Who still owes a first purchase: selected or active (a frozen card is not swept, an expired
+# balance is not a revocation). The partial index ``sweep_candidates`` covers exactly this.
+AWAITING_FIRST_PURCHASE = (Participant.Status.SELECTED, Participant.Status.ACTIVE)
+
+
+def awaiting_first_purchase() -> QuerySet[Participant]:
+    """Selected or active participants who have not bought their first training yet."""
+    return Participant.objects.filter(
+        status__in=AWAITING_FIRST_PURCHASE, first_purchase_at__isnull=True
+    )
+
+
+def past_first_purchase_deadline(*, as_of: dt.datetime) -> QuerySet[Participant]:
+    """Selected or active, no purchase, first-purchase deadline passed before ``as_of``, and the
+    balance still alive at the deadline: the people the nightly sweep revokes.
+
+    DOMAIN.md section 4: nobody is revoked or blacklisted for not buying after their balance
+    expired, so whoever's balance expired at or before their deadline is left out (the balance
+    expiry moves them to ``expired``). Served by the partial index ``sweep_candidates``.
+    """
+    return awaiting_first_purchase().filter(
+        Q(balance_expires_at__isnull=True) | Q(balance_expires_at__gt=F("first_purchase_deadline")),
+        first_purchase_deadline__lt=as_of,
+    )
 
 
 def participant_for_user(*, user) -> Participant | None:

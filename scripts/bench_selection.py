@@ -25,7 +25,7 @@ import django
 
 django.setup()
 
-from benchutil import settle  # noqa: E402
+from benchutil import floor_seconds, report_ratio, settle  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -56,6 +56,8 @@ def main() -> None:
                 statements.append((time.monotonic() - began, " ".join(sql.split())[:60]))
 
         settle()  # a real wave's rows are days old, not being written out
+        floors = [floor_seconds()]
+        settle()
         load_avg = os.getloadavg()[0]
         started = time.monotonic()
         # An outer transaction, so the COMMIT (WAL flush and the deferred foreign-key checks
@@ -76,6 +78,8 @@ def main() -> None:
         )
         for spent, sql in sorted(statements, reverse=True)[:6]:
             print(f"    {spent:6.1f}s  {sql}", flush=True)
+        floors.append(floor_seconds())
+        report_ratio(f"selection N={n:,}", seconds, floors)
 
 
 if __name__ == "__main__":

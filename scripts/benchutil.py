@@ -70,3 +70,34 @@ def active_cards(*, users, wave, now, phone_prefix: str = "+62813") -> list:
         for p in participants
     )
     return participants
+
+
+FLOOR_ROWS = 1_000_000
+
+
+def floor_seconds() -> float:
+    """A fixed reference workload, timed in the same run as a job, so a figure taken on a busy,
+    shared machine can be quoted as a ratio to it: PostgreSQL writes 1,000,000 rows into a new
+    table, updates each once (new row versions, WAL, like the jobs' updates) and drops it."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor")
+        started = time.perf_counter()
+        cursor.execute(
+            "CREATE TABLE bench_floor AS "
+            "SELECT g AS id, md5(g::text) AS digest FROM generate_series(1, %s) g",
+            [FLOOR_ROWS],
+        )
+        cursor.execute("UPDATE bench_floor SET digest = md5(digest)")
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_floor")
+    return elapsed
+
+
+def report_ratio(name: str, seconds: float, floors: list[float]) -> None:
+    """Print a job's time beside the floors measured around it, and their ratio."""
+    floor = sum(floors) / len(floors)
+    print(
+        f"{name}: {seconds:.1f} s, floor {floor:.2f} s "
+        f"({', '.join(f'{f:.2f}' for f in floors)}), ratio {seconds / floor:.2f}, "
+        f"load_avg={os.getloadavg()[0]:.1f}"
+    )

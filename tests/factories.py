@@ -161,11 +161,11 @@ def make_active_participant(*, now: dt.datetime | None = None, wave=None, **kwar
         closes_at=now - dt.timedelta(days=3),
         announces_at=now - dt.timedelta(days=1),
     )
+    kwargs.setdefault("status", Participant.Status.ACTIVE)
+    kwargs.setdefault("oriented_at", now)
     participant = ParticipantFactory(
-        status=Participant.Status.ACTIVE,
         wave=wave,
         selected_at=wave.announces_at,
-        oriented_at=now,
         card_number=cards.new_card_number(),
         first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
         **kwargs,

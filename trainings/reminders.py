@@ -16,8 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, links, sms
-from participants.models import Participant
+from participants import deadlines, links, selectors, sms
 from trainings.models import DeadlineReminder
 
 logger = logging.getLogger(__name__)
@@ -31,14 +30,11 @@ class ReminderResult:
     sent: int
 
 
+# Who: ``participants.selectors.awaiting_first_purchase()`` with the deadline on that day.
 INSERT_SQL = """
 INSERT INTO {reminder} (participant_id, days_before, created_at)
-SELECT p.id, %s, %s
-FROM {participant} p
-WHERE p.status IN ('selected', 'active')
-  AND p.first_purchase_at IS NULL
-  AND p.first_purchase_deadline > %s
-  AND p.first_purchase_deadline <= %s
+SELECT due.id, %s, %s FROM ({due}) due
+WHERE 1 = 1  -- SQLite needs a WHERE before an upsert's ON CONFLICT (parsing ambiguity)
 ON CONFLICT (participant_id, days_before) DO NOTHING
 """
 
@@ -57,7 +53,6 @@ RETURNING participant_id, days_before
 def _tables() -> dict[str, str]:
     return {
         "reminder": DeadlineReminder._meta.db_table,
-        "participant": Participant._meta.db_table,
         "lock": "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else "",
     }
 
@@ -76,15 +71,18 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult
     with connection.cursor() as cursor:
         for mark in settings.DEADLINE_REMINDER_DAYS:
             day = today + dt.timedelta(days=mark)
-            cursor.execute(
-                INSERT_SQL.format(**_tables()),
-                [
-                    mark,
-                    adapt(now),
-                    adapt(deadlines.end_of_wib_day(day - dt.timedelta(days=1))),
-                    adapt(deadlines.end_of_wib_day(day)),
-                ],
+            due, params = (
+                selectors.awaiting_first_purchase()
+                .filter(
+                    first_purchase_deadline__gt=deadlines.end_of_wib_day(
+                        day - dt.timedelta(days=1)
+                    ),
+                    first_purchase_deadline__lte=deadlines.end_of_wib_day(day),
+                )
+                .values_list("id")
+                .query.sql_with_params()
             )
+            cursor.execute(INSERT_SQL.format(due=due, **_tables()), [mark, adapt(now), *params])
             queued += max(cursor.rowcount, 0)
     sent = 0
     while True:
@@ -115,11 +113,8 @@ def reminder_text(*, deadline: dt.datetime, expires: dt.datetime | None, days_le
 def _send(*, claimed: dict[int, int]) -> int:
     # A participant who bought in the meantime gets nothing (the reminder row stays as claimed).
     people = (
-        Participant.objects.filter(
-            pk__in=claimed.keys(),
-            status__in=[Participant.Status.SELECTED, Participant.Status.ACTIVE],
-            first_purchase_at__isnull=True,
-        )
+        selectors.awaiting_first_purchase()
+        .filter(pk__in=claimed.keys())
         .select_related("user")
         .only(
             "phone",

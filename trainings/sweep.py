@@ -1,10 +1,11 @@
 """The nightly first-purchase sweep (docs/program.md section 4).
 
-Every selected or active participant whose first-purchase deadline passed before the cut-off
-without a purchase is, in one transaction per batch: revoked (``no_first_purchase``),
-blacklisted (NIK hash, masked NIK, name, legal basis), has the remaining balance forfeited by a
-ledger entry, gets audit rows, and frees a place in the recovered quota pool of their wave and
-province.
+Every participant of ``participants.selectors.past_first_purchase_deadline`` (selected or
+active, no purchase, deadline passed before the cut-off while the balance was still alive) is,
+in one transaction per batch, revoked by ``participants.services.bulk_revoke`` (status
+``no_first_purchase``, blacklist with the legal basis, forfeit ledger entry, audit rows), and
+frees a place in the recovered quota pool of their wave and province. This module keeps only the
+orchestration: the lock, the run row, the batches and the notices.
 
 It is the counterpart of ``participants.services.debit_for_purchase``: both are conditional
 UPDATEs of the same row, so whichever commits first wins and the other sees the new row. A purchase
@@ -24,7 +25,6 @@ import itertools
 import logging
 import queue
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
@@ -35,23 +35,17 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, sms
+from participants import deadlines, selectors, sms
+from participants import services as participant_services
 from participants.jobs import enqueue_on_commit
-from participants.models import (
-    BlacklistEntry,
-    LedgerEntry,
-    Participant,
-    ParticipantEvent,
-    User,
-)
+from participants.models import BlacklistEntry, Participant
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
-from trainings.models import RecoveredQuota, SweepRun
+from trainings.models import SweepRun
 from trainings.waves import return_places
 
 logger = logging.getLogger(__name__)
 
 REASON = BlacklistEntry.Reason.NO_FIRST_PURCHASE
-SWEEPABLE = (Participant.Status.SELECTED, Participant.Status.ACTIVE)
 # pg_try_advisory_lock key: one sweep at a time across every beat, worker and command.
 ADVISORY_LOCK_KEY = 0x5052_414B_0001  # "PRAK" 1
 # The upper bound of the last range (a bigint id never exceeds it).
@@ -68,11 +62,7 @@ class BatchResult:
 
 def candidates(*, cutoff: dt.datetime):
     """Participants the sweep at ``cutoff`` must revoke (uses the ``sweep_candidates`` index)."""
-    return Participant.objects.filter(
-        status__in=SWEEPABLE,
-        first_purchase_at__isnull=True,
-        first_purchase_deadline__lt=cutoff,
-    )
+    return selectors.past_first_purchase_deadline(as_of=cutoff)
 
 
 def sweep_deadlines(
@@ -107,7 +97,7 @@ def sweep_deadlines(
             cutoff=cutoff, defaults={"started_at": timezone.now()}
         )
         postgres = connection.vendor == "postgresql"
-        run_batch = _batch_postgres if postgres else _batch_orm
+        run_batch = _batch
         # Worker threads have connections of their own: they cannot see a caller's transaction
         # that has not committed, so inside one the batches run here, one after another.
         workers = 1 if connection.in_atomic_block or not postgres else workers
@@ -253,224 +243,34 @@ class _sweep_lock:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
 
 
-# --- one batch, PostgreSQL: one statement --------------------------------------------------------
+# --- one batch: the revocations are participants' (bulk_revoke); the places freed are ours ------
 
 
-def _tables() -> dict[str, str]:
-    return {
-        "participant": Participant._meta.db_table,
-        "user": User._meta.db_table,
-        "blacklist": BlacklistEntry._meta.db_table,
-        "ledger": LedgerEntry._meta.db_table,
-        "event": ParticipantEvent._meta.db_table,
-        "pool": RecoveredQuota._meta.db_table,
-        "run": SweepRun._meta.db_table,
-    }
-
-
-# The WHERE is repeated in the UPDATE: the batch rows are locked, and a purchase that committed
-# first (first_purchase_at set) or a staff revocation is never overwritten.
-BATCH_SQL = """
-WITH batch AS (
-    SELECT p.id, p.status AS old_status, p.balance_idr AS old_balance
-    FROM {participant} p
-    WHERE p.status IN ('selected', 'active')
-      AND p.first_purchase_at IS NULL
-      AND p.first_purchase_deadline < %(cutoff)s
-      AND p.id > %(after)s AND p.id <= %(upto)s
-    ORDER BY p.id
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-),
-revoked AS (
-    UPDATE {participant} p
-    SET status = 'revoked', revoked_at = %(cutoff)s, revoke_reason = %(reason)s,
-        balance_idr = 0, updated_at = %(cutoff)s
-    WHERE p.id = ANY(ARRAY(SELECT id FROM batch))
-      AND p.status IN ('selected', 'active')
-      AND p.first_purchase_at IS NULL
-      AND p.first_purchase_deadline < %(cutoff)s
-    RETURNING p.id, p.user_id, p.wave_id, p.province_id, p.nik_hash, p.nik_masked
-),
-gone AS (
-    SELECT r.*, b.old_status, b.old_balance FROM revoked r JOIN batch b ON b.id = r.id
-),
-blacklisted AS (
-    INSERT INTO {blacklist} (nik_hash, nik_masked, full_name, participant_id, reason_code,
-                             legal_basis, note, created_at, removal_reason)
-    SELECT g.nik_hash, g.nik_masked,
-           (SELECT u.full_name FROM {user} u WHERE u.id = g.user_id),
-           g.id, %(reason)s, %(legal_basis)s, '', %(cutoff)s, ''
-    FROM gone g
-    WHERE g.nik_hash IS NOT NULL
-    ON CONFLICT (nik_hash) WHERE removed_at IS NULL DO NOTHING
-    RETURNING participant_id
-),
-forfeited AS (
-    INSERT INTO {ledger} (participant_id, kind, amount_idr, balance_after_idr, reference,
-                          created_at)
-    SELECT g.id, 'forfeit', -g.old_balance, 0, %(reference)s, %(cutoff)s
-    FROM gone g
-    WHERE g.old_balance > 0
-    RETURNING amount_idr
-),
-events AS (
-    INSERT INTO {event} (participant_id, kind, from_status, to_status, reason_code, note,
-                         created_at)
-    SELECT g.id, 'status', g.old_status, 'revoked', %(reason)s, %(legal_basis)s, %(cutoff)s
-    FROM gone g
-    UNION ALL
-    SELECT b.participant_id, 'blacklist', '', '', %(reason)s, %(legal_basis)s, %(cutoff)s
-    FROM blacklisted b
-),
-pools AS (
-    INSERT INTO {pool} (source_wave_id, province_id, recovered, allocated)
-    SELECT g.wave_id, g.province_id, count(*), 0
-    FROM gone g
-    WHERE g.wave_id IS NOT NULL AND g.province_id IS NOT NULL
-    GROUP BY g.wave_id, g.province_id
-    -- A fixed lock order for concurrent batches: pool rows sorted, then the run's row.
-    ORDER BY g.wave_id, g.province_id
-    ON CONFLICT (source_wave_id, province_id)
-    DO UPDATE SET recovered = {pool}.recovered + EXCLUDED.recovered
-),
-counted AS (
-    UPDATE {run}
-    SET revoked = revoked + (SELECT count(*) FROM gone),
-        forfeited_idr = forfeited_idr + (SELECT coalesce(-sum(amount_idr), 0) FROM forfeited),
-        batches = batches + 1
-    WHERE id = %(run_id)s AND EXISTS (SELECT 1 FROM gone)
-)
-SELECT (SELECT count(*) FROM batch),
-       (SELECT max(id) FROM batch),
-       (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM gone),
-       (SELECT coalesce(-sum(amount_idr), 0) FROM forfeited)
-"""
-
-
-def _batch_postgres(
-    *, run: SweepRun, cutoff: dt.datetime, after: int, upto: int, limit: int
-) -> BatchResult:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            BATCH_SQL.format(**_tables()),
-            {
-                "cutoff": cutoff,
-                "after": after,
-                "upto": upto,
-                "limit": limit,
-                "reason": REASON,
-                "legal_basis": LEGAL_BASIS_NO_FIRST_PURCHASE,
-                "reference": f"sweep:{run.pk}",
-                "run_id": run.pk,
-            },
+def _batch(*, run: SweepRun, cutoff: dt.datetime, after: int, upto: int, limit: int) -> BatchResult:
+    """Revoke the next at most ``limit`` candidates with ids in ``(after, upto]`` (rows a
+    purchase holds are skipped), return their places to the recovered pool and count them on the
+    run, in the caller's transaction."""
+    revocation = participant_services.bulk_revoke(
+        participants=candidates(cutoff=cutoff).filter(pk__gt=after, pk__lte=upto),
+        reason_code=REASON,
+        legal_basis=LEGAL_BASIS_NO_FIRST_PURCHASE,
+        now=cutoff,
+        reference=f"sweep:{run.pk}",
+        limit=limit,
+        skip_locked=True,
+    )
+    if revocation.revoked_ids:
+        return_places(places={(wave, province): n for wave, province, n in revocation.freed})
+        SweepRun.objects.filter(pk=run.pk).update(
+            revoked=F("revoked") + len(revocation.revoked_ids),
+            forfeited_idr=F("forfeited_idr") + revocation.forfeited_idr,
+            batches=F("batches") + 1,
         )
-        selected, last_id, revoked_ids, forfeited = cursor.fetchone()
     return BatchResult(
-        selected=selected, last_id=last_id, revoked_ids=list(revoked_ids), forfeited_idr=forfeited
-    )
-
-
-# --- one batch, any database (SQLite under `make run`): a few ORM statements ---------------------
-
-
-def _batch_orm(
-    *, run: SweepRun, cutoff: dt.datetime, after: int, upto: int, limit: int
-) -> BatchResult:
-    # SQLite runs one writer at a time (transactions start IMMEDIATE), so what we read inside
-    # this transaction is what we update.
-    rows = list(
-        candidates(cutoff=cutoff)
-        .filter(pk__gt=after, pk__lte=upto)
-        .order_by("pk")
-        .values(
-            "pk",
-            "status",
-            "balance_idr",
-            "wave_id",
-            "province_id",
-            "nik_hash",
-            "nik_masked",
-            "user__full_name",
-        )[:limit]
-    )
-    if not rows:
-        return BatchResult(selected=0, last_id=None, revoked_ids=[], forfeited_idr=0)
-    ids = [row["pk"] for row in rows]
-    candidates(cutoff=cutoff).filter(pk__in=ids).update(
-        status=Participant.Status.REVOKED,
-        revoked_at=cutoff,
-        revoke_reason=REASON,
-        balance_idr=0,
-        updated_at=cutoff,
-    )
-    already = set(
-        BlacklistEntry.objects.filter(
-            nik_hash__in=[row["nik_hash"] for row in rows if row["nik_hash"]],
-            removed_at__isnull=True,
-        ).values_list("nik_hash", flat=True)
-    )
-    new_entries = [row for row in rows if row["nik_hash"] and row["nik_hash"] not in already]
-    BlacklistEntry.objects.bulk_create(
-        BlacklistEntry(
-            nik_hash=row["nik_hash"],
-            nik_masked=row["nik_masked"],
-            full_name=row["user__full_name"],
-            participant_id=row["pk"],
-            reason_code=REASON,
-            legal_basis=LEGAL_BASIS_NO_FIRST_PURCHASE,
-            created_at=cutoff,
-        )
-        for row in new_entries
-    )
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            participant_id=row["pk"],
-            kind=LedgerEntry.Kind.FORFEIT,
-            amount_idr=-row["balance_idr"],
-            balance_after_idr=0,
-            reference=f"sweep:{run.pk}",
-            created_at=cutoff,
-        )
-        for row in rows
-        if row["balance_idr"] > 0
-    )
-    events = [
-        ParticipantEvent(
-            participant_id=row["pk"],
-            kind=ParticipantEvent.Kind.STATUS,
-            from_status=row["status"],
-            to_status=Participant.Status.REVOKED,
-            reason_code=REASON,
-            note=LEGAL_BASIS_NO_FIRST_PURCHASE,
-            created_at=cutoff,
-        )
-        for row in rows
-    ]
-    events += [
-        ParticipantEvent(
-            participant_id=row["pk"],
-            kind=ParticipantEvent.Kind.BLACKLIST,
-            reason_code=REASON,
-            note=LEGAL_BASIS_NO_FIRST_PURCHASE,
-            created_at=cutoff,
-        )
-        for row in new_entries
-    ]
-    ParticipantEvent.objects.bulk_create(events)
-    freed: dict[tuple[int, str], int] = defaultdict(int)
-    for row in rows:
-        if row["wave_id"] and row["province_id"]:
-            freed[(row["wave_id"], row["province_id"])] += 1
-    return_places(places=freed)
-    forfeited = sum(row["balance_idr"] for row in rows)
-    SweepRun.objects.filter(pk=run.pk).update(
-        revoked=F("revoked") + len(rows),
-        forfeited_idr=F("forfeited_idr") + forfeited,
-        batches=F("batches") + 1,
-    )
-    return BatchResult(
-        selected=len(rows), last_id=ids[-1], revoked_ids=ids, forfeited_idr=forfeited
+        selected=revocation.considered,
+        last_id=revocation.last_id,
+        revoked_ids=revocation.revoked_ids,
+        forfeited_idr=revocation.forfeited_idr,
     )
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from django.contrib.admin.models import ADDITION, LogEntry
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,17 +33,30 @@ class WaveNumberTaken(DomainError):
 
 def return_places(*, places: Mapping[tuple[int, str], int]) -> None:
     """Credit places freed by revocation to the recovered pool: ``places`` maps (source wave id,
-    province code) to a count. The one rule of the pool's credit side, used by the sweep's ORM
-    batch and by a single revocation (:func:`return_place`); the sweep's PostgreSQL batch does
-    the same inside its one statement (``pools`` in ``trainings.sweep.BATCH_SQL``).
+    province code) to a count. The one rule of the pool's credit side, used by the sweep's
+    batches and by a single revocation (:func:`return_place`): one upsert statement.
 
-    Pool rows are updated in sorted order, the lock order the sweep's batches use too.
+    Pool rows are written in sorted order, the lock order concurrent sweep batches rely on.
     """
-    for (wave_id, province_id), count in sorted(places.items()):
-        pool, _ = RecoveredQuota.objects.get_or_create(
-            source_wave_id=wave_id, province_id=province_id
+    if not places:
+        return
+    rows = sorted(places.items())
+    pool = RecoveredQuota._meta.db_table
+    values = ", ".join(["(%s, %s, %s, 0)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {pool} (source_wave_id, province_id, recovered, allocated)
+            VALUES {values}
+            ON CONFLICT (source_wave_id, province_id)
+            DO UPDATE SET recovered = {pool}.recovered + excluded.recovered
+            """,  # noqa: S608 (table name and placeholders only)
+            [
+                value
+                for (wave_id, province_id), count in rows
+                for value in (wave_id, province_id, count)
+            ],
         )
-        RecoveredQuota.objects.filter(pk=pool.pk).update(recovered=F("recovered") + count)
 
 
 def return_place(*, participant: Participant) -> None:

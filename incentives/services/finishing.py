@@ -4,7 +4,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -12,26 +11,24 @@ from incentives.models import (
     Installment,
     PayoutRequest,
 )
-from participants.models import InvalidTransition, Participant, ParticipantEvent
+from participants import services as participant_services
+from participants.models import Participant
 
 logger = logging.getLogger(__name__)
 
 S = Installment.Status
 R = PayoutRequest.Status
+REASON = "all_incentives_paid"
 
 
 def finish_participants(*, now: dt.datetime | None = None, chunk: int = 5000) -> int:
     """Participants whose every incentive (monthly and survey) is paid become ``finished``.
 
-    Set-based, in chunks: one conditional UPDATE (``status = active``, so a concurrent revocation
-    wins) and one bulk insert of the audit rows per chunk, in one transaction. Idempotent.
+    Set-based, in chunks, through ``participants.services.transition_statuses`` (only an active
+    participant may finish, so a concurrent revocation wins), each chunk one transaction with an
+    audit row per participant. Idempotent.
     """
     now = now or timezone.now()
-    if (
-        Participant.Status.FINISHED
-        not in Participant.ALLOWED_TRANSITIONS[Participant.Status.ACTIVE]
-    ):
-        raise InvalidTransition(from_status="active", to_status="finished")
     needed = settings.INCENTIVE_MONTHS + settings.SURVEY_COUNT
     last_survey_paid = Installment.objects.filter(
         participant=OuterRef("pk"),
@@ -48,26 +45,13 @@ def finish_participants(*, now: dt.datetime | None = None, chunk: int = 5000) ->
     )
     finished = 0
     for start in range(0, len(candidates), chunk):
-        ids = candidates[start : start + chunk]
-        with transaction.atomic():
-            moved = list(
-                Participant.objects.select_for_update()
-                .filter(pk__in=ids, status=Participant.Status.ACTIVE)
-                .values_list("pk", flat=True)
-            )
-            Participant.objects.filter(pk__in=moved).update(
-                status=Participant.Status.FINISHED, finished_at=now
-            )
-            ParticipantEvent.objects.bulk_create(
-                ParticipantEvent(
-                    participant_id=pk,
-                    kind=ParticipantEvent.Kind.STATUS,
-                    from_status=Participant.Status.ACTIVE,
-                    to_status=Participant.Status.FINISHED,
-                    reason_code="all_incentives_paid",
-                    created_at=now,
-                )
-                for pk in moved
-            )
-        finished += len(moved)
+        finished += participant_services.transition_statuses(
+            participants=Participant.objects.filter(pk__in=candidates[start : start + chunk]),
+            to=Participant.Status.FINISHED,
+            from_statuses=[Participant.Status.ACTIVE],
+            reason_code=REASON,
+            now=now,
+            finished_at=now,
+            updated_at=now,
+        )
     return finished

@@ -12,6 +12,7 @@ transaction. Functions that move money never read-modify-write: they use a condi
 from participants.services.blacklist import (  # noqa: F401
     add_to_blacklist,
     blacklisting_revokes,
+    bulk_add_to_blacklist,
     is_blacklisted,
     remove_from_blacklist,
 )
@@ -35,6 +36,8 @@ from participants.services.identity import (  # noqa: F401
     set_identity_numbers,
 )
 from participants.services.ledger import (  # noqa: F401
+    bulk_grant_balance,
+    bulk_zero_balances,
     credit_reversal,
     debit_for_purchase,
     grant_balance,
@@ -46,9 +49,13 @@ from participants.services.profile import (  # noqa: F401
     correct_profile,
 )
 from participants.services.revocation import (  # noqa: F401
+    BulkRevocation,
+    bulk_revoke,
     revoke_participation,
 )
 from participants.services.status import (  # noqa: F401
+    allowed_from,
     record_event,
     transition_status,
+    transition_statuses,
 )

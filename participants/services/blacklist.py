@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,9 +43,10 @@ def add_to_blacklist(
     A blacklisted person cannot keep a card: a current participant (one whose status may still
     become ``revoked``: selected, active, frozen or expired) is revoked in the same transaction
     (:func:`~participants.services.revocation.revoke_participation`: status, this entry, the
-    forfeit and the freed place), so the card stops at once.
+    forfeit and the freed place), so the card stops at once. Anyone else is blacklisted by
+    :func:`bulk_add_to_blacklist` for one person.
     """
-    # Imported here: revocation blacklists through this function (a cycle at module level).
+    # Imported here: revocation blacklists through this module (a cycle at module level).
     from participants.services.revocation import revoke_participation
 
     now = now or timezone.now()
@@ -61,29 +63,67 @@ def add_to_blacklist(
                 legal_basis=legal_basis,
                 now=now,
             )
-            return BlacklistEntry.objects.get(
-                nik_hash=participant.nik_hash, removed_at__isnull=True
+        else:
+            bulk_add_to_blacklist(
+                participants=Participant.objects.filter(pk=participant.pk),
+                reason_code=reason_code,
+                legal_basis=legal_basis,
+                note=note,
+                actor=actor,
+                now=now,
             )
-        entry = BlacklistEntry.objects.create(
-            nik_hash=participant.nik_hash,
-            nik_masked=participant.nik_masked,
-            full_name=participant.user.full_name,
-            participant=participant,
-            reason_code=reason_code,
-            legal_basis=legal_basis,
-            note=note,
-            created_at=now,
-            created_by=actor,
+        return BlacklistEntry.objects.get(nik_hash=participant.nik_hash, removed_at__isnull=True)
+
+
+def bulk_add_to_blacklist(
+    *,
+    participants: QuerySet,
+    reason_code: str,
+    legal_basis: str = "",
+    note: str = "",
+    actor=None,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Blacklist the NIK of every participant of ``participants`` not blacklisted yet, with a
+    BLACKLIST audit row each; returns their ids. Those already on the list are left as they are.
+    (The nightly sweep's PostgreSQL statement, ``revocation.bulk_revoke``, does the same with
+    ``ON CONFLICT DO NOTHING``.)"""
+    now = now or timezone.now()
+    rows = list(
+        participants.filter(nik_hash__isnull=False)
+        .exclude(
+            nik_hash__in=BlacklistEntry.objects.filter(removed_at__isnull=True).values("nik_hash")
         )
-        record_event(
-            participant=participant,
-            kind=ParticipantEvent.Kind.BLACKLIST,
-            reason_code=reason_code,
-            note=note,
-            actor=actor,
-            now=now,
+        .order_by("pk")
+        .values("pk", "nik_hash", "nik_masked", "user__full_name")
+    )
+    with transaction.atomic():
+        BlacklistEntry.objects.bulk_create(
+            BlacklistEntry(
+                nik_hash=row["nik_hash"],
+                nik_masked=row["nik_masked"],
+                full_name=row["user__full_name"],
+                participant_id=row["pk"],
+                reason_code=reason_code,
+                legal_basis=legal_basis,
+                note=note,
+                created_at=now,
+                created_by=actor,
+            )
+            for row in rows
         )
-    return entry
+        ParticipantEvent.objects.bulk_create(
+            ParticipantEvent(
+                participant_id=row["pk"],
+                kind=ParticipantEvent.Kind.BLACKLIST,
+                reason_code=reason_code,
+                note=note or legal_basis,
+                actor=actor,
+                created_at=now,
+            )
+            for row in rows
+        )
+    return [row["pk"] for row in rows]
 
 
 def remove_from_blacklist(

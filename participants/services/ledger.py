@@ -3,8 +3,8 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from participants.services.errors import (
     DeadlinePassed,
     InsufficientBalance,
 )
+from participants.services.status import locked_sql
 
 # --- the training balance ledger ----------------------------------------------------------------
 
@@ -35,21 +36,58 @@ def grant_balance(
     *, participant: Participant, now: dt.datetime | None = None, amount_idr: int | None = None
 ) -> LedgerEntry:
     """Credit the training balance once (a database constraint refuses a second grant) and set
-    its expiry to 15 December of the budget year."""
+    its expiry to 15 December of the budget year: :func:`bulk_grant_balance` for one person."""
     now = now or timezone.now()
-    amount = settings.TRAINING_BALANCE_IDR if amount_idr is None else amount_idr
     with transaction.atomic():
-        Participant.objects.filter(pk=participant.pk).update(
+        bulk_grant_balance(
+            participants=Participant.objects.filter(pk=participant.pk),
+            granted_at=now,
+            amount_idr=amount_idr,
+        )
+        return LedgerEntry.objects.get(participant_id=participant.pk, kind=LedgerEntry.Kind.GRANT)
+
+
+def bulk_grant_balance(
+    *,
+    participants: QuerySet,
+    granted_at: dt.datetime,
+    amount_idr: int | None = None,
+    reference: str = "",
+) -> int:
+    """Credit ``amount_idr`` (``TRAINING_BALANCE_IDR``) to every participant of
+    ``participants``, set their balance expiry to 15 December of the year of ``granted_at``, and
+    write one GRANT ledger entry each with the balance after it: two statements whatever the
+    number. A second grant to anyone raises ``IntegrityError`` (one grant each, a database
+    constraint) and nothing is written. Returns how many were credited."""
+    amount = settings.TRAINING_BALANCE_IDR if amount_idr is None else amount_idr
+    adapt = connection.ops.adapt_datetimefield_value
+    # No savepoint of its own: a failure rolls back the caller's transaction (batch jobs).
+    with transaction.atomic(savepoint=False):
+        credited = participants.update(
             balance_idr=F("balance_idr") + amount,
-            balance_expires_at=deadlines.balance_expiry(now),
+            balance_expires_at=deadlines.balance_expiry(granted_at),
         )
-        return LedgerEntry.objects.create(
-            participant_id=participant.pk,
-            kind=LedgerEntry.Kind.GRANT,
-            amount_idr=amount,
-            balance_after_idr=_balance_after(participant.pk),
-            created_at=now,
+        source, params = locked_sql(participants, "id", "balance_idr")
+        _insert_entries(
+            source=source,
+            params=params,
+            columns="src.id, %s, %s, src.balance_idr, %s, %s",
+            values=(LedgerEntry.Kind.GRANT, amount, reference, adapt(granted_at)),
         )
+    return credited
+
+
+def _insert_entries(*, source: str, params, columns: str, values: tuple) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {LedgerEntry._meta.db_table}
+                (participant_id, kind, amount_idr, balance_after_idr, reference, created_at)
+            SELECT {columns} FROM ({source}) src
+            """,  # noqa: S608 (table name, fixed columns and a compiled queryset)
+            (*values, *params),
+        )
+        return cursor.rowcount
 
 
 def debit_for_purchase(
@@ -134,23 +172,45 @@ def credit_reversal(
 def zero_balance(
     *, participant_id: int, kind: str, reference: str = "", now: dt.datetime | None = None
 ) -> LedgerEntry | None:
-    """Take the whole remaining balance away (``forfeit`` or ``expiry``) with one ledger entry.
-
-    Returns ``None`` when the balance is already zero. Used one participant at a time by staff
-    actions; the nightly jobs do the same set-based.
-    """
+    """Take the whole remaining balance away (``forfeit`` or ``expiry``) with one ledger entry:
+    :func:`bulk_zero_balances` for one person. Returns the entry, or ``None`` when the balance
+    is already zero."""
     now = now or timezone.now()
     with transaction.atomic():
-        current = Participant.objects.select_for_update().get(pk=participant_id)
-        if current.balance_idr == 0:
-            return None
-        amount = current.balance_idr
-        Participant.objects.filter(pk=participant_id, balance_idr=amount).update(balance_idr=0)
-        return LedgerEntry.objects.create(
-            participant_id=participant_id,
+        count, _amount = bulk_zero_balances(
+            participants=Participant.objects.filter(pk=participant_id),
             kind=kind,
-            amount_idr=-amount,
-            balance_after_idr=0,
             reference=reference,
-            created_at=now,
+            now=now,
         )
+        if not count:
+            return None
+        return LedgerEntry.objects.filter(participant_id=participant_id, kind=kind).latest("id")
+
+
+def bulk_zero_balances(
+    *, participants: QuerySet, kind: str, reference: str = "", now: dt.datetime | None = None
+) -> tuple[int, int]:
+    """Take every positive balance of ``participants`` to zero with one ``kind`` (``forfeit``
+    or ``expiry``) ledger entry each, from the locked rows: two statements whatever the number.
+    Returns ``(participants, rupiah)`` taken. A participant already holding an entry of that kind
+    raises ``IntegrityError`` (one each, a database constraint) and nothing is written."""
+    if kind not in (LedgerEntry.Kind.FORFEIT, LedgerEntry.Kind.EXPIRY):
+        raise ValueError(f"a balance is zeroed by a forfeit or an expiry, not {kind!r}")
+    now = now or timezone.now()
+    positive = participants.filter(balance_idr__gt=0)
+    # No savepoint of its own: a failure rolls back the caller's transaction (batch jobs).
+    with transaction.atomic(savepoint=False):
+        source, params = locked_sql(positive, "id", "balance_idr")
+        count = _insert_entries(
+            source=source,
+            params=params,
+            columns="src.id, %s, -src.balance_idr, 0, %s, %s",
+            values=(kind, reference, connection.ops.adapt_datetimefield_value(now)),
+        )
+        # The rows are locked by now (PostgreSQL) or the only writer is us (SQLite).
+        amount = positive.aggregate(total=Sum("balance_idr"))["total"] or 0
+        zeroed = positive.update(balance_idr=0, updated_at=now)
+        if zeroed != count:
+            raise RuntimeError(f"zeroed {zeroed} balances but wrote {count} entries; rolled back")
+    return count, amount

@@ -1,8 +1,17 @@
-"""A person's program status: the audit row and the one checked transition."""
+"""A person's program status: the audit row and the checked transition, for one participant
+and set-based for many.
+
+Both read ``Participant.ALLOWED_TRANSITIONS``; the set-based variant moves only the rows whose
+current status allows the move, in two statements whatever their number (the audit rows, then the
+status), and writes the same audit row as the single one. On PostgreSQL a trigger (migration
+0062) refuses any other change of status, whoever writes it.
+"""
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from participants.models import (
@@ -80,3 +89,80 @@ def transition_status(
         )
     participant.refresh_from_db()
     return participant
+
+
+def allowed_from(to: str) -> list[str]:
+    """The statuses from which ``to`` may be reached, in the order of ``Participant.Status``."""
+    return [s for s in Participant.Status.values if to in Participant.ALLOWED_TRANSITIONS[s]]
+
+
+def sources_for(to: str, *, from_statuses: Iterable[str] | None = None) -> list[str]:
+    """``allowed_from(to)``, narrowed to ``from_statuses``; raises :class:`InvalidTransition` if
+    one of ``from_statuses`` may not move to ``to``."""
+    allowed = allowed_from(to)
+    if from_statuses is None:
+        return allowed
+    wanted = list(from_statuses)
+    for status in wanted:
+        if status not in allowed:
+            raise InvalidTransition(from_status=status, to_status=to)
+    return [status for status in allowed if status in wanted]
+
+
+def locked_sql(participants: QuerySet, *fields: str) -> tuple[str, tuple]:
+    """``participants`` as SQL selecting ``fields``, row-locked on PostgreSQL (the caller is in a
+    transaction), to be used as a subquery of a set-based write."""
+    if connection.vendor == "postgresql":
+        participants = participants.select_for_update(of=("self",))
+    return participants.order_by().values_list(*fields).query.sql_with_params()
+
+
+def transition_statuses(
+    *,
+    participants: QuerySet,
+    to: str,
+    reason_code: str,
+    actor=None,
+    note: str = "",
+    now: dt.datetime | None = None,
+    from_statuses: Iterable[str] | None = None,
+    **fields,
+) -> int:
+    """Move every participant of ``participants`` whose status allows it to ``to``.
+
+    The set-based twin of :func:`transition_status`: rows in a status from which
+    ``ALLOWED_TRANSITIONS`` does not reach ``to`` (or outside ``from_statuses``) are left as they
+    are. One ``ParticipantEvent`` per moved participant (from, to, reason, actor, time) is
+    inserted from the locked rows, then one UPDATE moves them and writes ``fields``. Returns how
+    many moved. Raises :class:`InvalidTransition` if a status in ``from_statuses`` may not move
+    to ``to``.
+    """
+    now = now or timezone.now()
+    movable = participants.filter(status__in=sources_for(to, from_statuses=from_statuses))
+    # No savepoint of its own: a failure rolls back the caller's transaction (batch jobs).
+    with transaction.atomic(savepoint=False):
+        source, params = locked_sql(movable, "id", "status")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {ParticipantEvent._meta.db_table}
+                    (participant_id, kind, from_status, to_status, reason_code, note, actor_id,
+                     created_at)
+                SELECT src.id, %s, src.status, %s, %s, %s, CAST(%s AS BIGINT), %s
+                FROM ({source}) src
+                """,  # noqa: S608 (table name and a compiled queryset)
+                (
+                    ParticipantEvent.Kind.STATUS,
+                    to,
+                    reason_code,
+                    note,
+                    actor.pk if actor is not None else None,
+                    connection.ops.adapt_datetimefield_value(now),
+                    *params,
+                ),
+            )
+            audited = cursor.rowcount
+        moved = movable.update(status=to, **fields)
+        if moved != audited:
+            raise RuntimeError(f"moved {moved} participants but audited {audited}; rolled back")
+    return moved

@@ -4,7 +4,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from participants import expiry
 from participants.models import LedgerEntry, Participant
@@ -14,15 +13,6 @@ from tests.trainings.sweep_helpers import participant_in, wave_21, wib
 pytestmark = pytest.mark.django_db
 
 EXPIRES = wib(2021, 12, 15, 23, 59, 59, 999999)
-
-
-@pytest.fixture(params=["native", "orm"])
-def batch_path(request, monkeypatch):
-    if request.param == "orm":
-        monkeypatch.setattr(expiry, "_batch_postgres", expiry._batch_orm)
-    elif connection.vendor != "postgresql":
-        pytest.skip("the native batch needs PostgreSQL")
-    return request.param
 
 
 def _people():
@@ -39,7 +29,7 @@ def _people():
     return full, spent, empty
 
 
-def test_balances_expire_at_15_december_23_59_59_wib_not_before(batch_path):
+def test_balances_expire_at_15_december_23_59_59_wib_not_before():
     full, spent, empty = _people()
     assert full.balance_expires_at == EXPIRES
     assert expiry.expire_balances(now=wib(2021, 12, 15, 23, 59, 59)).expired == 0
@@ -55,7 +45,7 @@ def test_balances_expire_at_15_december_23_59_59_wib_not_before(batch_path):
     assert not LedgerEntry.objects.filter(participant=empty, kind="expiry").exists()
 
 
-def test_running_it_again_changes_nothing(batch_path):
+def test_running_it_again_changes_nothing():
     _people()
     expiry.expire_balances(now=wib(2021, 12, 16, 0, 5))
     before = sorted(LedgerEntry.objects.values_list("participant_id", "kind", "amount_idr"))

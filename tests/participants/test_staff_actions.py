@@ -128,8 +128,8 @@ def test_freeze_then_lift_returns_the_card_to_its_status_with_audit_rows(superus
 
 
 def test_a_selected_card_frozen_returns_to_selected():
-    card = make_active_participant()
-    Participant.objects.filter(pk=card.pk).update(status="selected")
+    # Built selected (not oriented): active -> selected is refused by the transition table.
+    card = make_active_participant(status=Participant.Status.SELECTED, oriented_at=None)
     services.freeze_card(participant=card, reason="cek", actor=None)
     services.lift_freeze(participant=card, reason="selesai", actor=None)
     card.refresh_from_db()

@@ -40,11 +40,9 @@ def wave_announced(number: int, announces_at: dt.datetime):
 
 def participant_in(wave, *, status: str = Participant.Status.ACTIVE, **kwargs) -> Participant:
     """A participant selected in ``wave`` with the full balance and no purchase."""
-    participant = make_active_participant(now=wave.announces_at, wave=wave, **kwargs)
     if status == Participant.Status.SELECTED:
-        Participant.objects.filter(pk=participant.pk).update(status=status, oriented_at=None)
-        participant.refresh_from_db()
-    return participant
+        kwargs["oriented_at"] = None
+    return make_active_participant(now=wave.announces_at, wave=wave, status=status, **kwargs)
 
 
 def snapshot() -> dict:

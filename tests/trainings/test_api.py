@@ -156,7 +156,10 @@ def test_frozen_card_is_409_card_frozen_at_start_and_at_confirm(client, card, of
 
 
 def test_card_not_oriented_is_409_card_not_active(client, card, offering):
-    Participant.objects.filter(pk=card.pk).update(status="selected", oriented_at=None)
+    # Back to selected the only way the table allows (a lifted freeze), then not oriented.
+    for status in (Participant.Status.FROZEN, Participant.Status.SELECTED):
+        participant_services.transition_status(participant=card, to=status, reason_code="test")
+    Participant.objects.filter(pk=card.pk).update(oriented_at=None)
     assert_error(start(client, card, offering), 409, "card_not_active")
 
 

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0061_nik_mask_serial_only"),
+        ("participants", "0062_participant_status_transition_trigger"),
     ]
 
     operations = [
