@@ -25,17 +25,6 @@ class PayoutAccountForm(forms.Form):
     )
 
 
-class OtpForm(forms.Form):
-    code = forms.RegexField(
-        label=_("Kode OTP (6 angka)"),
-        regex=r"^\s*[0-9]{6}\s*$",
-        error_messages={"invalid": _("Kode OTP terdiri dari 6 angka.")},
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
-        ),
-    )
-
-
 class SurveyForm(forms.Form):
     """One field per question of the survey: a choice when the question has choices, otherwise
     free text."""

@@ -12,12 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Participant
+from participants.models import OtpChallenge, Participant
 
 
 class Reason(models.TextChoices):
     """Why a payout did not go through. Codes are stable; labels are what the participant sees
-    (DOMAIN.md section 3)."""
+    (docs/program.md section 3)."""
 
     ACCOUNT_CLOSED = "account_closed", _("Rekening/E-Wallet telah ditutup di Bank/E-Wallet")
     NAME_MISMATCH = "name_mismatch", _("Nama pemilik rekening tidak sesuai")
@@ -94,9 +94,11 @@ class PayoutAccount(models.Model):
         return "•" * max(len(self.number) - 4, 0) + self.number[-4:]
 
 
-class PayoutAccountChange(models.Model):
-    """A requested change of payout account, waiting for its SMS OTP. Only the OTP's keyed hash
-    is stored; the change applies once, when the right code is typed in time."""
+class PayoutAccountChange(OtpChallenge):
+    """A requested change of payout account, waiting for its SMS OTP (``participants.otp``); the
+    change applies once, when the right code is typed in time."""
+
+    OTP_PURPOSE = "payout-account"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     participant = models.ForeignKey(
@@ -108,10 +110,6 @@ class PayoutAccountChange(models.Model):
     kind = models.CharField(_("jenis rekening"), max_length=16, choices=PayoutAccount.Kind)
     number = models.CharField(_("nomor rekening"), max_length=20)
     holder_name = models.CharField(_("nama pemilik rekening"), max_length=150)
-    otp_hash = models.CharField(_("hash OTP"), max_length=64, editable=False)
-    created_at = models.DateTimeField(_("dibuat pada"))
-    expires_at = models.DateTimeField(_("kedaluwarsa pada"))
-    attempts = models.PositiveSmallIntegerField(_("jumlah percobaan"), default=0)
     confirmed_at = models.DateTimeField(_("dikonfirmasi pada"), null=True, blank=True)
 
     class Meta:

@@ -1,5 +1,5 @@
-"""Celery adapters for incentives: take ids or an ISO instant, call one service, return a
-summary line."""
+"""Celery adapters for incentives: take ids or an ISO instant (read by ``participants.clock``,
+the rule every operator command shares), call one service, return a summary line."""
 
 import datetime as dt
 
@@ -7,16 +7,13 @@ from celery import shared_task
 from django.utils import timezone
 
 from incentives import notifications, services
-
-
-def _instant(now_iso: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(now_iso) if now_iso else None
+from participants import clock
 
 
 @shared_task(ignore_result=False)
 def disburse_incentives(now_iso: str | None = None) -> str:
     """The daily disbursement (beat). ``now_iso`` runs it as of another instant."""
-    return services.run_disbursement(now=_instant(now_iso)).line()
+    return services.run_disbursement(now=clock.parse_optional_instant(now_iso)).line()
 
 
 @shared_task
@@ -28,7 +25,7 @@ def disburse_for_participant(participant_id: int) -> str:
 @shared_task
 def reconcile_payouts(day_iso: str | None = None) -> str:
     """Yesterday's (WIB) reconciliation report, or ``day_iso``'s."""
-    day = dt.date.fromisoformat(day_iso) if day_iso else timezone.localdate() - dt.timedelta(days=1)
+    day = clock.parse_day(day_iso) if day_iso else timezone.localdate() - dt.timedelta(days=1)
     report = services.reconcile(day=day)
     return f"reconcile day={report.day} mismatches={report.mismatch_count}"
 

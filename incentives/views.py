@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from incentives import forms, payouts, selectors, services
+from participants.forms import OtpForm
 from participants.models import DomainError
 from participants.selectors import participant_for_user
 
@@ -65,7 +66,7 @@ def account_change(request: HttpRequest) -> HttpResponse:
 def account_confirm(request: HttpRequest, change_id) -> HttpResponse:
     participant = _participant(request)
     change = selectors.pending_change(participant=participant, change_id=change_id)
-    form = forms.OtpForm(request.POST or None)
+    form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.confirm_payout_account_change(

@@ -5,7 +5,7 @@ by the script; the data it needs (pre-made sessions, cards, partner credentials)
 JSON file named by ``LOADTEST_DATA``. Users keep no think time: 32 of them are 32 connections
 kept busy, the way the floor is measured.
 
-A platform signs its requests exactly as CONTRACT.md says; OTPs are read from the file the
+A platform signs its requests exactly as docs/partner-api.md says; OTPs are read from the file the
 portal's ``file`` SMS backend writes (``SMS_FILE_PATH``), as a phone would receive them.
 """
 

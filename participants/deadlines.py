@@ -1,8 +1,8 @@
 """Every deadline of the program, computed in one place, in WIB (Asia/Jakarta).
 
-DOMAIN.md section 4: the first-purchase window counts the announcement day as day 1 and ends at
-23:59:59 WIB on day 30 (wave 21: announced 22 Sep 2021 20:00 WIB, deadline 21 Oct 2021 23:59:59
-WIB). Unused balance expires on 15 December, 23:59:59 WIB, of the budget year.
+docs/program.md section 4: the first-purchase window counts the announcement day as day 1 and
+ends at 23:59:59 WIB on day 30 (wave 21: announced 22 Sep 2021 20:00 WIB, deadline 21 Oct 2021
+23:59:59 WIB). Unused balance expires on 15 December, 23:59:59 WIB, of the budget year.
 """
 
 import datetime as dt
@@ -40,11 +40,6 @@ def first_purchase_deadline(announced_at: dt.datetime, *, days: int | None = Non
     return end_of_wib_day(wib_date(announced_at) + dt.timedelta(days=days - 1))
 
 
-def is_past(deadline: dt.datetime, now: dt.datetime) -> bool:
-    """True once ``now`` is strictly after the deadline's last second."""
-    return now > deadline
-
-
 def balance_expiry(granted_at: dt.datetime) -> dt.datetime:
     """15 December 23:59:59 WIB of the budget year in which the balance was granted."""
     return end_of_wib_day(dt.date(wib_date(granted_at).year, 12, 15))
@@ -77,7 +72,7 @@ def check_announcement(announces_at: dt.datetime) -> None:
     """Refuse a wave whose first-purchase window would end after its balance expires.
 
     Raises :class:`AnnouncementTooLate`, whose message names the last possible announcement day
-    and the balance expiry (DOMAIN.md section 4, "a window a person can meet").
+    and the balance expiry (docs/program.md section 4, "a window a person can meet").
     """
     if first_purchase_deadline(announces_at) <= balance_expiry(announces_at):
         return

@@ -1,11 +1,12 @@
-"""The 15 December balance expiry (DOMAIN.md section 3 and 4).
+"""The 15 December balance expiry (docs/program.md section 3 and 4).
 
 Unspent training balance expires at 23:59:59 WIB on 15 December of the budget year
 (``Participant.balance_expires_at``, set by ``grant_balance``). From that instant on, every
 positive balance is taken to zero with one ``expiry`` ledger entry, set-based, in keyset batches,
 each batch its own short transaction. Whoever never bought a training (selected or active, no
 purchase) moves to status ``expired`` ("Saldo kedaluwarsa") with an audit row: not a revocation,
-no blacklist (DOMAIN.md section 4: nobody is revoked for not buying after the balance expired).
+no blacklist (docs/program.md section 4: nobody is revoked for not buying after the balance
+expired).
 Idempotent: a participant has at most one expiry entry (a database constraint) and a zero balance
 is never touched again. The writes are ``participants.services``'; this module picks the batches.
 """

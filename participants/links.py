@@ -1,7 +1,7 @@
 """Absolute links to the portal for messages that leave it (SMS, email).
 
-Every link in an SMS or email is built here from ``PORTAL_URL`` (CONTRACT.md), never from a
-request's host or a hard-coded address; pages themselves use relative links.
+Every link in an SMS or email is built here from ``PORTAL_URL`` (README, Configuration), never
+from a request's host or a hard-coded address; pages themselves use relative links.
 """
 
 from django.conf import settings

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,6 @@ from participants.models import (
 )
 
 EMAIL_SALT = "participants.verify-email"
-OTP_PURPOSE = "phone:{participant_id}"
 
 
 class RegistrationError(DomainError):
@@ -218,10 +216,10 @@ def submit_identity(
 
 
 def request_phone_otp(*, participant: Participant, phone: str, now=None) -> PhoneOTP:
-    """Send a 6-digit code to ``phone`` (stored hashed, valid ``OTP_TTL_SECONDS``).
+    """Send a 6-digit code to ``phone`` (the lifecycle and its rate limits: ``participants.otp``).
 
-    Raises ``identity_required``, ``phone_invalid``, ``phone_taken``, ``otp_cooldown``
-    (with ``seconds_left``), ``sms_failed``.
+    Raises ``identity_required``, ``phone_invalid``, ``phone_taken``, ``sms_failed``, and
+    :class:`~participants.otp.OtpRateLimited`.
     """
     now = now or timezone.now()
     if participant.identity_verified_at is None:
@@ -242,37 +240,17 @@ def request_phone_otp(*, participant: Participant, phone: str, now=None) -> Phon
         raise RegistrationError(
             _("Nomor HP ini sudah digunakan oleh akun lain."), code="phone_taken"
         )
-    code = otp.generate_code()
-    with transaction.atomic():
-        Participant.objects.select_for_update().filter(pk=participant.pk).first()
-        last = PhoneOTP.objects.filter(participant=participant).order_by("-created_at").first()
-        cooldown = dt.timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
-        if last is not None and now < last.created_at + cooldown:
-            seconds_left = int((last.created_at + cooldown - now).total_seconds()) + 1
-            raise RegistrationError(
-                _("Tunggu %(s)d detik sebelum meminta kode baru.") % {"s": seconds_left},
-                code="otp_cooldown",
-                seconds_left=seconds_left,
-            )
-        record = PhoneOTP.objects.create(
-            participant=participant,
-            phone=phone,
-            code_hash="",
-            created_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
-        )
-        # The hash is bound to this OTP's id, so a code cannot be replayed against another one.
-        record.code_hash = otp.hash_code(code, purpose=f"phone:{record.pk}")
-        record.save(update_fields=["code_hash"])
-        text = _(
-            "Kode OTP Kartu Prakerja: %(code)s. Berlaku 5 menit. JANGAN berikan kode ini kepada "
-            "siapa pun."
-        ) % {"code": code}
+    record = PhoneOTP(participant=participant, phone=phone)
+    code = otp.issue(record, now=now)
+    text = _(
+        "Kode OTP Kartu Prakerja: %(code)s. Berlaku %(minutes)d menit. JANGAN berikan kode ini "
+        "kepada siapa pun."
+    ) % {"code": code, "minutes": settings.OTP_TTL_SECONDS // 60}
     # Sent once the row is committed, so the code a person receives always exists.
     try:
         sms.send_sms(to=phone, text=text)
     except sms.SmsError:
-        # Nothing was delivered: drop the code so the cooldown does not block a retry.
+        # Nothing was delivered: drop the code so the rate limit does not block a retry.
         PhoneOTP.objects.filter(pk=record.pk).delete()
         raise RegistrationError(
             _("SMS gagal dikirim. Silakan coba lagi beberapa saat lagi."), code="sms_failed"
@@ -281,47 +259,20 @@ def request_phone_otp(*, participant: Participant, phone: str, now=None) -> Phon
 
 
 def verify_phone_otp(*, participant: Participant, code: str, now=None) -> Participant:
-    """Check the latest code; on success the phone is verified.
+    """Check the latest code (``participants.otp.verify``); on success the phone is verified.
 
-    Raises ``otp_missing``, ``otp_locked`` (after ``OTP_MAX_ATTEMPTS`` wrong codes, even for the
-    right one), ``otp_expired``, ``otp_invalid`` (with ``attempts_left``).
+    Raises ``otp_missing``, and :class:`~participants.otp.OtpLocked`,
+    :class:`~participants.otp.OtpExpired`, :class:`~participants.otp.OtpInvalid`.
     """
     now = now or timezone.now()
-    record = (
-        PhoneOTP.objects.filter(participant=participant, verified_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
-    if record is None:
+    pending = PhoneOTP.objects.filter(participant=participant, verified_at__isnull=True)
+    latest = pending.order_by("-created_at").values_list("pk", flat=True).first()
+    if latest is None:
         raise RegistrationError(_("Minta kode OTP terlebih dahulu."), code="otp_missing")
-    max_attempts = settings.OTP_MAX_ATTEMPTS
-    locked = RegistrationError(
-        _("Kode OTP salah %(n)d kali dan dikunci. Minta kode baru.") % {"n": max_attempts},
-        code="otp_locked",
-    )
-    if record.attempts >= max_attempts:
-        raise locked
-    if now > record.expires_at:
-        raise RegistrationError(
-            _("Kode OTP sudah kedaluwarsa. Minta kode baru."), code="otp_expired"
-        )
-    # Count the attempt first, conditionally: concurrent guesses cannot exceed the limit.
-    counted = PhoneOTP.objects.filter(pk=record.pk, attempts__lt=max_attempts).update(
-        attempts=F("attempts") + 1
-    )
-    if not counted:
-        raise locked
-    if not otp.code_matches(code.strip(), purpose=f"phone:{record.pk}", code_hash=record.code_hash):
-        attempts_left = max_attempts - record.attempts - 1
-        if attempts_left <= 0:
-            raise locked
-        raise RegistrationError(
-            _("Kode OTP salah. Sisa percobaan: %(n)d.") % {"n": attempts_left},
-            code="otp_invalid",
-            attempts_left=attempts_left,
-        )
+    record = otp.verify(challenges=pending, pk=latest, code=code, now=now)
     with transaction.atomic():
-        PhoneOTP.objects.filter(pk=record.pk).update(verified_at=now)
+        if not pending.filter(pk=record.pk).update(verified_at=now):
+            raise otp.OtpExpired()  # a concurrent request used this code first
         Participant.objects.filter(pk=participant.pk).update(
             phone=record.phone, phone_verified_at=now
         )

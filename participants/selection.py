@@ -1,5 +1,5 @@
 """Selection of a closed wave: eligibility with reason codes, priority tier, a seeded draw per
-quota, and the grant of card, balance and deadline to those selected (DOMAIN.md section 2).
+quota, and the grant of card, balance and deadline to those selected (docs/program.md section 2).
 
 The work is set-based: a fixed handful of SQL statements whatever the number of applicants
 (about 20; see ``run_selection``). One decision table is computed with CTEs and window functions,
@@ -22,7 +22,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import cards, deadlines, nik, services
+from participants import cards, deadlines, jobs, nik, services
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -37,7 +37,7 @@ from participants.models import (
     WaveProvinceQuota,
 )
 
-# The family card rule (DOMAIN.md section 2): at most this many participants per KK, ever.
+# The family card rule (docs/program.md section 2): at most this many participants per KK, ever.
 MAX_PARTICIPANTS_PER_KK = 2
 SELECTED_REASON = "selected"
 DECISIONS = "selection_decision"
@@ -508,9 +508,7 @@ def preview_selection(
 
 
 def _enqueue_announcement(run_id: int) -> None:
-    from participants import tasks
-
-    tasks.announce_selection.delay(run_id)
+    jobs.enqueue_on_commit("participants.tasks.announce_selection", run_id)
 
 
 def run_due_selections(*, now: dt.datetime | None = None) -> list[SelectionRun]:

@@ -32,7 +32,7 @@ def past_first_purchase_deadline(*, as_of: dt.datetime) -> QuerySet[Participant]
     """Selected or active, no purchase, first-purchase deadline passed before ``as_of``, and the
     balance still alive at the deadline: the people the nightly sweep revokes.
 
-    DOMAIN.md section 4: nobody is revoked or blacklisted for not buying after their balance
+    docs/program.md section 4: nobody is revoked or blacklisted for not buying after their balance
     expired, so whoever's balance expired at or before their deadline is left out (the balance
     expiry moves them to ``expired``). Served by the partial index ``sweep_candidates``.
     """

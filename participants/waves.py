@@ -78,8 +78,9 @@ class Label:
 def application_label(
     application: Application, *, now: dt.datetime, participant_status: str = ""
 ) -> Label:
-    """The DOMAIN.md label of one wave entry: a joined entry of a closed wave is in selection;
-    the wave in which a person was selected and later revoked says so, not just "Lolos"."""
+    """The label (docs/program.md section 1) of one wave entry: a joined entry of a closed wave
+    is in selection; the wave in which a person was selected and later revoked says so, not just
+    "Lolos"."""
     status = application.status
     if status == Application.Status.JOINED and now >= application.wave.closes_at:
         status = Application.Status.PROCESSING

@@ -1,6 +1,7 @@
 """Settings for the prakerja portal.
 
-One module, fed by the environment through django-environ (CONTRACT.md lists the variables).
+One module, fed by the environment through django-environ (the README's Configuration table
+lists the variables).
 Production differs from development only by environment variables; a missing secret in
 production fails loudly at start-up.
 """
@@ -318,12 +319,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 TRAINING_BALANCE_IDR = env.int("TRAINING_BALANCE_IDR", default=1_000_000)
 FIRST_PURCHASE_DAYS = env.int("FIRST_PURCHASE_DAYS", default=30)
+# Every SMS OTP (phone, payment, payout account; participants/otp.py): validity, wrong attempts
+# before the lock, wait between two codes of one use, and new codes per person within the window.
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
-# Payment OTPs: at most this many payments (each sends an SMS) per card within the window.
-PAYMENT_OTP_MAX_PER_WINDOW = env.int("PAYMENT_OTP_MAX_PER_WINDOW", default=5)
-PAYMENT_OTP_WINDOW_SECONDS = env.int("PAYMENT_OTP_WINDOW_SECONDS", default=900)
+OTP_MAX_PER_WINDOW = env.int("OTP_MAX_PER_WINDOW", default=5)
+OTP_WINDOW_SECONDS = env.int("OTP_WINDOW_SECONDS", default=900)
 # The nightly sweep and the balance expiry work in keyset batches of at most this many rows.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10_000)
 # On PostgreSQL the sweep's batches run in this many threads, each with its own connection.
@@ -333,7 +335,7 @@ SWEEP_NOTIFY_CHUNK = env.int("SWEEP_NOTIFY_CHUNK", default=500)
 # Reminders before the first-purchase deadline, in whole WIB days.
 DEADLINE_REMINDER_DAYS = [7, 3, 1]
 
-# incentives (DOMAIN.md section 3)
+# incentives (docs/program.md section 3)
 INCENTIVE_MONTHLY_IDR = env.int("INCENTIVE_MONTHLY_IDR", default=600_000)
 INCENTIVE_MONTHS = env.int("INCENTIVE_MONTHS", default=4)
 SURVEY_INCENTIVE_IDR = env.int("SURVEY_INCENTIVE_IDR", default=50_000)
@@ -370,7 +372,6 @@ PAYOUT_MAX_TEMPORARY_FAILURES = env.int("PAYOUT_MAX_TEMPORARY_FAILURES", default
 # A claim not renewed for this long belongs to a dead or stalled worker: its token is revoked
 # and its outcome asked from the gateway by key (docs/payouts.md). Tests shorten it.
 PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
-PAYOUT_ACCOUNT_OTP_TTL_SECONDS = env.int("PAYOUT_ACCOUNT_OTP_TTL_SECONDS", default=300)
 
 # --- staff actions on participants (freeze, revoke for fraud, profile corrections) -------------
 

@@ -1,7 +1,7 @@
 """A partner API v1 client, written the way an outside platform would write one.
 
 It talks to the portal only over HTTP: every request is signed with HMAC-SHA256 over
-``"{timestamp}.{METHOD}.{path}.{raw body}"`` (CONTRACT.md), and every POST carries an
+``"{timestamp}.{METHOD}.{path}.{raw body}"`` (docs/partner-api.md), and every POST carries an
 ``Idempotency-Key`` chosen by the caller, so a retried form submission is answered with the
 first response instead of doing the work twice.
 """
@@ -43,7 +43,7 @@ _used: dict[bytes, int] = {}  # request fingerprint -> the last X-Timestamp sign
 
 def fresh_timestamp(fingerprint: bytes) -> str:
     """Unix seconds, moved one second on when the same request was already signed with it: the
-    portal accepts an exact signed request only once (CONTRACT.md, ``request_replayed``)."""
+    portal accepts an exact signed request only once (docs/partner-api.md, ``request_replayed``)."""
     now = int(time.time())
     with _used_lock:
         for old in [f for f, ts in _used.items() if ts < now - 600]:
@@ -101,7 +101,7 @@ class PartnerClient:
                 message=_("Portal Prakerja tidak dapat dihubungi. Silakan coba lagi."),
             ) from error
 
-    # --- the calls of CONTRACT.md ----------------------------------------------------------
+    # --- the calls of docs/partner-api.md -------------------------------------------------------
 
     def offerings(self) -> list[dict]:
         return self._call("GET", "/offerings")["offerings"]

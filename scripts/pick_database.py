@@ -1,5 +1,6 @@
-"""Choose the database for `make test` (CONTRACT.md): DATABASE_URL when set, else the local
-PostgreSQL at 127.0.0.1:5432 when it answers, else the SQLite file. Prints the URL."""
+"""Choose the database for `make test` (README, "The two commands"): DATABASE_URL when set,
+else the local PostgreSQL at 127.0.0.1:5432 when it answers, else the SQLite file. Prints the
+URL."""
 
 import os
 import socket

@@ -21,7 +21,7 @@ ADMIN_LOGIN = "/admin/login/?next=/admin/"
 
 
 def rfc6238(secret_base32: str, *, at: float | None = None) -> str:
-    """TOTP as CONTRACT.md states it (RFC 6238, SHA-1, 30 s, 6 digits), written out here so the
+    """TOTP as the README states it (RFC 6238, SHA-1, 30 s, 6 digits), written out here so the
     test does not trust the library it checks."""
     key = base64.b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
     counter = int((time.time() if at is None else at) // 30)

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Participant, Province, Wave
+from participants.models import OtpChallenge, Participant, Province, Wave
 
 
 class Platform(models.Model):
@@ -113,8 +113,13 @@ class Offering(models.Model):
         return f"{self.training} @ {self.platform}"
 
 
-class Payment(models.Model):
-    """A purchase attempt started by a platform; paid once its OTP is confirmed."""
+class Payment(OtpChallenge):
+    """A purchase attempt started by a platform; paid once its OTP (``participants.otp``) is
+    confirmed."""
+
+    OTP_PURPOSE = "payment"
+    # Each payment is a new order, not a resend: only the per-card rate of new codes applies.
+    OTP_RESEND_COOLDOWN = False
 
     class Status(models.TextChoices):
         OTP_SENT = "otp_sent", _("Menunggu OTP")
@@ -136,10 +141,6 @@ class Payment(models.Model):
     partner_order_id = models.CharField(_("ID pesanan mitra"), max_length=100)
     amount_idr = models.PositiveIntegerField(_("jumlah (Rp)"))
     status = models.CharField(max_length=16, choices=Status, default=Status.OTP_SENT)
-    otp_hash = models.CharField(_("hash OTP"), max_length=64, editable=False)
-    otp_expires_at = models.DateTimeField(_("OTP kedaluwarsa pada"))
-    otp_attempts = models.PositiveSmallIntegerField(_("percobaan OTP"), default=0)
-    created_at = models.DateTimeField(_("dibuat pada"))
     paid_at = models.DateTimeField(_("dibayar pada"), null=True, blank=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Reminders before the first-purchase deadline (DOMAIN.md section 4: 7, 3 and 1 days before).
+"""Reminders before the first-purchase deadline (docs/program.md section 4: 7, 3 and 1 days before).
 
 Each reminder is sent at most once per participant and day mark, by a database constraint
 (``DeadlineReminder``: unique participant + days_before): rows are inserted set-based with

@@ -1,4 +1,4 @@
-"""The nightly first-purchase sweep (DOMAIN.md section 4).
+"""The nightly first-purchase sweep (docs/program.md section 4).
 
 Every participant of ``participants.selectors.past_first_purchase_deadline`` (selected or
 active, no purchase, deadline passed before the cut-off while the balance was still alive) is,
@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from participants import deadlines, selectors, sms
 from participants import services as participant_services
+from participants.jobs import enqueue_on_commit
 from participants.models import BlacklistEntry, Participant
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
 from trainings.models import SweepRun
@@ -277,14 +278,12 @@ def _batch(*, run: SweepRun, cutoff: dt.datetime, after: int, upto: int, limit: 
 
 
 def _queue_notices(participant_ids: list[int]) -> None:
-    from trainings.tasks import notify_revoked_task
-
     chunk = settings.SWEEP_NOTIFY_CHUNK
     for start in range(0, len(participant_ids), chunk):
         ids = participant_ids[start : start + chunk]
         # The batch has committed (we are outside its atomic block); on_commit also covers a
         # caller that wraps the whole sweep in a transaction.
-        transaction.on_commit(lambda ids=ids: notify_revoked_task.delay(ids))
+        enqueue_on_commit("trainings.tasks.notify_revoked_task", ids)
 
 
 def revocation_text(*, deadline: dt.datetime | None) -> str:

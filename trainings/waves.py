@@ -1,4 +1,5 @@
-"""Additional waves opened from the recovered quota pool (DOMAIN.md section 4: waves 17 and 22)."""
+"""Additional waves opened from the recovered quota pool (docs/program.md section 4: waves 17
+and 22)."""
 
 import datetime as dt
 from collections import defaultdict

@@ -1,6 +1,6 @@
 """Writes and state transitions for incentives, by topic.
 
-Money rules kept here (DOMAIN.md section 3):
+Money rules kept here (docs/program.md section 3):
 
 * an installment is never paid twice: every payout request is stored (and committed) with a
   deterministic idempotency key before the backend is called; an unknown outcome is resolved by
@@ -37,6 +37,7 @@ from incentives.services.errors import (  # noqa: F401
     OtpExpired,
     OtpInvalid,
     OtpLocked,
+    OtpRateLimited,
     SurveyAlreadyCompleted,
     SurveyNotOpen,
     WrongPassword,

@@ -3,7 +3,6 @@
 import datetime as dt
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,11 +19,10 @@ from incentives.services.errors import (
     EwalletNotOwnPhone,
     InvalidAccountNumber,
     OtpExpired,
-    OtpInvalid,
-    OtpLocked,
     WrongPassword,
 )
 from participants import otp, sms
+from participants.jobs import enqueue_on_commit
 from participants.models import Participant, ParticipantEvent
 from participants.services import record_event
 
@@ -43,7 +41,7 @@ def _clean_number(kind: str, number: str, participant: Participant) -> str:
         if len(digits) != 10:
             raise InvalidAccountNumber()
         return digits
-    # E-wallets are registered to the participant's own phone (DOMAIN.md section 7).
+    # E-wallets are registered to the participant's own phone (docs/program.md section 7).
     if not digits or sms.normalize_phone(digits) != sms.normalize_phone(participant.phone):
         raise EwalletNotOwnPhone()
     return "0" + sms.normalize_phone(digits)[3:]
@@ -59,26 +57,24 @@ def request_payout_account_change(
     now: dt.datetime | None = None,
 ) -> PayoutAccountChange:
     """Start registering or changing the payout account: re-checks the password, validates the
-    number, stores the pending change and sends a 6-digit OTP by SMS to the registered phone.
+    number, stores the pending change and sends a 6-digit OTP by SMS to the registered phone
+    (the OTP's lifecycle and rate limits: ``participants.otp``).
 
-    Raises :class:`WrongPassword`, :class:`InvalidAccountNumber`, :class:`EwalletNotOwnPhone`.
+    Raises :class:`WrongPassword`, :class:`InvalidAccountNumber`, :class:`EwalletNotOwnPhone`,
+    :class:`OtpRateLimited`.
     """
     now = now or timezone.now()
     if not participant.user.check_password(password):
         raise WrongPassword()
     clean = _clean_number(kind, number, participant)
-    code = otp.generate_code()
     change = PayoutAccountChange(
         participant=participant,
         kind=kind,
         number=clean,
         holder_name=" ".join(holder_name.split()),
-        created_at=now,
-        expires_at=now + dt.timedelta(seconds=settings.PAYOUT_ACCOUNT_OTP_TTL_SECONDS),
     )
-    change.otp_hash = otp.hash_code(code, purpose=f"payout-account:{change.id}")
     with transaction.atomic():
-        change.save()
+        code = otp.issue(change, now=now)
         record_event(
             participant=participant,
             kind=ParticipantEvent.Kind.PAYOUT,
@@ -105,25 +101,18 @@ def confirm_payout_account_change(
     validation is reset, the change is audited, and installments that failed because of the
     old account are scheduled again at once (the retry is automatic).
 
-    Raises :class:`OtpInvalid`, :class:`OtpExpired`, :class:`OtpLocked`.
+    The attempt is counted by ``participants.otp.verify`` before this service opens its
+    transaction, so a wrong code stays counted.
+
+    Raises :class:`OtpInvalid`, :class:`OtpExpired` (also for a change already applied),
+    :class:`OtpLocked`.
     """
     now = now or timezone.now()
+    pending = PayoutAccountChange.objects.filter(participant=participant, confirmed_at__isnull=True)
+    change = otp.verify(challenges=pending, pk=change_id, code=code, now=now)
     with transaction.atomic():
-        change = (
-            PayoutAccountChange.objects.select_for_update()
-            .filter(pk=change_id, participant=participant, confirmed_at__isnull=True)
-            .first()
-        )
-        if change is None or change.expires_at < now:
-            raise OtpExpired()
-        if change.attempts >= settings.OTP_MAX_ATTEMPTS:
-            raise OtpLocked()
-        if not otp.code_matches(
-            code.strip(), purpose=f"payout-account:{change.id}", code_hash=change.otp_hash
-        ):
-            PayoutAccountChange.objects.filter(pk=change.pk).update(attempts=F("attempts") + 1)
-            raise OtpInvalid(attempts_left=settings.OTP_MAX_ATTEMPTS - change.attempts - 1)
-        PayoutAccountChange.objects.filter(pk=change.pk).update(confirmed_at=now)
+        if not pending.filter(pk=change.pk).update(confirmed_at=now):
+            raise OtpExpired()  # a concurrent request applied it first
         old = PayoutAccount.objects.filter(participant=participant).first()
         account, _created = PayoutAccount.objects.update_or_create(
             participant=participant,
@@ -153,14 +142,8 @@ def confirm_payout_account_change(
             actor=participant.user,
             now=now,
         )
-        requeued = _requeue_account_failures(
-            Installment.objects.filter(participant=participant), now=now
-        )
-        if requeued:
-            from incentives import tasks
-
-            pid = participant.pk
-            transaction.on_commit(lambda: tasks.disburse_for_participant.delay(pid))
+        if _requeue_account_failures(Installment.objects.filter(participant=participant), now=now):
+            enqueue_on_commit("incentives.tasks.disburse_for_participant", participant.pk)
     return account
 
 

@@ -1,19 +1,23 @@
-"""Domain errors of the incentives app, each with a stable code and an Indonesian message."""
-
-import logging
+"""Domain errors of the incentives app, each with a stable code and an Indonesian message. The OTP
+errors are ``participants.otp``'s, shared by every OTP use."""
 
 from django.utils.translation import gettext_lazy as _
 
-from incentives.models import (
-    Installment,
-    PayoutRequest,
-)
 from participants.models import DomainError
+from participants.otp import OtpExpired, OtpInvalid, OtpLocked, OtpRateLimited
 
-logger = logging.getLogger(__name__)
-
-S = Installment.Status
-R = PayoutRequest.Status
+__all__ = [
+    "CheckerIsMaker",
+    "EwalletNotOwnPhone",
+    "InvalidAccountNumber",
+    "OtpExpired",
+    "OtpInvalid",
+    "OtpLocked",
+    "OtpRateLimited",
+    "SurveyAlreadyCompleted",
+    "SurveyNotOpen",
+    "WrongPassword",
+]
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -32,21 +36,6 @@ class InvalidAccountNumber(DomainError):
 class EwalletNotOwnPhone(DomainError):
     code = "ewallet_not_own_phone"
     message = _("Nomor e-wallet harus sama dengan nomor HP terdaftar Anda.")
-
-
-class OtpInvalid(DomainError):
-    code = "otp_invalid"
-    message = _("Kode OTP salah.")
-
-
-class OtpExpired(DomainError):
-    code = "otp_expired"
-    message = _("Kode OTP sudah kedaluwarsa. Silakan ulangi perubahan rekening.")
-
-
-class OtpLocked(DomainError):
-    code = "otp_locked"
-    message = _("Terlalu banyak percobaan OTP. Silakan ulangi perubahan rekening.")
 
 
 class SurveyNotOpen(DomainError):

@@ -1,4 +1,4 @@
-"""Staff actions on a fraud report (DOMAIN.md section 7): freeze the card while the report is
+"""Staff actions on a fraud report (docs/program.md section 7): freeze the card while the report is
 checked, lift the freeze, or revoke for fraud. Each needs a reason, which the audit row keeps
 with the actor and the time."""
 

@@ -16,8 +16,8 @@ from participants.models import District, DomainError, Participant, ParticipantE
 from participants.services.fraud import required_reason
 from participants.services.status import record_event
 
-# Fields that decide eligibility (DOMAIN.md section 2) or the order of the draw. The NIK encodes
-# the birth date, the gender and the district; the regency and province follow the district.
+# Fields that decide eligibility (docs/program.md section 2) or the order of the draw. The NIK
+# encodes the birth date, the gender and the district; the regency and province follow the district.
 CORRECTABLE_FIELDS = (
     "birth_date",
     "gender",

@@ -47,7 +47,7 @@ def test_failure_reason_then_account_change_then_the_retry_pays(page, live_serve
     page.wait_for_url("**/rekening/verifikasi/**")
     assert page.bytes_on_wire() < 50 * 1024
     code = sms.outbox[-1].text.split(": ")[1][:6]
-    page.get_by_label("Kode OTP (6 angka)").fill(code)
+    page.get_by_label("Kode OTP (6 digit)").fill(code)
     page.screenshot(path=str(SHOTS / "incentives_account_otp.png"), full_page=True)
     page.get_by_role("button", name="Simpan rekening").click()
     page.wait_for_url("**/insentif/")

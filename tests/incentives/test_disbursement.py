@@ -3,7 +3,9 @@ account is fixed, temporary errors with backoff, unknown outcomes resolved by ke
 maker-checker batches, staff actions, stale claims and reconciliation."""
 
 import datetime as dt
+import io
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +21,7 @@ from incentives.models import (
     PayoutAccount,
     PayoutRequest,
 )
+from incentives.services import DisbursementSummary
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.incentives.helpers import eligible_participant, fake_paid, first_installment
 
@@ -386,11 +389,18 @@ def test_disburse_incentives_command_prints_a_summary(capsys):
 
 
 @pytest.mark.django_db
-def test_disburse_incentives_command_refuses_a_naive_time():
+def test_disburse_incentives_command_reads_a_naive_time_as_wib(monkeypatch):
+    """The one --now rule of every operator command (participants.clock)."""
     from django.core.management.base import CommandError
 
+    seen = []
+    monkeypatch.setattr(
+        services, "run_disbursement", lambda **kw: seen.append(kw["now"]) or DisbursementSummary()
+    )
+    call_command("disburse_incentives", "--now", "2026-01-01T01:00:00", stdout=io.StringIO())
+    assert seen == [dt.datetime(2026, 1, 1, 1, 0, tzinfo=ZoneInfo("Asia/Jakarta"))]
     with pytest.raises(CommandError):
-        call_command("disburse_incentives", "--now", "2026-01-01T01:00:00")
+        call_command("disburse_incentives", "--now", "besok pagi")
 
 
 @pytest.mark.postgres

@@ -67,7 +67,7 @@ def test_changing_the_account_through_the_pages_needs_password_and_otp(client, s
     assert response.status_code == 302
     code = sms_outbox[-1].text.split(": ")[1][:6]
     response = client.post(response["Location"], {"code": "12345"})
-    assert "6 angka" in response.content.decode()
+    assert "6 digit" in response.content.decode()
     response = client.post(response.request["PATH_INFO"], {"code": code})
     assert response.status_code == 302
     assert response["Location"] == reverse("incentives:history")

@@ -1,4 +1,5 @@
-"""A deadline a person can always meet: no wave is announced after 16 November (DOMAIN.md 4)."""
+"""A deadline a person can always meet: no wave is announced after 16 November (docs/program.md
+section 4)."""
 
 import datetime as dt
 

@@ -39,9 +39,9 @@ def test_otp_is_sent_by_sms_and_stored_only_hashed(person, sms_outbox):
     assert len(sms_outbox) == 1
     assert sms_outbox[0].to == "+6281234567890"
     code = sent_code(sms_outbox)
-    assert code not in record.code_hash
-    assert len(record.code_hash) == 64
-    assert record.expires_at == T0 + dt.timedelta(minutes=5)
+    assert code not in record.otp_hash
+    assert len(record.otp_hash) == 64
+    assert record.otp_expires_at == T0 + dt.timedelta(minutes=5)
 
 
 def test_right_code_verifies_the_phone(person, sms_outbox):
@@ -65,14 +65,15 @@ def test_wrong_codes_count_down_then_lock_even_the_right_code(person, sms_outbox
     registration.request_phone_otp(participant=person, phone="081234567890", now=T0)
     code = sent_code(sms_outbox)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    for left in (4, 3, 2, 1):
+    for left in (4, 3, 2, 1, 0):
         exc = refused(
             "otp_invalid", registration.verify_phone_otp, participant=person, code=wrong, now=T0
         )
         assert exc.context["attempts_left"] == left
+    assert "dikunci" in exc.message
     refused("otp_locked", registration.verify_phone_otp, participant=person, code=wrong, now=T0)
     refused("otp_locked", registration.verify_phone_otp, participant=person, code=code, now=T0)
-    assert PhoneOTP.objects.get().attempts == 5
+    assert PhoneOTP.objects.get().otp_attempts == 5
     person.refresh_from_db()
     assert person.phone_verified_at is None
 
@@ -81,13 +82,13 @@ def test_resend_waits_for_the_cooldown(person, sms_outbox, settings):
     settings.OTP_RESEND_COOLDOWN_SECONDS = 60
     registration.request_phone_otp(participant=person, phone="081234567890", now=T0)
     exc = refused(
-        "otp_cooldown",
+        "too_many_otp_requests",
         registration.request_phone_otp,
         participant=person,
         phone="081234567890",
         now=T0 + dt.timedelta(seconds=30),
     )
-    assert exc.context["seconds_left"] == 31
+    assert exc.context["seconds_left"] == 30
     assert len(sms_outbox) == 1
     registration.request_phone_otp(
         participant=person, phone="081234567890", now=T0 + dt.timedelta(seconds=60)

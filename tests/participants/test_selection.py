@@ -408,7 +408,7 @@ def test_selected_get_status_card_balance_ledger_and_deadline():
 @pytest.mark.parametrize(
     ("announced", "deadline"),
     [
-        # DOMAIN.md section 4: wave 21 and wave 13.
+        # docs/program.md section 4: wave 21 and wave 13.
         (dt.datetime(2021, 9, 22, 20, 0), dt.datetime(2021, 10, 21, 23, 59, 59, 999999)),
         (dt.datetime(2021, 3, 10, 12, 0), dt.datetime(2021, 4, 8, 23, 59, 59, 999999)),
     ],

@@ -55,7 +55,7 @@ def complete_voucher(voucher, *, now=None):
 
 
 class PartnerClient:
-    """Signs and sends requests exactly as CONTRACT.md tells a platform to."""
+    """Signs and sends requests exactly as docs/partner-api.md tells a platform to."""
 
     def __init__(self, base_url: str, key: str, secret: str):
         self.base_url = base_url.rstrip("/")

@@ -20,7 +20,7 @@ def wib(*args) -> dt.datetime:
 
 
 def wave_21():
-    """Wave 21: announced 22 September 2021 20:00 WIB (DOMAIN.md section 4)."""
+    """Wave 21: announced 22 September 2021 20:00 WIB (docs/program.md section 4)."""
     return WaveFactory(
         number=21,
         opens_at=wib(2021, 9, 15, 12),

@@ -1,5 +1,5 @@
 """Partner API v1 over real HTTP (live_server), signed like a platform: every success and error
-row of CONTRACT.md, plus the signature, replay and idempotency rules."""
+row of docs/partner-api.md, plus the signature, replay and idempotency rules."""
 
 import datetime as dt
 import json
@@ -109,7 +109,7 @@ def test_start_payment_returns_201_and_texts_the_otp(client, card, offering, sms
 def test_too_many_payment_starts_on_one_card_is_429_and_sends_no_more_sms(
     client, card, offering, sms_outbox, settings
 ):
-    settings.PAYMENT_OTP_MAX_PER_WINDOW = 3
+    settings.OTP_MAX_PER_WINDOW = 3
     for n in range(3):
         assert start(client, card, offering, order=f"flood-{n}").status_code == 201
     assert_error(start(client, card, offering, order="flood-3"), 429, "too_many_otp_requests")

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from participants import otp
 from participants.models import LedgerEntry, Participant
 from tests.factories import make_active_participant
 from tests.trainings.partner import PartnerClient, complete_voucher, last_otp, make_offering
@@ -76,7 +77,7 @@ def test_fifty_concurrent_purchases_on_one_card_give_floor_of_balance_over_price
     on the balance itself, and exactly floor(1,000,000 / 150,000) = 6 threads may win; the other
     44 must end with insufficient_balance, never a negative balance or a second debit."""
     # Many payments on one card on purpose: lift the per-card OTP limit for this test.
-    settings.PAYMENT_OTP_MAX_PER_WINDOW = 10_000
+    settings.OTP_MAX_PER_WINDOW = 10_000
     card = make_active_participant()
     offering = make_offering(price_idr=150_000)
     expected = 1_000_000 // 150_000
@@ -126,7 +127,7 @@ def _otp_for(payment: Payment) -> str:
 
     for message in reversed(list(sms.outbox)):
         found = re.search(r"\b(\d{6})\b", message.text)
-        if found and services.purchases.otp_matches(payment=payment, code=found.group(1)):
+        if found and otp.code_matches(payment, found.group(1)):
             return found.group(1)
     raise AssertionError("no OTP SMS for this payment")
 
@@ -157,7 +158,7 @@ def test_fifty_concurrent_confirmations_of_different_payments_on_one_card_issue_
     """The "finish the first training first" rule holds under concurrency too: 50 payments
     started while the card had no voucher, confirmed together, yield one purchase."""
     # Many payments on one card on purpose: lift the per-card OTP limit for this test.
-    settings.PAYMENT_OTP_MAX_PER_WINDOW = 10_000
+    settings.OTP_MAX_PER_WINDOW = 10_000
     card = make_active_participant()
     offering = make_offering(price_idr=100_000)
     started = [start_payment(card, offering, f"P{i}") for i in range(50)]

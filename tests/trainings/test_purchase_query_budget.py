@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 # debit (UPDATE, balance read, ledger INSERT), the voucher count, the voucher INSERT, the audit
 # row and the idempotency INSERT = 11 statements, plus 8 SAVEPOINT/RELEASE lines that appear here
 # because the test runs inside a transaction.
-CONFIRM_BUDGET = 19
-START_BUDGET = 12
+# One more: the payment's row lock while ``participants.otp.verify`` compares the code.
+CONFIRM_BUDGET = 20
+# Start: the person's row lock that makes the per-person rate of new OTPs race-free is one of them.
+START_BUDGET = 13
 
 
 def signed_post(client, key, secret, path, payload):

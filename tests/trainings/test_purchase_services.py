@@ -75,11 +75,11 @@ def test_start_payment_sends_a_six_digit_otp_to_the_registered_phone_and_stores_
 
 
 def test_payment_starts_per_card_are_limited_within_the_window(card, offering, settings):
-    settings.PAYMENT_OTP_MAX_PER_WINDOW = 2
-    settings.PAYMENT_OTP_WINDOW_SECONDS = 900
+    settings.OTP_MAX_PER_WINDOW = 2
+    settings.OTP_WINDOW_SECONDS = 900
     start(card, offering, order="A")
     start(card, offering, order="B")
-    with pytest.raises(errors.TooManyOtpRequests):
+    with pytest.raises(errors.OtpRateLimited):
         start(card, offering, order="C")
     with time_machine.travel(NOW + dt.timedelta(seconds=901), tick=False):
         assert start(card, offering, order="D").status == Payment.Status.OTP_SENT

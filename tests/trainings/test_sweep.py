@@ -1,4 +1,5 @@
-"""The nightly first-purchase sweep: who is revoked, when, and what it writes (DOMAIN.md 4)."""
+"""The nightly first-purchase sweep: who is revoked, when, and what it writes (docs/program.md
+section 4)."""
 
 import datetime as dt
 

@@ -46,7 +46,7 @@ def read_body(request: HttpRequest) -> bytes:
 
 
 class SignedRequest(AuthBase):
-    """``X-Partner-Key`` + ``X-Timestamp`` + ``X-Signature`` (HMAC-SHA256, CONTRACT.md).
+    """``X-Partner-Key`` + ``X-Timestamp`` + ``X-Signature`` (HMAC-SHA256, docs/partner-api.md).
 
     Returns the calling :class:`Platform` (``request.auth``); a refusal raises an
     ``AuthenticationFailed`` that the API answers with 401 and its stable code. Before that, a

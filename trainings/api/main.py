@@ -1,4 +1,4 @@
-"""Partner API v1 for digital platforms (CONTRACT.md), mounted at ``/api/partner/v1/``.
+"""Partner API v1 for digital platforms (docs/partner-api.md), mounted at ``/api/partner/v1/``.
 
 Views are thin: the auth class identifies the platform, a selector scopes what it may see, one
 service does the work, and every POST runs through ``run_idempotent`` so retries replay the first

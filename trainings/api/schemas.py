@@ -1,4 +1,4 @@
-"""Request and response bodies of Partner API v1 (CONTRACT.md)."""
+"""Request and response bodies of Partner API v1 (docs/partner-api.md)."""
 
 import datetime as dt
 import re

@@ -1,7 +1,7 @@
 """Partner API credentials: issuing keys and authenticating signed requests.
 
 A platform signs every request with HMAC-SHA256 over ``"{timestamp}.{METHOD}.{path}.{raw body}"``
-(CONTRACT.md). The secret is shown once when issued and stored only Fernet-encrypted
+(docs/partner-api.md). The secret is shown once when issued and stored only Fernet-encrypted
 (``participants.crypto.encrypt``), so a database dump alone does not reveal it.
 """
 

@@ -1,15 +1,16 @@
-"""Domain errors of the purchase path. Each has a stable ``code`` (CONTRACT.md, Partner API v1)
+"""Domain errors of the purchase path. Each has a stable ``code`` (docs/partner-api.md)
 and an Indonesian message the platform can show to the participant as is.
 
-The card and balance errors raised by ``participants.services.debit_for_purchase``
-(``insufficient_balance``, ``card_revoked``, ``card_frozen``, ``card_not_active``,
-``balance_expired``) are that module's classes; they are re-exported here so callers import every
-purchase error from one place.
+The OTP errors are ``participants.otp``'s, shared by every OTP use. The card and balance errors
+raised by ``participants.services.debit_for_purchase`` (``insufficient_balance``,
+``card_revoked``, ``card_frozen``, ``card_not_active``, ``balance_expired``) are that module's
+classes; they are re-exported here so callers import every purchase error from one place.
 """
 
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import DomainError
+from participants.otp import OtpExpired, OtpInvalid, OtpLocked, OtpRateLimited
 from participants.services import (
     BalanceExpired,
     CardFrozen,
@@ -36,11 +37,11 @@ __all__ = [
     "OtpExpired",
     "OtpInvalid",
     "OtpLocked",
+    "OtpRateLimited",
     "PaymentNotFound",
     "PaymentNotPending",
     "PretestMissing",
     "ReviewAlreadySubmitted",
-    "TooManyOtpRequests",
     "TrainingNotCompleted",
     "VoucherAlreadyCompleted",
     "VoucherAlreadyRedeemed",
@@ -73,13 +74,6 @@ class DuplicatePartnerOrder(DomainError):
     message = _("Nomor pesanan (partner_order_id) ini sudah dipakai untuk pembayaran lain.")
 
 
-class TooManyOtpRequests(DomainError):
-    code = "too_many_otp_requests"
-    message = _(
-        "Terlalu banyak permintaan kode OTP untuk kartu ini. Coba lagi beberapa menit lagi."
-    )
-
-
 class PaymentNotFound(DomainError):
     code = "payment_not_found"
     message = _("Pembayaran tidak ditemukan.")
@@ -88,23 +82,6 @@ class PaymentNotFound(DomainError):
 class PaymentNotPending(DomainError):
     code = "payment_not_pending"
     message = _("Pembayaran ini tidak sedang menunggu OTP (sudah dibayar atau dibatalkan).")
-
-
-class OtpInvalid(DomainError):
-    code = "otp_invalid"
-    message = _("Kode OTP salah.")
-
-
-class OtpExpired(DomainError):
-    code = "otp_expired"
-    message = _("Kode OTP sudah kedaluwarsa. Silakan ulangi pembayaran.")
-
-
-class OtpLocked(DomainError):
-    code = "otp_locked"
-    message = _(
-        "Pembayaran dikunci karena kode OTP salah 5 kali. Silakan ulangi pembayaran dari awal."
-    )
 
 
 class VoucherNotFound(DomainError):

@@ -1,5 +1,5 @@
 """Idempotency keys of the partner API: a POST retried with the same ``Idempotency-Key`` gets the
-first response again, and the work is done once (CONTRACT.md).
+first response again, and the work is done once (docs/partner-api.md).
 
 The record is inserted in the same transaction as the work. Two concurrent requests with one key
 both run, but the database's unique constraint on ``(platform, key)`` lets only one commit: the

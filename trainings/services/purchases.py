@@ -1,4 +1,4 @@
-"""Buying a training with the card number and an SMS OTP (DOMAIN.md section 5).
+"""Buying a training with the card number and an SMS OTP (docs/program.md section 5).
 
 ``start_payment`` checks the card and sends the OTP; ``confirm_payment`` checks the OTP and, in
 one transaction, marks the payment paid with a conditional UPDATE, debits the balance with
@@ -14,11 +14,12 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import cards, otp, sms
+from participants import cards, sms
+from participants import otp as otp_codes
 from participants import services as participant_services
 from participants.models import LedgerEntry, Participant, ParticipantEvent
 from trainings import selectors
@@ -39,13 +40,12 @@ from trainings.services.errors import (
     OtpLocked,
     PaymentNotFound,
     PaymentNotPending,
-    TooManyOtpRequests,
     VoucherAlreadyRedeemed,
 )
 
 logger = logging.getLogger(__name__)
 
-# Letters and digits without look-alikes: no 0/O, 1/I/L (CONTRACT.md). 31 symbols.
+# Letters and digits without look-alikes: no 0/O, 1/I/L (docs/partner-api.md). 31 symbols.
 VOUCHER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 VOUCHER_LENGTH = 12  # 31**12 ~ 2**59 codes
 OPEN_VOUCHER_STATUSES = [Voucher.Status.ISSUED, Voucher.Status.REDEEMED]
@@ -55,17 +55,12 @@ def new_voucher_code() -> str:
     return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
 
 
-def _otp_purpose(payment_id: uuid.UUID) -> str:
-    # The hash is bound to the payment: the same code typed for another payment never matches.
-    return f"payment:{payment_id}"
-
-
 def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -> None:
     """Raise the first purchase rule ``participant`` fails for a training of ``amount_idr``.
 
-    Order follows DOMAIN.md section 5: card active and oriented, deadline, balance not expired,
-    balance enough, and earlier trainings completed. ``confirm_payment`` re-checks the money
-    rules atomically at debit time; this is the early answer for ``start_payment``.
+    Order follows docs/program.md section 5: card active and oriented, deadline, balance not
+    expired, balance enough, and earlier trainings completed. ``confirm_payment`` re-checks the
+    money rules atomically at debit time; this is the early answer for ``start_payment``.
     """
     if participant.status == Participant.Status.REVOKED:
         raise CardRevoked()
@@ -103,10 +98,9 @@ def start_payment(
     Raises :class:`CardNotFound` (unknown number or bad check digit), :class:`OfferingNotFound`
     (not sold on this platform), :class:`CardRevoked`, :class:`CardFrozen`, :class:`CardNotActive`,
     :class:`BalanceExpired`, :class:`InsufficientBalance`, :class:`FirstTrainingNotCompleted`,
-    :class:`DuplicatePartnerOrder`, :class:`TooManyOtpRequests` (more than
-    ``PAYMENT_OTP_MAX_PER_WINDOW`` payments started on the card within
-    ``PAYMENT_OTP_WINDOW_SECONDS``: each start sends an SMS, so this bounds SMS flooding of a
-    participant by a platform or by someone who knows the card number).
+    :class:`DuplicatePartnerOrder`, :class:`OtpRateLimited` (the per-person rate of new OTPs
+    of ``participants.otp``: each start sends an SMS, so this bounds SMS flooding of a participant
+    by a platform or by someone who knows the card number).
     """
     now = now or timezone.now()
     card_number = "".join((card_number or "").split()).replace("-", "")
@@ -123,14 +117,6 @@ def start_payment(
     if participant is None:
         raise CardNotFound()
     check_card(participant=participant, amount_idr=offering.price_idr, now=now)
-    recent = Payment.objects.filter(
-        participant=participant,
-        created_at__gt=now - dt.timedelta(seconds=settings.PAYMENT_OTP_WINDOW_SECONDS),
-    ).count()
-    if recent >= settings.PAYMENT_OTP_MAX_PER_WINDOW:
-        raise TooManyOtpRequests()
-
-    code = otp.generate_code()
     payment = Payment(
         id=uuid.uuid4(),
         platform=platform,
@@ -139,13 +125,10 @@ def start_payment(
         partner_order_id=partner_order_id,
         amount_idr=offering.price_idr,
         status=Payment.Status.OTP_SENT,
-        otp_expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
-        created_at=now,
     )
-    payment.otp_hash = otp.hash_code(code, purpose=_otp_purpose(payment.id))
     try:
         with transaction.atomic():
-            payment.save(force_insert=True)
+            code = otp_codes.issue(payment, now=now)
     except IntegrityError:
         raise DuplicatePartnerOrder() from None
     text = _(
@@ -172,11 +155,11 @@ def confirm_payment(
 ) -> Voucher:
     """Confirm a payment with its OTP: debit the balance exactly once and issue the voucher.
 
-    A wrong code counts an attempt (a conditional UPDATE, so concurrent guesses all count); the
-    fifth wrong one locks the payment. The right code marks the payment paid with
-    ``UPDATE ... WHERE status='otp_sent'`` and debits in the same transaction, so concurrent or
-    repeated confirmations give one debit; the card rules are re-checked under the participant's
-    row lock.
+    The OTP is checked by ``participants.otp.verify``: every attempt is counted durably before
+    the code is compared, and the last allowed wrong one locks the payment. The right code marks
+    the payment paid with ``UPDATE ... WHERE status='otp_sent'`` and debits in the same
+    transaction, so concurrent or repeated confirmations give one debit; the card rules are
+    re-checked under the participant's row lock.
 
     Raises :class:`PaymentNotFound`, :class:`OtpLocked`, :class:`PaymentNotPending`,
     :class:`OtpExpired`, :class:`OtpInvalid` (``context["attempts_left"]``), and the card errors
@@ -187,31 +170,23 @@ def confirm_payment(
     if payment is None:
         raise PaymentNotFound()
     _raise_unless_pending(payment, now=now)
-    max_attempts = settings.OTP_MAX_ATTEMPTS
-    if not otp_matches(payment=payment, code=otp):
-        counted = Payment.objects.filter(
-            pk=payment.pk, status=Payment.Status.OTP_SENT, otp_attempts__lt=max_attempts
-        ).update(
-            otp_attempts=F("otp_attempts") + 1,
-            status=Case(
-                When(otp_attempts__gte=max_attempts - 1, then=Value(Payment.Status.LOCKED)),
-                default=F("status"),
-            ),
-        )
-        if not counted:
-            payment.refresh_from_db()
-            _raise_unless_pending(payment, now=now)
-        attempts = Payment.objects.values_list("otp_attempts", flat=True).get(pk=payment.pk)
-        raise OtpInvalid(attempts_left=max(max_attempts - attempts, 0))
+    pending = Payment.objects.filter(status=Payment.Status.OTP_SENT)
+    try:
+        otp_codes.verify(challenges=pending, pk=payment.pk, code=otp, now=now)
+    except OtpInvalid as exc:
+        if not exc.context["attempts_left"]:
+            pending.filter(pk=payment.pk).update(status=Payment.Status.LOCKED)
+        raise
+    except OtpExpired:
+        payment.refresh_from_db()  # paid, cancelled or locked meanwhile
+        _raise_unless_pending(payment, now=now)
+        raise
 
     participant = payment.participant
     with transaction.atomic():
-        flipped = Payment.objects.filter(
-            pk=payment.pk,
-            status=Payment.Status.OTP_SENT,
-            otp_attempts__lt=max_attempts,
-            otp_expires_at__gte=now,
-        ).update(status=Payment.Status.PAID, paid_at=now)
+        flipped = pending.filter(pk=payment.pk, otp_expires_at__gte=now).update(
+            status=Payment.Status.PAID, paid_at=now
+        )
         if not flipped:
             payment.refresh_from_db()
             _raise_unless_pending(payment, now=now)
@@ -249,10 +224,6 @@ def confirm_payment(
     payment.paid_at = now
     voucher.payment = payment
     return voucher
-
-
-def otp_matches(*, payment: Payment, code: str) -> bool:
-    return otp.code_matches(str(code), purpose=_otp_purpose(payment.pk), code_hash=payment.otp_hash)
 
 
 def _raise_unless_pending(payment: Payment, *, now: dt.datetime) -> None:
@@ -299,7 +270,7 @@ def cancel_payment(
 
     A payment still waiting for its OTP is simply cancelled. A paid one is cancelled only while
     its voucher is unredeemed: the voucher is cancelled and the amount credited back with a
-    ``reversal`` ledger entry (DOMAIN.md section 3), all in one transaction.
+    ``reversal`` ledger entry (docs/program.md section 3), all in one transaction.
 
     Raises :class:`PaymentNotFound`, :class:`PaymentNotPending` (already cancelled or locked),
     :class:`VoucherAlreadyRedeemed`.

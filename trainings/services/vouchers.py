@@ -1,5 +1,5 @@
 """A voucher's life after purchase: redeemed once at its provider, pre-test, completion with the
-certificate, and the participant's rating and review (DOMAIN.md section 5, steps 4-5).
+certificate, and the participant's rating and review (docs/program.md section 5, steps 4-5).
 
 Every step is a conditional UPDATE on the voucher's current status, never a read-then-write, so
 concurrent reports cannot both succeed.

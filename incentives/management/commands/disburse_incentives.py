@@ -1,32 +1,31 @@
-"""disburse_incentives: the daily disbursement run, by hand (CONTRACT.md)."""
-
-import datetime as dt
+"""disburse_incentives: the daily disbursement run, by hand (README, Operations)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from incentives import services
+from participants import clock, jobs
 
 
 class Command(BaseCommand):
     help = (
         "Schedule newly eligible incentives, resolve unknown payout outcomes, group due "
         "installments into a batch and send every approved batch to the payout backend "
-        "(the same service as the daily Celery beat task). Prints a one-line summary."
+        "(the same service as the daily Celery beat task). Prints a one-line summary of this run's "
+        "counts (a rerun finds nothing left to do). With --dry-run the payouts go to the fake "
+        "gateway and everything is rolled back. --now: " + clock.NOW_HELP + "."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--now",
-            type=dt.datetime.fromisoformat,
-            help="Run as of this ISO-8601 instant (catch-up runs, demos, tests).",
-        )
+        clock.add_now_argument(parser)
+        clock.add_dry_run_argument(parser)
         parser.add_argument("--batch-size", type=int, default=None)
 
-    def handle(self, *args, now=None, batch_size=None, **options):
-        if now is not None and now.tzinfo is None:
-            raise CommandError("--now needs a time zone offset, e.g. 2026-01-05T01:30:00+07:00")
+    def handle(self, *args, now=None, batch_size=None, dry_run=False, **options):
         try:
-            summary = services.run_disbursement(now=now, batch_size=batch_size)
+            with jobs.dry_run_block(dry_run):
+                summary = services.run_disbursement(now=now, batch_size=batch_size)
         except Exception as exc:
             raise CommandError(f"disburse_incentives failed: {exc}") from exc
-        self.stdout.write(f"disburse_incentives: {summary.line()}")
+        self.stdout.write(
+            f"disburse_incentives: {summary.line()}" + (" dry_run=1" if dry_run else "")
+        )

@@ -1,9 +1,10 @@
-"""run_selection WAVE_NUMBER [--seed S] [--now ISO-8601] (CONTRACT.md)."""
+"""run_selection WAVE_NUMBER [--seed S] [--now ISO-8601] (README, Operations)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 
-from participants.models import DomainError, Wave
+from participants import clock, jobs
+from participants.models import DomainError, SelectionRun, Wave
 from participants.selection import run_selection
 
 
@@ -13,31 +14,38 @@ class Command(BaseCommand):
         "seeded draw within each province quota, then cards, balances and deadlines for those "
         "selected; the announcement SMS and emails are queued after commit. Refused before the "
         "wave closes and when the wave already has a run. Without --seed a random seed is "
-        "generated; either way it is recorded so anyone can replay the draw."
+        "generated; either way it is recorded so anyone can replay the draw. A rerun is refused "
+        "(exit status 1) and says already_ran=<first run>. --now: " + clock.NOW_HELP + "."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("wave_number", type=int)
         parser.add_argument("--seed", default=None, help="draw seed (default: random)")
-        parser.add_argument("--now", default=None, help="run as of this ISO-8601 instant")
+        clock.add_now_argument(parser)
+        clock.add_dry_run_argument(parser)
 
-    def handle(self, *args, wave_number: int, seed: str | None, now: str | None, **options):
-        when = None
-        if now:
-            when = parse_datetime(now)
-            if when is None or when.tzinfo is None:
-                raise CommandError("--now needs an ISO-8601 instant with a UTC offset")
+    def handle(self, *args, wave_number: int, seed: str | None, now=None, dry_run=False, **options):
         try:
             wave = Wave.objects.get(number=wave_number)
         except Wave.DoesNotExist as exc:
             raise CommandError(f"wave {wave_number} does not exist") from exc
+        earlier = SelectionRun.objects.filter(wave=wave).first()
+        if earlier is not None:
+            raise CommandError(
+                f"selection_already_run: wave={wave.number} "
+                f"already_ran={timezone.localtime(earlier.started_at).isoformat()} "
+                f"seed={earlier.seed}"
+            )
         try:
-            run = run_selection(wave=wave, seed=seed, now=when)
+            with jobs.dry_run_block(dry_run):
+                run = run_selection(wave=wave, seed=seed, now=now)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         reasons = " ".join(f"{code}={n}" for code, n in run.counts_by_reason.items())
         self.stdout.write(
             f"run_selection: wave={wave.number} applicants={run.applicants} "
             f"eligible={run.eligible} selected={run.selected} not_selected={run.not_selected} "
-            f"seed={run.seed}" + (f" {reasons}" if reasons else "")
+            f"seed={run.seed}"
+            + (f" {reasons}" if reasons else "")
+            + (" dry_run=1" if dry_run else "")
         )

@@ -1,4 +1,4 @@
-"""seed_load --participants N: synthetic participants at scale for benchmarks (CONTRACT.md)."""
+"""seed_load --participants N: synthetic participants at scale (README, Benchmarks)."""
 
 import datetime as dt
 import io
@@ -12,9 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from participants import cards, crypto, deadlines
+from participants import cards, clock, crypto, deadlines
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -205,7 +204,7 @@ class Command(BaseCommand):
         parser.add_argument("--past-deadline", type=int, default=0, dest="past_deadline")
         parser.add_argument("--quota", type=int, default=None, help="places in the new wave")
         parser.add_argument("--seed", type=int, default=2026, help="data generator seed")
-        parser.add_argument("--now", default=None, help="load as of this ISO-8601 instant")
+        clock.add_now_argument(parser, help="load as of this instant; " + clock.NOW_HELP)
         parser.add_argument(
             "--indexes",
             choices=["auto", "keep", "rebuild"],
@@ -221,9 +220,7 @@ class Command(BaseCommand):
     ):
         if participants <= 0 or not 0 <= past_deadline <= selected <= participants:
             raise CommandError("need 0 <= --past-deadline <= --selected <= --participants, N > 0")
-        when = parse_datetime(now) if now else timezone.now()
-        if when is None or when.tzinfo is None:
-            raise CommandError("--now needs an ISO-8601 instant with a UTC offset")
+        when = now or timezone.now()
         started = time.monotonic()
         loader = Loader(now=when, rng=random.Random(seed))
         if indexes == "auto":

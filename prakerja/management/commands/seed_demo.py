@@ -1,4 +1,4 @@
-"""seed_demo: idempotent demo data for `make run` (CONTRACT.md)."""
+"""seed_demo: idempotent demo data for `make run` (README, The two commands)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError

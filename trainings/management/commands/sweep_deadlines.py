@@ -1,46 +1,42 @@
-"""``manage.py sweep_deadlines [--now ISO-8601]``: the nightly first-purchase sweep."""
+"""``manage.py sweep_deadlines [--now ISO-8601] [--dry-run]``: the nightly first-purchase sweep."""
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from participants import clock
+from participants.jobs import JobCommand
 from trainings import sweep
+from trainings.models import SweepRun
 
 
-def parse_now(value: str | None) -> dt.datetime | None:
-    """ISO-8601 instant; a value without an offset is read as WIB (the program's time)."""
-    if not value:
-        return None
-    try:
-        instant = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--now is not an ISO-8601 instant: {value!r}") from exc
-    if timezone.is_naive(instant):
-        instant = timezone.make_aware(instant)
-    return instant
-
-
-class Command(BaseCommand):
+class Command(JobCommand):
     help = (
         "Revoke, blacklist and forfeit the balance of every participant whose first-purchase "
-        "deadline passed before the cut-off (now, or --now) without a purchase. Idempotent per "
-        "cut-off; safe to re-run or run late. Prints one summary line."
+        "deadline passed before the cut-off (now, or --now) without a purchase: the same service "
+        "as the beat task. Idempotent per cut-off: a rerun of a finished cut-off changes nothing "
+        "and says already_ran=<first run>. Prints one summary line with this run's counts. "
+        "--now (the cut-off): " + clock.NOW_HELP + "."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", help="cut-off instant, ISO-8601 (default: now)")
+        super().add_arguments(parser)
         parser.add_argument(
             "--no-notify", action="store_true", help="do not queue revocation SMS/email"
         )
 
-    def handle(self, *args, now=None, no_notify=False, **options):
-        cutoff = parse_now(now)
-        run = sweep.sweep_deadlines(now=cutoff, notify=not no_notify)
+    def run(self, *, now, no_notify=False, **options) -> str:
+        before = SweepRun.objects.filter(cutoff=now).first()
+        run = sweep.sweep_deadlines(now=now, notify=not no_notify)
         if run is None:
             raise CommandError("sweep_deadlines: another sweep is running (advisory lock held)")
-        self.stdout.write(
+        # The run row is cumulative per cut-off: report what this invocation added.
+        revoked = run.revoked - (before.revoked if before else 0)
+        forfeited = run.forfeited_idr - (before.forfeited_idr if before else 0)
+        batches = run.batches - (before.batches if before else 0)
+        line = (
             f"sweep_deadlines cutoff={timezone.localtime(run.cutoff).isoformat()} "
-            f"revoked={run.revoked} "
-            f"forfeited_idr={run.forfeited_idr} batches={run.batches}"
+            f"revoked={revoked} forfeited_idr={forfeited} batches={batches}"
         )
+        if before is not None and before.finished_at is not None:
+            line += f" already_ran={timezone.localtime(before.started_at).isoformat()}"
+        return line
