@@ -100,7 +100,7 @@ def seed(*, people: int, cards: int, applicants: int) -> dict:
     import secrets
 
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.cache import SessionStore
     from django.utils import timezone
@@ -175,12 +175,18 @@ def seed(*, people: int, cards: int, applicants: int) -> dict:
         )
     key, secret = services.issue_partner_key(platform=platform)
 
+    # The backend that login() records: the first that can load a user (django-axes's
+    # standalone backend, listed first, only counts failures and has no get_user).
+    session_backend = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
+
     def sessions(participants) -> list[str]:
         keys = []
         for participant in participants:
             store = SessionStore()
             store[SESSION_KEY] = str(participant.user_id)
-            store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            store[BACKEND_SESSION_KEY] = session_backend
             store[HASH_SESSION_KEY] = participant.user.get_session_auth_hash()
             store.create()
             keys.append(store.session_key)
