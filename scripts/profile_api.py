@@ -387,6 +387,7 @@ def setup(args) -> dict:
     if not settings.REDIS_URL:
         raise SystemExit("profile_api: needs REDIS_URL (sessions, replay memory, Celery broker)")
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the hashed manifest
     benchutil.truncate_program_tables()
     loadtest.clear_room()
     return loadtest.seed(people=10, cards=args.warmup + args.n, applicants=1)
