@@ -29,6 +29,7 @@ It empties the program's tables of the database it is given (its name must conta
 
 import argparse
 import cProfile
+import gzip
 import io
 import json
 import os
@@ -298,9 +299,9 @@ def run_partner(meter: Meter, data: dict, *, n: int, warmup: int, steps: set, to
             "partner_order_id": uuid.uuid4().hex,
         }
         request = partner.post(f"{API}/payments", payload)
-        status, _h, body = meter.call("partner: start", request, measure=i >= warmup)
+        status, headers, body = meter.call("partner: start", request, measure=i >= warmup)
         assert status == 201, body
-        started.append((json.loads(body)["payment_id"], phone))
+        started.append((json.loads(_decoded(body, headers))["payment_id"], phone))
     meter.print_profile("partner: start", top)
     if "confirm" not in steps:
         return started
@@ -330,7 +331,7 @@ def run_registration(meter: Meter, data: dict, *, n: int, warmup: int, top: int)
         )
         assert status == 200, status
         _update_jar(jar, headers)
-        token = CSRF.search(_html(body, headers)).group(1)
+        token = CSRF.search(_decoded(body, headers).decode()).group(1)
         form = urlencode(
             {
                 "csrfmiddlewaretoken": token,
@@ -353,12 +354,9 @@ def run_registration(meter: Meter, data: dict, *, n: int, warmup: int, top: int)
     meter.print_profile("registration (form and submit)", top)
 
 
-def _html(body: bytes, headers: list) -> str:
-    if ("Content-Encoding", "gzip") in headers:
-        import gzip
-
-        body = gzip.decompress(body)
-    return body.decode()
+def _decoded(body: bytes, headers: list) -> bytes:
+    """The body as sent before GZipMiddleware (the client asks for gzip, as locust does)."""
+    return gzip.decompress(body) if ("Content-Encoding", "gzip") in headers else body
 
 
 # --- main ---------------------------------------------------------------------------------------
