@@ -75,7 +75,8 @@ class Meter:
 
         self.app = app
         self.connection = connection
-        self.profiler = cProfile.Profile() if profile else None
+        # CPU time, not wall time: a wait on PostgreSQL or Redis is not this process's cost.
+        self.profiler = cProfile.Profile(time.process_time) if profile else None
         self.totals: dict[str, dict] = {}
         self._statements = 0
         self._transactions = 0
@@ -180,7 +181,7 @@ class Meter:
             start = text.find("   ncalls")
             print(f"\n--- {title}: cProfile, top {top} by {order} ---")
             print(text[start:] if start >= 0 else text)
-        self.profiler = cProfile.Profile()
+        self.profiler = cProfile.Profile(time.process_time)
 
 
 def environ(
