@@ -72,13 +72,14 @@ def _backend_pid() -> int:
 class Meter:
     """Adds up the cost of the requests run through :meth:`call`, per kind of request."""
 
-    def __init__(self, app, *, profile: bool):
+    def __init__(self, app, *, profile: bool, dump_dir: Path | None = None):
         from django.db import connection
 
         self.app = app
         self.connection = connection
         # CPU time, not wall time: a wait on PostgreSQL or Redis is not this process's cost.
         self.profiler = cProfile.Profile(time.process_time) if profile else None
+        self.dump_dir = dump_dir
         self.totals: dict[str, dict] = {}
         self._statements = 0
         self._transactions = 0
@@ -139,6 +140,8 @@ class Meter:
         if measure and self.profiler:
             self.profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        if self._pid and self.connection.connection is not self._raw:
+            self.settle()
         if measure:
             total = self.totals.setdefault(
                 kind,
@@ -147,8 +150,10 @@ class Meter:
             total["n"] += 1
             total["cpu"].append(cpu)
             total["wall"] += wall
-            if db_before is not None and self.connection.connection and self._pid == pid:
+            if db_before is not None and self.connection.connection is self._raw:
                 total["db"] += _backend_cpu_seconds(pid) - db_before
+            else:  # CONN_MAX_AGE reopened the connection: a new backend from the next request
+                total["db_missed"] = total.get("db_missed", 0) + 1
             total["sql"] += self._statements - counts[0]
             total["tx"] += self._transactions - counts[1]
             total["redis"] += self._redis - counts[2]
@@ -157,8 +162,10 @@ class Meter:
     def settle(self) -> None:
         """After the warm-up: note the backend serving this process's (persistent) connection."""
         self._pid = _backend_pid()
+        self._raw = self.connection.connection
 
     _pid = 0
+    _raw = None
 
     def per_request(self, kind: str) -> dict:
         total = self.totals[kind]
@@ -168,7 +175,7 @@ class Meter:
             "cpu_ms": 1000 * statistics.median(total["cpu"]),
             "cpu_mean_ms": 1000 * statistics.fmean(total["cpu"]),
             "wall_ms": 1000 * total["wall"] / n,
-            "db_ms": 1000 * total["db"] / n,
+            "db_ms": 1000 * total["db"] / max(n - total.get("db_missed", 0), 1),
             "sql": total["sql"] / n,
             "tx": total["tx"] / n,
             "redis": total["redis"] / n,
@@ -177,6 +184,8 @@ class Meter:
     def print_profile(self, title: str, top: int) -> None:
         if not self.profiler:
             return
+        if self.dump_dir:
+            self.profiler.dump_stats(self.dump_dir / (re.sub(r"\W+", "_", title) + ".prof"))
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(self.profiler, stream=out)
@@ -404,6 +413,9 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=32, help="ADMISSION_CAPACITY")
     parser.add_argument("--profile", action="store_true", help="print a cProfile top list")
     parser.add_argument("--top", type=int, default=30, help="lines of each cProfile list")
+    parser.add_argument(
+        "--profile-dir", type=Path, help="also write each step's profile there (pstats files)"
+    )
     parser.add_argument("--floor-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_child:
@@ -423,7 +435,9 @@ def main() -> None:
     if "floor" in steps:
         connection.close()
         results.update(run_floor(args.n, args.warmup, data["max_user_id"]))
-    meter = Meter(application, profile=args.profile)
+    if args.profile_dir:
+        args.profile_dir.mkdir(parents=True, exist_ok=True)
+    meter = Meter(application, profile=args.profile, dump_dir=args.profile_dir)
     meter.settle()
     if steps & {"start", "confirm"}:
         run_partner(meter, data, n=args.n, warmup=args.warmup, steps=steps, top=args.top)
