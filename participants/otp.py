@@ -123,7 +123,12 @@ def issue(challenge: OtpChallenge, *, now: dt.datetime) -> str:
     model = type(challenge)
     # No savepoint, and nothing raised inside the block: a caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
-        Participant.objects.select_for_update().filter(pk=challenge.participant_id).first()
+        # The lock only: the id, not the person's 40 columns (built and read for nothing).
+        list(
+            Participant.objects.select_for_update()
+            .filter(pk=challenge.participant_id)
+            .values_list("pk", flat=True)
+        )
         earlier = model.objects.filter(participant_id=challenge.participant_id)
         wait = _rate_wait(earlier, model, now=now)
         if wait is None:

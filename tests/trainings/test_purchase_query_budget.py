@@ -95,3 +95,27 @@ def test_confirmation_in_autocommit_takes_no_savepoint(client):
     statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
     assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()], statements
     assert len(statements) == CONFIRM_STATEMENTS, "\n".join(sql[:100] for sql in statements)
+
+
+def test_starting_a_payment_reads_only_what_the_card_check_needs(client):
+    """The person's row lock (for the rate of new OTPs) reads no column, and the card check reads
+    its own fields and the phone, not the person's 40 columns (each costs CPU to read and to
+    turn into a model)."""
+    card = make_active_participant()
+    offering = make_offering(price_idr=250_000)
+    key, secret = services.issue_partner_key(platform=offering.platform)
+    payload = {
+        "card_number": card.card_number,
+        "offering_code": offering.code,
+        "partner_order_id": "R",
+    }
+    with CaptureQueriesContext(connection) as queries:
+        started = signed_post(client, key, secret, "/payments", payload)
+    assert started.status_code == 201, started.content
+    person = [q["sql"] for q in queries if 'FROM "participants_participant"' in q["sql"]]
+    assert len(person) == 2, person
+    lock = next(sql for sql in person if "FOR UPDATE" in sql)
+    assert lock.split(" FROM ")[0].startswith('SELECT "participants_participant"."id"'), lock
+    assert "," not in lock.split(" FROM ")[0], lock
+    read = next(sql for sql in person if "FOR UPDATE" not in sql)
+    assert '"nik_hash"' not in read and '"balance_idr"' in read and '"phone"' in read, read

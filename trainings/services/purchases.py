@@ -57,6 +57,17 @@ def new_voucher_code() -> str:
     return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
 
 
+# The fields of a participant that check_card reads.
+CARD_CHECK_FIELDS = (
+    "status",
+    "oriented_at",
+    "first_purchase_at",
+    "first_purchase_deadline",
+    "balance_expires_at",
+    "balance_idr",
+)
+
+
 def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -> None:
     """Raise the first purchase rule ``participant`` fails for a training of ``amount_idr``.
 
@@ -115,7 +126,9 @@ def start_payment(
     )
     if offering is None:
         raise OfferingNotFound()
-    participant = Participant.objects.filter(card_number=card_number).first()
+    # What check_card and the SMS need, not the person's 40 columns.
+    holders = Participant.objects.filter(card_number=card_number)
+    participant = holders.only(*CARD_CHECK_FIELDS, "phone").first()
     if participant is None:
         raise CardNotFound()
     check_card(participant=participant, amount_idr=offering.price_idr, now=now)
