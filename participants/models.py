@@ -367,6 +367,14 @@ class Participant(models.Model):
         default="",
         db_default="",
     )
+    # When the current freeze began; lifting it moves the first-purchase deadline later by the
+    # days the card could not buy (deadlines.first_purchase_deadline_after_freeze) and clears this.
+    frozen_at = models.DateTimeField(_("dibekukan pada"), null=True, blank=True)
+    # Days the freezes lifted so far added to the first-purchase deadline (the dashboard says so).
+    # db_default: the set-based jobs insert rows in raw SQL without naming it.
+    deadline_extended_days = models.PositiveSmallIntegerField(
+        _("batas diperpanjang (hari)"), default=0, db_default=0
+    )
     finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
     # Training balance, whole rupiah. Kept equal to the sum of the ledger.
     balance_idr = models.BigIntegerField(_("saldo pelatihan (Rp)"), default=0)

@@ -34,7 +34,11 @@ def past_first_purchase_deadline(*, as_of: dt.datetime) -> QuerySet[Participant]
 
     docs/program.md section 4: nobody is revoked or blacklisted for not buying after their balance
     expired, so whoever's balance expired at or before their deadline is left out (the balance
-    expiry moves them to ``expired``). Served by the partial index ``sweep_candidates``.
+    expiry moves them to ``expired``). The deadline is the column ``first_purchase_deadline``,
+    which already holds the days given back for a lifted freeze (``services.lift_freeze``,
+    ``deadlines.first_purchase_deadline_after_freeze``): a person never frozen costs nothing
+    more, and a frozen card is not selected or active, so it is not swept. Served by the partial
+    index ``sweep_candidates``.
     """
     return awaiting_first_purchase().filter(
         Q(balance_expires_at__isnull=True) | Q(balance_expires_at__gt=F("first_purchase_deadline")),
