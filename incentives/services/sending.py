@@ -5,7 +5,6 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +21,7 @@ from incentives.models import (
     PayoutRequest,
     Reason,
 )
+from participants.jobs import enqueue_on_commit
 from participants.models import ParticipantEvent
 
 logger = logging.getLogger(__name__)
@@ -526,7 +526,8 @@ def _apply_group(
         summary.pending += len(inst_ids)
         return
     if moved and to in (S.PAID, S.FAILED):
-        transaction.on_commit(partial(_notify, inst_ids), robust=True)
+        # SMS and email about paid and failed installments, by a worker after commit.
+        enqueue_on_commit("incentives.tasks.notify_payouts", inst_ids, robust=True)
     if moved:
         _record_payout_events(
             installment_ids=inst_ids,
@@ -534,13 +535,6 @@ def _apply_group(
             reason_code=detail if isinstance(detail, str) and detail else to,
             now=now,
         )
-
-
-def _notify(installment_ids: list[int]) -> None:
-    """SMS and email about paid and failed installments, by a worker after commit."""
-    from incentives import tasks
-
-    tasks.notify_payouts.delay(installment_ids)
 
 
 def _record_payout_events(
