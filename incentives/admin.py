@@ -20,6 +20,7 @@ from incentives.models import (
     Survey,
     SurveyQuestion,
 )
+from participants.admin_base import ReadOnlyMixin
 from participants.models import DomainError
 
 # What a payout officer needs, exactly (README "Staff roles"): see batches and their audit
@@ -42,17 +43,6 @@ STEPS = [
     ("setujui", "approve", _("Setujui dan kirim sekarang")),
     ("tolak", "reject", _("Tolak batch")),
 ]
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PayoutRequestInline(ReadOnlyMixin, admin.TabularInline):
