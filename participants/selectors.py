@@ -46,6 +46,20 @@ def past_first_purchase_deadline(*, as_of: dt.datetime) -> QuerySet[Participant]
     )
 
 
+def is_past_first_purchase_deadline(participant: Participant, *, as_of: dt.datetime) -> bool:
+    """:func:`past_first_purchase_deadline` for one participant already in memory (no query):
+    the purchase rules ask it, so a card is refused as past its deadline exactly when the sweep
+    would revoke it."""
+    deadline = participant.first_purchase_deadline
+    return (
+        participant.status in AWAITING_FIRST_PURCHASE
+        and participant.first_purchase_at is None
+        and deadline is not None
+        and deadline < as_of
+        and (participant.balance_expires_at is None or participant.balance_expires_at > deadline)
+    )
+
+
 def participant_for_user(*, user) -> Participant | None:
     """The participant record of a logged-in user, or ``None`` (staff, new accounts).
 
