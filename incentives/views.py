@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from incentives import forms, payouts, selectors, services
-from participants import refusals
+from participants import otp, refusals
 from participants.forms import OtpForm
 from participants.models import DomainError
 from participants.selectors import participant_for_user
@@ -104,12 +104,16 @@ def account_confirm(request: HttpRequest, change_id) -> HttpResponse:
             )
         except DomainError as exc:
             context["refusal"] = refusals.form_refusal(form, "code", exc, area="insentif")
+            change.refresh_from_db(fields=["otp_attempts"])
         else:
             messages.success(
                 request,
                 _("Rekening berhasil diperbarui. Insentif yang gagal akan dicoba lagi otomatis."),
             )
             return redirect("incentives:history")
+    if (spent := otp.spent(change, now=timezone.now())) is not None:
+        # Locked or expired: no code form to fill in vain, only the way to a new code.
+        context.update(spent=True, refusal=refusals.of_error(spent, area="insentif"))
     return render(request, "incentives/account_otp.html", context)
 
 

@@ -70,7 +70,7 @@ _BLACKLISTED = _lazy(
     "seleksi. Jika menurut Anda ini keliru, ajukan pengaduan dengan menyebutkan alasannya."
 )
 _OTP_LOCKED = _lazy(
-    "Kode ini tidak dapat dipakai lagi. Minta kode baru lewat tautan di bawah formulir (jeda "
+    "Kode ini tidak dapat dipakai lagi. Minta kode baru lewat tautan di bawah ini (jeda "
     "%(otp_cooldown)s detik antara dua kode), lalu ketik kode dari SMS terbaru. Jika SMS tidak "
     "pernah datang, ajukan pengaduan."
 )
@@ -250,8 +250,8 @@ NEXT_STEPS: dict[str, NextStep] = {
     ),
     "otp_expired": NextStep(
         _lazy(
-            "Kode hanya berlaku %(otp_minutes)s menit. Minta kode baru lewat tautan di bawah "
-            "formulir, lalu ketik dalam %(otp_minutes)s menit."
+            "Kode hanya berlaku %(otp_minutes)s menit. Minta kode baru lewat tautan di bawah ini, "
+            "lalu ketik dalam %(otp_minutes)s menit."
         )
     ),
     "otp_locked": NextStep(_OTP_LOCKED, topic=AREA),

@@ -22,6 +22,7 @@ from participants import (
     forms,
     links,
     orientation,
+    otp,
     refusals,
     registration,
     selectors,
@@ -298,9 +299,13 @@ def phone_verify(request: HttpRequest, participant) -> HttpResponse:
             registration.verify_phone_otp(participant=participant, code=form.cleaned_data["code"])
         except DomainError as exc:
             context["refusal"] = refusals.form_refusal(form, "code", exc, area="registrasi")
+            pending.refresh_from_db(fields=["otp_attempts"])
         else:
             messages.success(request, _("Nomor HP terverifikasi."))
             return redirect("declarations")
+    if (spent := otp.spent(pending, now=timezone.now())) is not None:
+        # Locked or expired: no code form to fill in vain, only the way to a new code.
+        context.update(spent=True, refusal=refusals.of_error(spent, area="registrasi"))
     return render(request, "participants/phone_verify.html", context)
 
 

@@ -67,7 +67,7 @@ def test_a_locked_phone_otp_says_what_to_do_next_and_opens_the_complaint_form(
     page.wait_for_url("**/profil/nomor-hp/verifikasi/")
     sent = re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)
     wrong = "000000" if sent != "000000" else "999999"
-    for _ in range(settings.OTP_MAX_ATTEMPTS + 1):
+    for _ in range(settings.OTP_MAX_ATTEMPTS):  # the last wrong code locks it
         page.fill("#id_code", wrong)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
@@ -75,7 +75,10 @@ def test_a_locked_phone_otp_says_what_to_do_next_and_opens_the_complaint_form(
     box = page.locator("#langkah-berikutnya")
     expect(box).to_be_visible()
     expect(box).to_have_attribute("data-kode", "otp_locked")
-    expect(page.locator("main .field .error")).to_contain_text("dikunci")
+    expect(box).to_contain_text("dikunci")
+    # The locked code's form is gone; the way to a new code stays.
+    expect(page.get_by_role("button", name="Verifikasi")).to_have_count(0)
+    expect(page.get_by_role("link", name="Kirim ulang kode atau ganti nomor")).to_be_visible()
     fits_a_phone(page)
     shot(page, "otp-dikunci")
 

@@ -81,6 +81,8 @@ def test_every_demo_state_explains_itself_and_offers_nothing_it_cannot_do(
                 assert header_height(page) <= 80, (state, path)
                 assert small_targets(page) == [], (state, path, small_targets(page))
                 assert horizontal_overflow(page) <= 0, (state, path)
+                name = f"state-{state}-{path.strip('/').replace('/', '-')}.png"
+                page.screenshot(path=str(ARTIFACTS / name), full_page=True)
                 if path != "/orientasi/":
                     plain.goto(base + path)
                     assert _main_text(plain) == _main_text(page), (state, path)
