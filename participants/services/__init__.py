@@ -44,6 +44,7 @@ from participants.services.ledger import (  # noqa: F401
     credit_reversal,
     debit_for_purchase,
     grant_balance,
+    purchase_refusal,
     zero_balance,
 )
 from participants.services.profile import (  # noqa: F401

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from participants import deadlines
-from participants.admin import WAVE_OFFICER_PERMISSIONS
+from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
 from tests.admin_forms import rendered_form
 from tests.factories import ProvinceFactory, UserFactory
