@@ -411,6 +411,13 @@ NEXT_STEPS: dict[str, NextStep] = {
         ),
         topic="pembelian:",
     ),
+    "program_finished": NextStep(
+        _lazy(
+            "Semua insentif Anda sudah dibayarkan dan kartu tidak dipakai lagi untuk membeli "
+            "pelatihan. Sertifikat tetap dapat dilihat di Pelatihan Saya."
+        ),
+        action=(_lazy("Pelatihan Saya"), "trainings:my_trainings"),
+    ),
     "insufficient_balance": NextStep(
         _lazy("Pilih pelatihan yang harganya tidak melebihi sisa saldo Anda.")
     ),

@@ -87,3 +87,30 @@ def test_a_locked_phone_otp_says_what_to_do_next_and_opens_the_complaint_form(
     expect(page.locator("#id_topic")).to_have_value("registrasi:lainnya")
     fits_a_phone(page)
     shot(page, "otp-pengaduan")
+
+
+def test_the_404_and_the_login_lock_pages_say_what_to_do_next_on_a_phone(
+    page, live_server, request
+):
+    # Chromium logs the document's own 404 and 429 statuses as console errors.
+    request.node.allowed_console_errors = ("status of 404", "status of 429")
+    page.goto(live_server.url + "/tidak-ada/")
+    box = page.locator("#langkah-berikutnya")
+    expect(box).to_have_attribute("data-kode", "not_found")
+    expect(box.get_by_role("link", name="Ajukan pengaduan")).to_be_visible()
+    fits_a_phone(page)
+    shot(page, "404")
+
+    participant = ParticipantFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page.goto(live_server.url + "/masuk/")
+        page.fill("#id_username", participant.user.email)
+        page.fill("#id_password", "bukan-sandinya")
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+    box = page.locator("#langkah-berikutnya")
+    expect(box).to_have_attribute("data-kode", "login_locked")
+    expect(box).to_contain_text("Tunggu 15 menit")
+    expect(box.get_by_role("link", name="Atur ulang kata sandi")).to_be_visible()
+    fits_a_phone(page)
+    shot(page, "masuk-dikunci")

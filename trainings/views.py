@@ -54,6 +54,11 @@ def _purchase_refusal(participant: Participant | None) -> refusals.Refusal | Non
     next, or None when the card may buy, or for guests and applicants (who only browse)."""
     if participant is None or participant.status == Participant.Status.APPLICANT:
         return None
+    if participant.status == Participant.Status.FINISHED:
+        # The card rules call this "card_not_active" (the partner API's code); the person is
+        # not told to watch the orientation videos again but that the program is over.
+        message = _("Program Kartu Prakerja Anda sudah selesai.")
+        return refusals.resolve("program_finished", message=message, area="pembelian")
     try:
         services.check_card(participant=participant, amount_idr=0, now=timezone.now())
     except DomainError as error:

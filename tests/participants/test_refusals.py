@@ -515,6 +515,7 @@ SCENARIOS = [
     ("card_frozen", "pembelian", _purchase("frozen")),
     ("balance_expired", "pembelian", _purchase("expired")),
     ("card_not_active", "pembelian", s_card_not_active),
+    ("program_finished", "pembelian", _purchase("finished")),
     ("first_training_not_completed", "pembelian", s_first_training_not_completed),
     ("training_not_completed", "pembelian", s_training_not_completed),
     ("survey_not_open", "insentif", s_survey_not_open),
