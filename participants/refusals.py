@@ -520,6 +520,13 @@ NEXT_STEPS: dict[str, NextStep] = {
         ),
         topic="lainnya:",
     ),
+    "csrf_failed": NextStep(
+        _lazy(
+            "Kembali ke halaman sebelumnya, muat ulang halamannya, lalu isi dan kirim lagi. "
+            "Pastikan peramban Anda mengizinkan cookie untuk situs ini."
+        ),
+        topic="lainnya:",
+    ),
     "forbidden": NextStep(
         _lazy(
             "Kembali ke Beranda dan buka halaman dari menu. Jika menurut Anda seharusnya dapat "

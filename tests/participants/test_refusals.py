@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -471,6 +472,11 @@ def s_tracking_link_invalid(client, new_user):
     return _body(client.get(reverse("complaints:track", kwargs={"token": "rusak"})))
 
 
+def s_csrf_failed(client, new_user):
+    strict = Client(enforce_csrf_checks=True)  # a form posted without its (expired) token
+    return _body(strict.post(reverse("login"), {"username": "a@contoh.id", "password": "x"}))
+
+
 def s_not_found(client, new_user):
     return _body(client.get("/halaman-yang-tidak-ada/"))
 
@@ -533,6 +539,7 @@ SCENARIOS = [
     ("complaint_rate_limited", "lainnya", s_complaint_rate_limited),
     ("tracking_link_invalid", "lainnya", s_tracking_link_invalid),
     ("not_found", "lainnya", s_not_found),
+    ("csrf_failed", "lainnya", s_csrf_failed),
 ]
 
 
