@@ -49,7 +49,10 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
         if getattr(request, "limited", False):
             form.is_valid()
             form.add_error(None, _("Terlalu banyak pengaduan dikirim."))
-            refusal = refusals.resolve("complaint_rate_limited")
+            refusal = refusals.resolve(
+                "complaint_rate_limited",
+                context={"wait": refusals.rate_window_text(settings.COMPLAINT_RATE_PER_IP)},
+            )
             return render(
                 request, "complaints/form.html", {"form": form, "refusal": refusal}, status=429
             )

@@ -502,7 +502,7 @@ NEXT_STEPS: dict[str, NextStep] = {
     # --- complaints and plain pages ------------------------------------------------------------
     "complaint_rate_limited": NextStep(
         _lazy(
-            "Tunggu satu jam, lalu kirim lagi. Pengaduan yang sudah terkirim tetap diproses: "
+            "Tunggu %(wait)s, lalu kirim lagi. Pengaduan yang sudah terkirim tetap diproses: "
             "pantau statusnya lewat tautan di email atau di menu Pengaduan."
         )
     ),
