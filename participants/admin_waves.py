@@ -39,6 +39,18 @@ class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
     extra = 0
 
 
+# What a staff member who opens waves holds (README, "Back office"; the tests log in with exactly
+# these): waves and their province quotas.
+WAVE_OFFICER_PERMISSIONS = [
+    "participants.view_wave",
+    "participants.add_wave",
+    "participants.change_wave",
+    "participants.view_waveprovincequota",
+    "participants.add_waveprovincequota",
+    "participants.change_waveprovincequota",
+]
+
+
 class WaveAdminForm(forms.ModelForm):
     """The wave form refuses an announcement whose first-purchase window would end after the
     balance expiry (``deadlines.check_announcement``) and says which day is the last one."""
