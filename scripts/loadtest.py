@@ -432,6 +432,11 @@ def find_capacity(args, data_file: Path) -> tuple[int, list[dict]]:
             extra_env={"LOADTEST_JOIN_START": str(joined)},
         )
         joined += rows.get("join wave: dashboard", {"requests": 0})["requests"] + users
+        if joined > args.applicants:  # the join-wave users stopped early: fewer users than said
+            raise SystemExit(
+                f"loadtest: the {args.applicants} applicants ran out at {users} users; "
+                "run again with more --applicants"
+            )
         total = rows[AGGREGATED]
         fitted = total["requests"] > 0 and total["errors"] == 0 and total["p95"] < args.target_p95
         stages.append({"users": users, **total, "fits": fitted})
@@ -486,7 +491,7 @@ def main() -> None:
     parser.add_argument("--surge-seconds", type=int, default=60)
     parser.add_argument("--people", type=int, help="logged-in participants (2000; 500)")
     parser.add_argument("--cards", type=int, help="active cards for partners (6000; 0)")
-    parser.add_argument("--applicants", type=int, help="who can join the wave (6000; 3000)")
+    parser.add_argument("--applicants", type=int, help="who can join the wave (6000; 5000)")
     parser.add_argument("--port", type=int, default=9611)
     parser.add_argument("--floor-port", type=int, default=9612)
     parser.add_argument(
@@ -510,7 +515,7 @@ def main() -> None:
     if args.find_capacity:  # a smaller seed: no partner steps, sessions reused
         args.people = args.people or 500
         args.cards = args.cards if args.cards is not None else 0
-        args.applicants = args.applicants or 3000
+        args.applicants = args.applicants or 5000
     args.people = args.people or 2000
     args.cards = args.cards if args.cards is not None else 6000
     args.applicants = args.applicants or 6000
