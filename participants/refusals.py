@@ -411,6 +411,14 @@ NEXT_STEPS: dict[str, NextStep] = {
         ),
         topic="pembelian:",
     ),
+    "not_yet_selected": NextStep(
+        _lazy(
+            "Nomor Kartu Prakerja diberikan kepada peserta yang lolos seleksi gelombang, setelah "
+            "menonton video pengenalan. Sementara itu Anda dapat melihat pelatihan dan harganya "
+            "di sini; langkah Anda berikutnya tampil di dasbor."
+        ),
+        action=DASHBOARD,
+    ),
     "program_finished": NextStep(
         _lazy(
             "Semua insentif Anda sudah dibayarkan dan kartu tidak dipakai lagi untuk membeli "

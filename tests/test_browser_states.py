@@ -14,7 +14,14 @@ from tests.conftest import ARTIFACTS, CHROMIUM, PHONE, BrowserPage
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGE_LIMIT = 50 * 1024
-CANNOT_BUY = {"revoked", "frozen", "expired", "selected"}
+# Who has no card that can buy: the card is gone or not shown yet, or there is none yet.
+CANNOT_BUY = {"revoked", "frozen", "expired", "selected"} | {
+    "registered",
+    "identity_verified",
+    "applicant",
+    "joined",
+    "not_selected",
+}
 # Only a complete profile with no wave pending may join the open wave (demo wave 2).
 MAY_JOIN = {"applicant", "not_selected"}
 # Every page a participant reaches from the menu, besides the dashboard. The orientation page

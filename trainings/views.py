@@ -51,9 +51,13 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 
 def _purchase_refusal(participant: Participant | None) -> refusals.Refusal | None:
     """Why this participant cannot buy now (the purchase rules' own message) and what to do
-    next, or None when the card may buy, or for guests and applicants (who only browse)."""
-    if participant is None or participant.status == Participant.Status.APPLICANT:
+    next, or None when the card may buy, or for guests (the public catalog)."""
+    if participant is None:
         return None
+    if participant.status == Participant.Status.APPLICANT:
+        # No card yet: they browse, and are told how the card comes, not offered "Beli".
+        message = _("Anda belum memiliki Kartu Prakerja untuk membeli pelatihan.")
+        return refusals.resolve("not_yet_selected", message=message, area="pembelian")
     if participant.status == Participant.Status.FINISHED:
         # The card rules call this "card_not_active" (the partner API's code); the person is
         # not told to watch the orientation videos again but that the program is over.

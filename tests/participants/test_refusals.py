@@ -395,6 +395,10 @@ def _purchase(status):
     return lambda client, new_user: _rekomendasi(client, _in_status(status))
 
 
+def s_not_yet_selected(client, new_user):
+    return _rekomendasi(client, ParticipantFactory())
+
+
 def s_card_not_active(client, new_user):
     selected = make_active_participant(status=Participant.Status.SELECTED, oriented_at=None)
     return _rekomendasi(client, selected)
@@ -521,6 +525,7 @@ SCENARIOS = [
     ("card_frozen", "pembelian", _purchase("frozen")),
     ("balance_expired", "pembelian", _purchase("expired")),
     ("card_not_active", "pembelian", s_card_not_active),
+    ("not_yet_selected", "pembelian", s_not_yet_selected),
     ("program_finished", "pembelian", _purchase("finished")),
     ("first_training_not_completed", "pembelian", s_first_training_not_completed),
     ("training_not_completed", "pembelian", s_training_not_completed),
