@@ -43,6 +43,7 @@ __all__ = [
     "code_matches",
     "generate_code",
     "issue",
+    "spent",
     "verify",
 ]
 
@@ -157,6 +158,17 @@ def _rate_wait(earlier: QuerySet, model: type[OtpChallenge], *, now: dt.datetime
     return math.ceil(max(waits).total_seconds()) if waits else None
 
 
+def spent(challenge: OtpChallenge, *, now: dt.datetime) -> DomainError | None:
+    """Why ``challenge`` can no longer be answered (:class:`OtpLocked` after
+    ``OTP_MAX_ATTEMPTS`` wrong codes, :class:`OtpExpired` past its time), or ``None``: pages
+    stop offering the code form then, and say to ask for a new code."""
+    if challenge.otp_attempts >= settings.OTP_MAX_ATTEMPTS:
+        return OtpLocked()
+    if now > challenge.otp_expires_at:
+        return OtpExpired()
+    return None
+
+
 def verify(*, challenges: QuerySet, pk, code: str, now: dt.datetime) -> OtpChallenge:
     """Check ``code`` against the challenge ``pk`` among ``challenges`` (the caller's open ones,
     e.g. not yet used and of this person); return the challenge when the code is right.
@@ -178,10 +190,8 @@ def verify(*, challenges: QuerySet, pk, code: str, now: dt.datetime) -> OtpChall
         challenge = challenges.select_for_update().filter(pk=pk).first()
         if challenge is None:
             error = OtpExpired()
-        elif challenge.otp_attempts >= max_attempts:
-            error = OtpLocked()
-        elif now > challenge.otp_expires_at:
-            error = OtpExpired()
+        elif (refused := spent(challenge, now=now)) is not None:
+            error = refused
         elif code_matches(challenge, code):
             return challenge
         else:

@@ -4,11 +4,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from participants import deadlines
+from participants import deadlines, selectors
 from participants.models import (
     DomainError,
     LedgerEntry,
@@ -99,7 +99,8 @@ def debit_for_purchase(
     active, the balance covers the price and has not expired, and (for a first purchase) the
     first-purchase deadline has not passed. It also stamps ``first_purchase_at``. Because the
     UPDATE takes the row lock, it serializes against the nightly sweep: whichever commits first
-    wins, and the other sees the new row.
+    wins, and the other sees the new row. A refused debit names the reason
+    :func:`purchase_refusal` gives.
 
     Raises :class:`InsufficientBalance`, :class:`CardRevoked`, :class:`CardFrozen`,
     :class:`CardNotActive`,
@@ -117,14 +118,20 @@ def debit_for_purchase(
                 balance_idr__gte=amount_idr,
                 balance_expires_at__gt=now,
             )
-            .filter(Q(first_purchase_at__isnull=False) | Q(first_purchase_deadline__gte=now))
+            # Not past the first-purchase deadline (selectors.past_first_purchase_deadline; its
+            # balance condition is implied by balance_expires_at > now).
+            .exclude(first_purchase_at__isnull=True, first_purchase_deadline__lt=now)
             .update(
                 balance_idr=F("balance_idr") - amount_idr,
                 first_purchase_at=Coalesce(F("first_purchase_at"), now),
             )
         )
         if not updated:
-            raise _why_not_debitable(participant_id=participant_id, amount_idr=amount_idr, now=now)
+            participant = Participant.objects.get(pk=participant_id)
+            raise (
+                purchase_refusal(participant=participant, amount_idr=amount_idr, now=now)
+                or InsufficientBalance()
+            )
         return LedgerEntry.objects.create(
             participant_id=participant_id,
             kind=LedgerEntry.Kind.PURCHASE,
@@ -135,19 +142,29 @@ def debit_for_purchase(
         )
 
 
-def _why_not_debitable(*, participant_id: int, amount_idr: int, now: dt.datetime) -> DomainError:
-    participant = Participant.objects.get(pk=participant_id)
+def purchase_refusal(
+    *, participant: Participant, amount_idr: int, now: dt.datetime
+) -> DomainError | None:
+    """The first card rule of docs/program.md section 5 that ``participant`` fails for a training
+    of ``amount_idr`` at ``now``, or ``None``: the card is active and oriented, the first-purchase
+    deadline has not passed (as the sweep counts it), the balance has not expired and covers
+    the price. The partner's early answer (``trainings`` ``check_card``) and a refused
+    :func:`debit_for_purchase` both name this reason."""
     if participant.status == Participant.Status.REVOKED:
         return CardRevoked()
     if participant.status == Participant.Status.FROZEN:
         return CardFrozen()
-    if participant.status != Participant.Status.ACTIVE:
+    if participant.status == Participant.Status.EXPIRED:
+        return BalanceExpired()
+    if participant.status != Participant.Status.ACTIVE or participant.oriented_at is None:
         return CardNotActive()
+    if selectors.is_past_first_purchase_deadline(participant, as_of=now):
+        return DeadlinePassed()
     if participant.balance_expires_at is None or participant.balance_expires_at <= now:
         return BalanceExpired()
-    if participant.first_purchase_at is None and participant.first_purchase_deadline < now:
-        return DeadlinePassed()
-    return InsufficientBalance()
+    if participant.balance_idr < amount_idr:
+        return InsufficientBalance()
+    return None
 
 
 def credit_reversal(
