@@ -5,14 +5,13 @@ row in that transaction. Emails are queued only after the transaction commits.
 """
 
 import datetime as dt
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import tasks
 from complaints.models import Complaint, ComplaintEvent, ComplaintReply, new_ticket_number
+from participants.jobs import enqueue_on_commit
 from participants.models import DomainError, InvalidTransition
 
 
@@ -82,8 +81,8 @@ def submit_complaint(
                     now=now,
                     to_status=complaint.status,
                 )
-                transaction.on_commit(
-                    partial(tasks.enqueue_or_send, tasks.send_ticket_email, complaint.pk)
+                enqueue_on_commit(
+                    "complaints.tasks.send_ticket_email", complaint.pk, inline_if_broker_down=True
                 )
                 return complaint
         except IntegrityError:
@@ -170,6 +169,6 @@ def reply_to_complaint(
             change_status(
                 complaint=complaint, to=Complaint.Status.IN_PROGRESS, actor=actor, now=now
             )
-        transaction.on_commit(partial(tasks.enqueue_or_send, tasks.send_reply_email, reply.pk))
+        enqueue_on_commit("complaints.tasks.send_reply_email", reply.pk, inline_if_broker_down=True)
     complaint.refresh_from_db()
     return reply

@@ -1,23 +1,8 @@
 """Thin Celery adapters for complaint emails; retries belong here."""
 
-import logging
-
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
 from complaints import notifications
-
-logger = logging.getLogger(__name__)
-
-
-def enqueue_or_send(task, object_id: int) -> None:
-    """Queue an email task; when the broker (Redis) is down, send it in this process instead, so
-    the person who just filed a complaint neither sees a 500 nor loses the email."""
-    try:
-        task.delay(object_id)
-    except OperationalError:
-        logger.warning("complaints: broker unreachable, sending inline", exc_info=True)
-        task(object_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -12,6 +12,7 @@ from django_ratelimit.decorators import ratelimit
 
 from complaints import forms, notifications, selectors, services
 from complaints.models import Complaint
+from participants import refusals
 from participants import selectors as participant_selectors
 from participants.models import DomainError
 
@@ -47,10 +48,14 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
         form = forms.ComplaintForm(request.POST, request.FILES)
         if getattr(request, "limited", False):
             form.is_valid()
-            form.add_error(
-                None, _("Terlalu banyak pengaduan dikirim. Silakan coba lagi dalam satu jam.")
+            form.add_error(None, _("Terlalu banyak pengaduan dikirim."))
+            refusal = refusals.resolve(
+                "complaint_rate_limited",
+                context={"wait": refusals.rate_window_text(settings.COMPLAINT_RATE_PER_IP)},
             )
-            return render(request, "complaints/form.html", {"form": form}, status=429)
+            return render(
+                request, "complaints/form.html", {"form": form, "refusal": refusal}, status=429
+            )
         if form.is_valid():
             category, subcategory = form.topic_parts()
             try:
@@ -106,7 +111,11 @@ def complaint_detail(request: HttpRequest, ticket: str) -> HttpResponse:
 
 @never_cache
 def track(request: HttpRequest, token: str) -> HttpResponse:
-    """A guest's view of one complaint, reached through the signed link in their email."""
+    """A guest's view of one complaint, reached through the signed link in their email. An
+    expired or altered link is a 404 that says how to get a fresh one."""
+    if notifications.ticket_from_token(token) is None:
+        context = {"refusal_code": "tracking_link_invalid"}
+        return render(request, "404.html", context, status=404)
     complaint = _by_token(token)
     return render(
         request,

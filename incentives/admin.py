@@ -20,6 +20,7 @@ from incentives.models import (
     Survey,
     SurveyQuestion,
 )
+from participants.admin_base import ReadOnlyMixin
 from participants.models import DomainError
 
 # What a payout officer needs, exactly (README "Staff roles"): see batches and their audit
@@ -42,17 +43,6 @@ STEPS = [
     ("setujui", "approve", _("Setujui dan kirim sekarang")),
     ("tolak", "reject", _("Tolak batch")),
 ]
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PayoutRequestInline(ReadOnlyMixin, admin.TabularInline):
@@ -253,25 +243,22 @@ class DisbursementBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Setujui batch (pemeriksa kedua)"), permissions=["approve"])
     def approve(self, request, queryset):
-        approved = 0
-        for batch in queryset:
-            try:
-                services.approve_batch(batch=batch, actor=request.user)
-                approved += 1
-            except DomainError as exc:
-                self.message_user(request, f"Batch {batch.pk}: {exc.message}", messages.ERROR)
-        self.message_user(request, _("%(n)d batch disetujui.") % {"n": approved})
+        self._each_batch(request, queryset, services.approve_batch, _("%(n)d batch disetujui."))
 
     @admin.action(description=_("Tolak batch"), permissions=["reject"])
     def reject(self, request, queryset):
-        rejected = 0
+        self._each_batch(request, queryset, services.reject_batch, _("%(n)d batch ditolak."))
+
+    def _each_batch(self, request, queryset, service, done) -> None:
+        """Call ``service`` for each selected batch as this staff member; say why any refused."""
+        count = 0
         for batch in queryset:
             try:
-                services.reject_batch(batch=batch, actor=request.user)
-                rejected += 1
+                service(batch=batch, actor=request.user)
+                count += 1
             except DomainError as exc:
                 self.message_user(request, f"Batch {batch.pk}: {exc.message}", messages.ERROR)
-        self.message_user(request, _("%(n)d batch ditolak.") % {"n": rejected})
+        self.message_user(request, done % {"n": count})
 
 
 @admin.register(PayoutRequest)

@@ -11,14 +11,14 @@ the same notice twice.
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from incentives.models import ACCOUNT_REASONS, Installment, Reason
-from participants import sms
+from participants import notices
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,18 @@ def _claim(installment_ids: list[int]) -> list[int]:
     return claimed
 
 
+def _notice(installment: Installment) -> notices.Notice:
+    message = email_message(installment)
+    return notices.Notice(
+        phone=installment.participant.phone,
+        email=installment.participant.user.email,
+        sms_text=sms_text(installment),
+        subject=message.subject,
+        body=message.body,
+        log={"installment": installment.pk},
+    )
+
+
 def send_payout_notices(*, installment_ids: list[int]) -> dict[str, int]:
     """One SMS and one email per installment whose paid/failed outcome was not announced yet.
     A failed SMS or email is logged and counted, not retried (the history page shows the
@@ -127,24 +139,5 @@ def send_payout_notices(*, installment_ids: list[int]) -> dict[str, int]:
     if not ids:
         return counts
     with translation.override(settings.LANGUAGE_CODE):
-        installments = list(
-            Installment.objects.filter(pk__in=ids).select_related("participant__user")
-        )
-        emails = []
-        for installment in installments:
-            participant = installment.participant
-            if participant.phone:
-                try:
-                    sms.send_sms(to=participant.phone, text=sms_text(installment))
-                    counts["sms"] += 1
-                except sms.SmsError:
-                    counts["failed"] += 1
-                    logger.warning("payout sms failed", extra={"installment": installment.pk})
-            if participant.user.email:
-                emails.append(email_message(installment))
-    try:
-        counts["email"] = get_connection().send_messages(emails) or 0
-    except OSError:
-        counts["failed"] += len(emails)
-        logger.warning("payout emails failed", extra={"count": len(emails)})
-    return counts
+        installments = Installment.objects.filter(pk__in=ids).select_related("participant__user")
+        return notices.send_notices(map(_notice, installments), label="payout")

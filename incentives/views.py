@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from incentives import forms, payouts, selectors, services
+from participants import otp, refusals
 from participants.forms import OtpForm
 from participants.models import DomainError
 from participants.selectors import participant_for_user
@@ -30,36 +31,64 @@ def _participant(request: HttpRequest):
 def history(request: HttpRequest) -> HttpResponse:
     participant = _participant(request)
     installments = list(selectors.installments_for(participant=participant))
+    account = selectors.payout_account_for(participant=participant)
     context = {
         "participant": participant,
         "installments": installments,
-        "account": selectors.payout_account_for(participant=participant),
+        "account": account,
         "surveys": services.survey_slots(participant=participant),
         "total_paid": sum(i.amount_idr for i in installments if i.status == "paid"),
         "needs_account_fix": any(i.status == "failed" for i in installments),
+        "refusal": _payout_refusal(participant, installments, account),
     }
     return render(request, "incentives/history.html", context)
+
+
+def _payout_refusal(participant, installments, account) -> refusals.Refusal | None:
+    """The payment partner's latest refusal (a failed installment, or the account's validation)
+    and what to fix; none for a revoked person, whose page says why nothing is paid."""
+    if participant.status == participant.Status.REVOKED:
+        return None
+    failed = [i for i in installments if i.status == "failed" and i.reason_code]
+    if failed:
+        latest = failed[0]
+        message = _("%(kind)s ke-%(n)d gagal dibayarkan: %(reason)s.") % {
+            "kind": latest.get_kind_display(),
+            "n": latest.number,
+            "reason": latest.get_reason_code_display(),
+        }
+        return refusals.resolve(latest.reason_code, message=message, area="insentif")
+    if account is not None and account.validation_reason and not account.validated_at:
+        message = account.get_validation_reason_display()
+        return refusals.resolve(account.validation_reason, message=message, area="insentif")
+    return None
 
 
 @login_required
 def account_change(request: HttpRequest) -> HttpResponse:
     participant = _participant(request)
     form = forms.PayoutAccountForm(request.POST or None)
+    context = {"form": form, "account": selectors.payout_account_for(participant=participant)}
     if request.method == "POST" and form.is_valid():
         try:
             change = services.request_payout_account_change(
                 participant=participant, **form.cleaned_data
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            field = ACCOUNT_ERROR_FIELDS.get(exc.code)
+            context["refusal"] = refusals.form_refusal(form, field, exc, area="insentif")
         else:
             messages.info(request, _("Kode OTP telah dikirim lewat SMS ke nomor HP Anda."))
             return redirect("incentives:account_confirm", change_id=change.pk)
-    return render(
-        request,
-        "incentives/account_form.html",
-        {"form": form, "account": selectors.payout_account_for(participant=participant)},
-    )
+    return render(request, "incentives/account_form.html", context)
+
+
+# Which field a refused account change is shown at (the rest above the form).
+ACCOUNT_ERROR_FIELDS = {
+    "wrong_password": "password",
+    "invalid_account_number": "number",
+    "ewallet_not_own_phone": "number",
+}
 
 
 @login_required
@@ -67,20 +96,25 @@ def account_confirm(request: HttpRequest, change_id) -> HttpResponse:
     participant = _participant(request)
     change = selectors.pending_change(participant=participant, change_id=change_id)
     form = OtpForm(request.POST or None)
+    context = {"form": form, "change": change}
     if request.method == "POST" and form.is_valid():
         try:
             services.confirm_payout_account_change(
                 participant=participant, change_id=change.pk, code=form.cleaned_data["code"]
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            context["refusal"] = refusals.form_refusal(form, "code", exc, area="insentif")
+            change.refresh_from_db(fields=["otp_attempts"])
         else:
             messages.success(
                 request,
                 _("Rekening berhasil diperbarui. Insentif yang gagal akan dicoba lagi otomatis."),
             )
             return redirect("incentives:history")
-    return render(request, "incentives/account_otp.html", {"form": form, "change": change})
+    if (spent := otp.spent(change, now=timezone.now())) is not None:
+        # Locked or expired: no code form to fill in vain, only the way to a new code.
+        context.update(spent=True, refusal=refusals.of_error(spent, area="insentif"))
+    return render(request, "incentives/account_otp.html", context)
 
 
 @login_required
@@ -93,7 +127,9 @@ def survey(request: HttpRequest, number: int) -> HttpResponse:
     )
     if slot is None or slot.state != "open":
         # Not open yet (or already filled): say when, and offer no form to fill in vain.
-        context = {"survey": survey_obj, "slot": slot}
+        code = "survey_already_completed" if slot and slot.state == "done" else "survey_not_open"
+        refusal = refusals.resolve(code, area="insentif")
+        context = {"survey": survey_obj, "slot": slot, "refusal": refusal}
         return render(request, "incentives/survey.html", context)
     form = forms.SurveyForm(request.POST or None, survey=survey_obj)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +138,7 @@ def survey(request: HttpRequest, number: int) -> HttpResponse:
                 participant=participant, survey=survey_obj, answers=form.answers()
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            refusals.flash(request, refusals.of_error(exc, area="insentif"))
         else:
             messages.success(request, _("Terima kasih. Insentif survei Rp50.000 dijadwalkan."))
         return redirect("incentives:history")

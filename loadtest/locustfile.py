@@ -31,7 +31,8 @@ WAITING = b"Ruang tunggu"
 
 _login_emails = itertools.cycle(DATA["login_emails"])
 _sessions = itertools.cycle(DATA["sessions"])
-_join_sessions = iter(DATA["join_sessions"])
+# Each applicant joins once: a later run (the capacity search's next stage) starts further on.
+_join_sessions = iter(DATA["join_sessions"][int(os.environ.get("LOADTEST_JOIN_START", "0")) :])
 _cards = iter(DATA["cards"])
 _started: list[dict] = []
 _to_confirm: list[dict] = []

@@ -1,4 +1,6 @@
-"""Staff views of participants. Status fields are read-only: only services change them."""
+"""Staff views of accounts and participants. Status fields are read-only: only services change
+them. Waves and selection: ``admin_waves``; the blacklist: ``admin_blacklist``; regions:
+``admin_regions`` (registered by ``ParticipantsConfig.ready``)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,24 +12,24 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, deadlines, nik, services
-from participants.admin_selection import WaveStageMixin
+from participants import crypto, nik, services
+from participants.admin_base import (
+    NikSearchMixin,
+    ReadOnlyMixin,
+    ReasonForm,
+    action_with_reason_page,
+)
 from participants.models import (
-    Application,
     BasicTestAttempt,
     BasicTestQuestion,
-    BlacklistEntry,
     District,
     DomainError,
     LedgerEntry,
     OrientationVideo,
     Participant,
     ParticipantEvent,
-    SelectionRun,
     User,
     VideoProgress,
-    Wave,
-    WaveProvinceQuota,
 )
 
 
@@ -48,17 +50,6 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ParticipantRecordInline(ReadOnlyMixin):
@@ -102,29 +93,6 @@ class LedgerInline(ParticipantRecordInline, admin.TabularInline):
 # The profile fields that give back the NIK's derivable digits (docs/privacy.md).
 NIK_DERIVABLE_FIELDS = ["birth_date", "gender", "regency", "district", "address"]
 # --- staff actions on a person: freeze, lift, revoke for fraud, correct a profile field -----------
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-def action_with_reason_page(
-    model_admin, request, *, form, action: str, title, intro, items
-) -> TemplateResponse:
-    """The intermediate page of an admin action that asks a reason: ``items`` are the selected
-    rows as ``(object, label)``; the form posts back to ``action`` with ``apply``."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": title,
-        "intro": intro,
-        "form": form,
-        "items": items,
-        "action": action,
-        "submit_label": title,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/participants/action_with_reason.html", context)
 
 
 FIELD_LABELS = {
@@ -179,7 +147,7 @@ class ProfileCorrectionForm(forms.Form):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
     """Every field that decides eligibility, selection or the card is read-only here: staff
     change a person only through the actions below (each asks a reason and writes an audit row):
     freeze, lift a freeze, revoke for fraud, correct a profile field."""
@@ -194,11 +162,13 @@ class ParticipantAdmin(admin.ModelAdmin):
         "nik_masked",
         "status",
         "frozen_from_status",
+        "frozen_at",
         "wave",
         "selected_at",
         "card_number",
         "oriented_at",
         "first_purchase_deadline",
+        "deadline_extended_days",
         "first_purchase_at",
         "revoked_at",
         "revoke_reason",
@@ -391,246 +361,6 @@ class ParticipantAdmin(admin.ModelAdmin):
     def full_nik(self, obj) -> str:
         # Only listed (and so only called) for staff holding participants.view_full_nik.
         return crypto.decrypt(obj.nik_encrypted) if obj.nik_encrypted else "-"
-
-    def get_search_results(self, request, queryset, search_term):
-        """A 16-digit term is a NIK: look it up exactly through its keyed hash (the clear NIK is
-        not in the database); anything else searches email and phone."""
-        term = search_term.strip()
-        if nik.is_16_digits(term):
-            return queryset.filter(nik_hash=crypto.keyed_hash(term)), False
-        return super().get_search_results(request, queryset, search_term)
-
-
-class QuotaInline(admin.TabularInline):
-    model = WaveProvinceQuota
-    extra = 0
-
-
-class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
-    model = SelectionRun
-    fields = [
-        "seed",
-        "started_at",
-        "finished_at",
-        "actor",
-        "applicants",
-        "eligible",
-        "selected",
-        "not_selected",
-        "counts_by_reason",
-    ]
-    readonly_fields = fields
-    extra = 0
-
-
-class WaveAdminForm(forms.ModelForm):
-    """The wave form refuses an announcement whose first-purchase window would end after the
-    balance expiry (``deadlines.check_announcement``) and says which day is the last one."""
-
-    class Meta:
-        model = Wave
-        fields = ["number", "opens_at", "closes_at", "announces_at", "quota_total", "is_additional"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "announces_at" in self.fields:  # absent on a view-only page
-            year = deadlines.wib_date(timezone.now()).year
-            self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
-
-    def clean_announces_at(self):
-        announces_at = self.cleaned_data["announces_at"]
-        if self.instance.pk and "announces_at" not in self.changed_data:
-            return announces_at  # an existing wave's other fields stay editable
-        try:
-            deadlines.check_announcement(announces_at)
-        except DomainError as exc:
-            raise forms.ValidationError(str(exc.message), code=exc.code) from None
-        return announces_at
-
-
-@admin.register(Wave)
-class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
-    form = WaveAdminForm
-    list_display = [
-        "number",
-        "opens_at",
-        "closes_at",
-        "announces_at",
-        "quota_total",
-        "is_additional",
-        "stage",
-    ]
-    list_select_related = ["selection_run"]
-    readonly_fields = ["stage", "preview_link"]
-    inlines = [QuotaInline, SelectionRunInline]
-    actions = ["run_selection_action"]
-
-    @admin.action(description="Jalankan seleksi gelombang terpilih")
-    def run_selection_action(self, request, queryset):
-        # Imported here to keep this action a self-contained addition to the shared module.
-        from django.contrib import messages
-
-        from participants.models import DomainError
-        from participants.selection import run_selection
-
-        for wave in queryset.order_by("number"):
-            try:
-                run = run_selection(wave=wave, actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, f"{wave}: {exc.message}", messages.ERROR)
-                continue
-            self.message_user(
-                request,
-                f"{wave}: {run.applicants} pendaftar, {run.eligible} memenuhi syarat, "
-                f"{run.selected} lolos, {run.not_selected} belum berhasil (seed {run.seed}).",
-                messages.SUCCESS,
-            )
-
-
-@admin.register(SelectionRun)
-class SelectionRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["wave", "seed", "started_at", "finished_at", "applicants", "selected", "actor"]
-
-
-@admin.register(Application)
-class ApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["participant", "wave", "status", "reason_code", "joined_at"]
-    list_filter = ["wave", "status", "reason_code"]
-    list_select_related = ["participant__user", "wave"]
-    show_full_result_count = False
-
-
-class BlacklistAddForm(forms.ModelForm):
-    """Staff add an entry for fraud (or another reason) through ``add_to_blacklist``."""
-
-    reason_code = forms.ChoiceField(
-        label=_("alasan"),
-        choices=[
-            (BlacklistEntry.Reason.FRAUD, BlacklistEntry.Reason.FRAUD.label),
-            (BlacklistEntry.Reason.OTHER, BlacklistEntry.Reason.OTHER.label),
-        ],
-    )
-    note = forms.CharField(label=_("catatan"), widget=forms.Textarea, required=True)
-
-    class Meta:
-        model = BlacklistEntry
-        fields = ["participant", "reason_code", "note"]
-
-    # Set per request by BlacklistAdmin.get_form: the staff member adding the entry.
-    requesting_user = None
-
-    def clean_participant(self):
-        participant = self.cleaned_data["participant"]
-        if participant is None:
-            raise forms.ValidationError(_("Pilih peserta."))
-        if services.is_blacklisted(nik_hash=participant.nik_hash):
-            raise forms.ValidationError(services.AlreadyBlacklisted.message)
-        # Blacklisting a card holder revokes the card (add_to_blacklist): the same permission
-        # as the revoke action.
-        may_revoke = self.requesting_user.has_perm("participants.revoke_participant")
-        if services.blacklisting_revokes(participant=participant) and not may_revoke:
-            raise forms.ValidationError(
-                _(
-                    "Peserta ini memegang kartu: memasukkannya ke daftar hitam mencabut "
-                    "kepesertaannya, dan Anda tidak berwenang mencabut kepesertaan."
-                )
-            )
-        return participant
-
-
-class BlacklistRemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Alasan penghapusan"), widget=forms.Textarea, required=True)
-
-
-@admin.register(BlacklistEntry)
-class BlacklistAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Entries are never edited or deleted: staff add one (``add_to_blacklist``) or lift one with
-    a reason (``remove_from_blacklist``); both write an audit event. NIKs are shown masked; a full
-    16-digit NIK typed in the search box is matched by its keyed hash."""
-
-    list_display = ["nik_masked", "full_name", "reason_code", "created_at", "removed_at"]
-    list_filter = ["reason_code"]
-    exclude = ["nik_hash"]
-    show_full_result_count = False
-    search_fields = ["full_name"]
-    raw_id_fields = ["participant"]
-    actions = ["remove_entries"]
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("participants.add_blacklistentry")
-
-    def has_remove_permission(self, request) -> bool:
-        return request.user.has_perm("participants.change_blacklistentry")
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["participant", "reason_code", "note"]
-        return super().get_fields(request, obj)
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = BlacklistAddForm
-        form = super().get_form(request, obj, **kwargs)
-        form.requesting_user = request.user  # a class made for this request by modelform_factory
-        return form
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            raise PermissionDenied
-        entry = services.add_to_blacklist(
-            participant=form.cleaned_data["participant"],
-            reason_code=form.cleaned_data["reason_code"],
-            note=form.cleaned_data["note"],
-            actor=request.user,
-        )
-        # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.
-        obj.__dict__.update({k: v for k, v in entry.__dict__.items() if k != "_state"})
-        obj._state.adding = False
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if len(term) == 16 and term.isdigit():
-            return queryset.filter(nik_hash=crypto.keyed_hash(term)), False
-        return super().get_search_results(request, queryset, search_term)
-
-    @admin.action(description=_("Hapus dari daftar hitam (wajib alasan)"), permissions=["remove"])
-    def remove_entries(self, request, queryset):
-        form = BlacklistRemoveForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            removed = 0
-            for entry in queryset.filter(removed_at__isnull=True).select_related("participant"):
-                try:
-                    services.remove_from_blacklist(
-                        entry=entry, reason=form.cleaned_data["reason"], actor=request.user
-                    )
-                except DomainError:
-                    continue  # lifted by someone else meanwhile
-                removed += 1
-            self.message_user(
-                request,
-                _("%(count)d entri dihapus dari daftar hitam.") % {"count": removed},
-                messages.SUCCESS,
-            )
-            return None
-        return action_with_reason_page(
-            self,
-            request,
-            form=form,
-            action="remove_entries",
-            title=_("Hapus dari daftar hitam"),
-            intro=_(
-                "Entri berikut akan dihapus dari daftar hitam. Barisnya tetap disimpan beserta "
-                "siapa, kapan dan alasannya."
-            ),
-            items=[
-                (
-                    entry,
-                    f"{entry.nik_masked} — {entry.full_name} ({entry.get_reason_code_display()})"
-                    + (f" — {_('sudah dihapus')}" if entry.removed_at else ""),
-                )
-                for entry in queryset
-            ],
-        )
 
 
 @admin.register(BasicTestQuestion)

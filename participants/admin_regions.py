@@ -3,21 +3,13 @@ elsewhere use autocomplete (a select of 7,278 districts made the participant pag
 
 from django.contrib import admin
 
+from participants.admin_base import ReadOnlyMixin
 from participants.models import District, Province, Regency
 
 
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["name", "code"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Province)

@@ -7,5 +7,6 @@ class ParticipantsConfig(AppConfig):
     verbose_name = "Peserta"
 
     def ready(self) -> None:
-        # Region reference data for the admin's autocomplete lives in its own module.
-        from participants import admin_regions  # noqa: F401
+        # The admin by topic: region reference data (the autocomplete), waves and selection,
+        # the blacklist, each in its own module.
+        from participants import admin_blacklist, admin_regions, admin_waves  # noqa: F401

@@ -68,6 +68,7 @@ def start_attempt(*, participant: Participant, now=None) -> BasicTestAttempt:
             _("Anda dapat mengulang tes mulai %(when)s WIB.")
             % {"when": timezone.localtime(retry_at).strftime("%d-%m-%Y %H:%M")},
             code="test_retry_later",
+            retry_at=retry_at,
         )
     ids = list(BasicTestQuestion.objects.filter(is_active=True).values_list("pk", flat=True))
     count = settings.BASIC_TEST_QUESTIONS

@@ -2,7 +2,8 @@
 
 docs/program.md section 4: the first-purchase window counts the announcement day as day 1 and
 ends at 23:59:59 WIB on day 30 (wave 21: announced 22 Sep 2021 20:00 WIB, deadline 21 Oct 2021
-23:59:59 WIB). Unused balance expires on 15 December, 23:59:59 WIB, of the budget year.
+23:59:59 WIB). The days a card was frozen move that deadline later. Unused balance expires on
+15 December, 23:59:59 WIB, of the budget year.
 """
 
 import datetime as dt
@@ -38,6 +39,26 @@ def first_purchase_deadline(announced_at: dt.datetime, *, days: int | None = Non
     """
     days = settings.FIRST_PURCHASE_DAYS if days is None else days
     return end_of_wib_day(wib_date(announced_at) + dt.timedelta(days=days - 1))
+
+
+def frozen_days(*, frozen_at: dt.datetime, lifted_at: dt.datetime) -> int:
+    """The whole days a freeze took from a card: every started 24 hours counts as a day."""
+    return max(0, -((frozen_at - lifted_at) // dt.timedelta(days=1)))
+
+
+def first_purchase_deadline_after_freeze(
+    deadline: dt.datetime, *, frozen_at: dt.datetime, lifted_at: dt.datetime
+) -> dt.datetime:
+    """The first-purchase deadline once a freeze from ``frozen_at`` to ``lifted_at`` is lifted.
+
+    A frozen card cannot buy, so the person gets those days back: the deadline moves later by
+    :func:`frozen_days` (still 23:59:59 WIB, on a later day). A freeze that began after the
+    deadline (between midnight and the night's sweep) took nothing from the window and gives
+    nothing back. docs/deadlines.md, "A freeze moves the deadline".
+    """
+    if frozen_at > deadline:
+        return deadline
+    return deadline + dt.timedelta(days=frozen_days(frozen_at=frozen_at, lifted_at=lifted_at))
 
 
 def balance_expiry(granted_at: dt.datetime) -> dt.datetime:

@@ -10,28 +10,60 @@
 """
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
+from functools import partial
 
 from celery import current_app
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from participants import clock
 
+logger = logging.getLogger(__name__)
 
-def enqueue_on_commit(task_name: str, *args) -> None:
+
+def enqueue_on_commit(
+    task_name: str, *args, robust: bool = False, inline_if_broker_down: bool = False
+) -> None:
     """Queue the task registered as ``task_name`` with ``args`` once the current transaction
-    commits (at once outside a transaction): a rolled-back change queues nothing."""
-    transaction.on_commit(lambda: _task(task_name).delay(*args))
+    commits (at once outside a transaction): a rolled-back change queues nothing.
+
+    ``robust``: a failure to queue is logged, never raised to the caller whose work has
+    committed (a payout chunk, a review). ``inline_if_broker_down``: with the broker (Redis)
+    unreachable, run the task in this process instead, so a person who just acted neither sees a
+    500 nor loses the message (complaint emails).
+    """
+    transaction.on_commit(
+        partial(enqueue, task_name, *args, inline_if_broker_down=inline_if_broker_down),
+        robust=robust,
+    )
+
+
+def enqueue(task_name: str, *args, inline_if_broker_down: bool = False) -> None:
+    """Queue the task registered as ``task_name`` now (see :func:`enqueue_on_commit`). A name
+    this process does not know (a worker-only app) goes to the broker by name."""
+    task = _task(task_name)
+    if task is None:
+        current_app.send_task(task_name, args=args)
+        return
+    try:
+        task.delay(*args)
+    except OperationalError:
+        if not inline_if_broker_down:
+            raise
+        logger.warning("broker unreachable, running %s inline", task_name, exc_info=True)
+        task(*args)
 
 
 def _task(name: str):
     if name not in current_app.tasks:
         # A web process imports the apps' tasks modules only on demand (autodiscovery).
         current_app.loader.import_default_modules()
-    return current_app.tasks[name]
+    return current_app.tasks.get(name)
 
 
 @contextmanager

@@ -43,6 +43,7 @@ __all__ = [
     "code_matches",
     "generate_code",
     "issue",
+    "spent",
     "verify",
     "verify_locked",
 ]
@@ -163,6 +164,17 @@ def _rate_wait(earlier: QuerySet, model: type[OtpChallenge], *, now: dt.datetime
     return math.ceil(max(waits).total_seconds()) if waits else None
 
 
+def spent(challenge: OtpChallenge, *, now: dt.datetime) -> DomainError | None:
+    """Why ``challenge`` can no longer be answered (:class:`OtpLocked` after
+    ``OTP_MAX_ATTEMPTS`` wrong codes, :class:`OtpExpired` past its time), or ``None``: pages
+    stop offering the code form then, and say to ask for a new code."""
+    if challenge.otp_attempts >= settings.OTP_MAX_ATTEMPTS:
+        return OtpLocked()
+    if now > challenge.otp_expires_at:
+        return OtpExpired()
+    return None
+
+
 def verify(*, challenges: QuerySet, pk, code: str, now: dt.datetime) -> OtpChallenge:
     """Check ``code`` against the challenge ``pk`` among ``challenges`` (the caller's open ones,
     e.g. not yet used and of this person); return the challenge when the code is right.
@@ -204,14 +216,12 @@ def verify_locked(challenge: OtpChallenge | None, *, code: str, now: dt.datetime
 def _check(challenge: OtpChallenge | None, *, code: str, now: dt.datetime) -> DomainError | None:
     """Compare ``code`` with the locked ``challenge``; count a wrong attempt before answering.
     Returns the error to raise (after the caller's block), or ``None`` for the right code."""
-    max_attempts = settings.OTP_MAX_ATTEMPTS
     if challenge is None:
         return OtpExpired()
-    if challenge.otp_attempts >= max_attempts:
-        return OtpLocked()
-    if now > challenge.otp_expires_at:
-        return OtpExpired()
+    if (refused := spent(challenge, now=now)) is not None:
+        return refused
     if code_matches(challenge, code):
         return None
     type(challenge).objects.filter(pk=challenge.pk).update(otp_attempts=F("otp_attempts") + 1)
-    return OtpInvalid(attempts_left=max(max_attempts - challenge.otp_attempts - 1, 0))
+    left = max(settings.OTP_MAX_ATTEMPTS - challenge.otp_attempts - 1, 0)
+    return OtpInvalid(attempts_left=left)

@@ -18,7 +18,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -357,33 +356,12 @@ def run_selection(
 
 
 def _grant(cursor, *, wave, selected, actor, now, postgres) -> None:
-    """Status ``selected`` with the wave, selection time and deadline, and the audit row
-    (``transition_statuses``); then card numbers; then the balance and its GRANT ledger entry
-    (``bulk_grant_balance``). Card numbers come from ``secrets`` in Python, sent as one
-    parameter; the few that collide with existing cards are dropped in SQL and a 1% margin covers
-    them."""
+    """Card numbers for the selected, then ``bulk_select``: status ``selected`` with the wave,
+    selection time and deadline, the card, the balance with its GRANT ledger entry and the audit
+    row. Card numbers come from ``secrets`` in Python, sent as one parameter; the few that collide
+    with existing cards are dropped in SQL and a 1% margin covers them."""
     if selected == 0:
         return
-    chosen = Participant.objects.filter(
-        pk__in=RawSQL(f"SELECT participant_id FROM {DECISIONS} WHERE selected = 1", ())  # noqa: S608, S611 (a constant table name)
-    )
-    # Re-checked on the rows being moved: a participant selected meanwhile by another run is not
-    # moved again (the count check then rolls everything back).
-    moved = services.transition_statuses(
-        participants=chosen,
-        to=Participant.Status.SELECTED,
-        from_statuses=[Participant.Status.APPLICANT],
-        reason_code=SELECTED_REASON,
-        note=f"Seleksi gelombang {wave.number}",
-        actor=actor,
-        now=now,
-        wave_id=wave.pk,
-        selected_at=wave.announces_at,
-        first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
-        updated_at=now,
-    )
-    if moved != selected:
-        raise RuntimeError(f"selection moved {moved} of {selected}; rolled back")
     numbers = _new_card_numbers(selected + selected // 100 + 16)
     if postgres:
         _execute(
@@ -409,28 +387,29 @@ def _grant(cursor, *, wave, selected, actor, now, postgres) -> None:
         WHERE EXISTS (SELECT 1 FROM {part} p WHERE p.card_number = {cards}.number)
         """,
     )
-    carded = _execute(
-        cursor,
-        """
-        UPDATE {part} AS p SET card_number = x.number
+    # The i-th selected (by id) gets the i-th card of the pool.
+    choices = f"""
+        SELECT s.participant_id, c.number AS card_number
         FROM (
-            SELECT s.participant_id, c.number
-            FROM (
-                SELECT participant_id, row_number() OVER (ORDER BY participant_id) AS n
-                FROM {decisions} WHERE selected = 1
-            ) s
-            JOIN (SELECT number, row_number() OVER (ORDER BY ord) AS n FROM {cards}) c
-                ON c.n = s.n
-        ) x
-        WHERE p.id = x.participant_id
-        """,
+            SELECT participant_id, row_number() OVER (ORDER BY participant_id) AS n
+            FROM {DECISIONS} WHERE selected = 1
+        ) s
+        JOIN (SELECT number, row_number() OVER (ORDER BY ord) AS n FROM {CARD_POOL}) c
+            ON c.n = s.n
+    """  # noqa: S608 (constant table names)
+    moved = services.bulk_select(
+        choices_sql=choices,
+        wave_id=wave.pk,
+        granted_at=wave.announces_at,
+        reason_code=SELECTED_REASON,
+        note=f"Seleksi gelombang {wave.number}",
+        reference=f"wave:{wave.number}",
+        actor=actor,
+        now=now,
     )
-    if carded != selected:
-        # The card pool ran short: nothing is written.
-        raise RuntimeError(f"selection gave cards to {carded} of {selected}; rolled back")
-    services.bulk_grant_balance(
-        participants=chosen, granted_at=wave.announces_at, reference=f"wave:{wave.number}"
-    )
+    if moved != selected:
+        # A participant changed under us, or the card pool ran short: nothing is written.
+        raise RuntimeError(f"selection granted {moved} of {selected}; rolled back")
     cursor.execute(f"DROP TABLE {CARD_POOL}")
 
 

@@ -34,11 +34,29 @@ def past_first_purchase_deadline(*, as_of: dt.datetime) -> QuerySet[Participant]
 
     docs/program.md section 4: nobody is revoked or blacklisted for not buying after their balance
     expired, so whoever's balance expired at or before their deadline is left out (the balance
-    expiry moves them to ``expired``). Served by the partial index ``sweep_candidates``.
+    expiry moves them to ``expired``). The deadline is the column ``first_purchase_deadline``,
+    which already holds the days given back for a lifted freeze (``services.lift_freeze``,
+    ``deadlines.first_purchase_deadline_after_freeze``): a person never frozen costs nothing
+    more, and a frozen card is not selected or active, so it is not swept. Served by the partial
+    index ``sweep_candidates``.
     """
     return awaiting_first_purchase().filter(
         Q(balance_expires_at__isnull=True) | Q(balance_expires_at__gt=F("first_purchase_deadline")),
         first_purchase_deadline__lt=as_of,
+    )
+
+
+def is_past_first_purchase_deadline(participant: Participant, *, as_of: dt.datetime) -> bool:
+    """:func:`past_first_purchase_deadline` for one participant already in memory (no query):
+    the purchase rules ask it, so a card is refused as past its deadline exactly when the sweep
+    would revoke it."""
+    deadline = participant.first_purchase_deadline
+    return (
+        participant.status in AWAITING_FIRST_PURCHASE
+        and participant.first_purchase_at is None
+        and deadline is not None
+        and deadline < as_of
+        and (participant.balance_expires_at is None or participant.balance_expires_at > deadline)
     )
 
 

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -23,6 +22,8 @@ from participants import (
     forms,
     links,
     orientation,
+    otp,
+    refusals,
     registration,
     selectors,
     tasks,
@@ -36,8 +37,11 @@ def _rate(setting: str):
     return lambda group, request: getattr(settings, setting)
 
 
-def _limited(request: HttpRequest) -> HttpResponse:
-    return render(request, "participants/rate_limited.html", status=429)
+def _limited(request: HttpRequest, setting: str) -> HttpResponse:
+    refusal = refusals.resolve(
+        "rate_limited", context={"wait": refusals.rate_window_text(getattr(settings, setting))}
+    )
+    return render(request, "participants/rate_limited.html", {"refusal": refusal}, status=429)
 
 
 def rate_limited(setting: str, key: str = "ip"):
@@ -49,7 +53,7 @@ def rate_limited(setting: str, key: str = "ip"):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             response = limited_view(request, *args, **kwargs)
-            return _limited(request) if getattr(request, "limited", False) else response
+            return _limited(request, setting) if getattr(request, "limited", False) else response
 
         return wrapper
 
@@ -84,15 +88,28 @@ def _step_redirect(request, participant, step: str):
 # --- account --------------------------------------------------------------------------------------
 
 
-login_view = rate_limited("RATELIMIT_LOGIN")(
-    auth_views.LoginView.as_view(authentication_form=forms.LoginForm)
-)
+class LoginView(auth_views.LoginView):
+    """A refused login says what to do next (participants/refusals.py)."""
+
+    authentication_form = forms.LoginForm
+
+    def form_invalid(self, form):
+        codes = [e.code for e in form.non_field_errors().as_data()]
+        refused = next((c for c in codes if c in ("invalid_login", "inactive")), None)
+        context = self.get_context_data(form=form)
+        if refused:
+            context["refusal"] = refusals.resolve(refused, area="registrasi")
+        return self.render_to_response(context)
+
+
+login_view = rate_limited("RATELIMIT_LOGIN")(LoginView.as_view())
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
     """django-axes' answer once an account or an address has failed too often (any login form,
-    the admin's included): the same Indonesian 429 page as the other limits."""
-    return _limited(request)
+    the admin's included): the Indonesian 429 page, saying how long the lock lasts."""
+    refusal = refusals.resolve("login_locked", area="registrasi")
+    return render(request, "participants/rate_limited.html", {"refusal": refusal}, status=429)
 
 
 def _reset_email_key(group, request) -> str:
@@ -202,7 +219,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = registration.verify_email(token=token, now=now)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        refusals.flash(request, refusals.of_error(exc, area="registrasi"))
         return redirect("register_done" if request.user.is_authenticated else "login")
     if user.email_verified_at == now and not request.user.is_authenticated:
         # The first click on the link proves the email and continues the registration signed
@@ -224,29 +241,6 @@ IDENTITY_ERROR_FIELDS = {
     "nik_birth_date_mismatch": "birth_date",
     "too_young": "birth_date",
     "too_old": "birth_date",
-}
-
-
-# Where a refused identity can turn (complaints.forms.TOPIC_CHOICES) and what to do next.
-IDENTITY_COMPLAINT_TOPIC = {"nik_taken": "registrasi:nik_sudah_terdaftar"}
-IDENTITY_NEXT_STEP = {
-    "": _lazy(
-        "Periksa kembali isian sesuai KTP dan Kartu Keluarga, lalu simpan lagi. Jika data Anda "
-        "sudah benar tetapi tetap ditolak, ajukan pengaduan."
-    ),
-    "nik_taken": _lazy(
-        "NIK ini sudah dipakai akun lain. Jika itu bukan akun Anda, ajukan pengaduan dengan "
-        'kategori "NIK sudah terdaftar"; petugas akan memeriksanya. Jika itu akun lama Anda, '
-        "masuk dengan akun tersebut atau atur ulang kata sandinya."
-    ),
-    "nik_blacklisted": _lazy(
-        "NIK ini tercatat dalam daftar hitam program. Jika menurut Anda ini keliru, ajukan "
-        "pengaduan."
-    ),
-    "family_card_limit": _lazy(
-        "Sudah ada 2 penerima dalam Kartu Keluarga ini, batas program. Jika data itu keliru, "
-        "ajukan pengaduan."
-    ),
 }
 
 
@@ -278,9 +272,8 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
                 employment_status=data["employment_status"],
             )
         except DomainError as exc:
-            form.add_error(IDENTITY_ERROR_FIELDS.get(exc.code, "nik"), exc.message)
-            context["refusal_topic"] = IDENTITY_COMPLAINT_TOPIC.get(exc.code, "registrasi:lainnya")
-            context["refusal_hint"] = IDENTITY_NEXT_STEP.get(exc.code, IDENTITY_NEXT_STEP[""])
+            field = IDENTITY_ERROR_FIELDS.get(exc.code, "nik")
+            context["refusal"] = refusals.form_refusal(form, field, exc, area="registrasi")
         else:
             messages.success(request, _("Data identitas tersimpan."))
             return redirect("phone")
@@ -297,17 +290,18 @@ def phone(request: HttpRequest, participant) -> HttpResponse:
         messages.info(request, _("Nomor HP Anda sudah terverifikasi."))
         return redirect("dashboard")
     phone_form = forms.PhoneForm(request.POST or None, initial={"phone": participant.phone})
+    context = {"form": phone_form}
     if request.method == "POST" and phone_form.is_valid():
         try:
             registration.request_phone_otp(
                 participant=participant, phone=phone_form.cleaned_data["phone"]
             )
         except DomainError as exc:
-            phone_form.add_error("phone", exc.message)
+            context["refusal"] = refusals.form_refusal(phone_form, "phone", exc, area="registrasi")
         else:
             messages.success(request, _("Kode OTP telah dikirim lewat SMS."))
             return redirect("phone_verify")
-    return render(request, "participants/phone.html", {"form": phone_form})
+    return render(request, "participants/phone.html", context)
 
 
 @participant_required
@@ -318,15 +312,19 @@ def phone_verify(request: HttpRequest, participant) -> HttpResponse:
     if pending is None:
         return redirect("phone")
     form = forms.OtpForm(request.POST or None)
+    context = {"form": form, "pending": pending, "masked_phone": pending.phone[:-4] + "****"}
     if request.method == "POST" and form.is_valid():
         try:
             registration.verify_phone_otp(participant=participant, code=form.cleaned_data["code"])
         except DomainError as exc:
-            form.add_error("code", exc.message)
+            context["refusal"] = refusals.form_refusal(form, "code", exc, area="registrasi")
+            pending.refresh_from_db(fields=["otp_attempts"])
         else:
             messages.success(request, _("Nomor HP terverifikasi."))
             return redirect("declarations")
-    context = {"form": form, "pending": pending, "masked_phone": pending.phone[:-4] + "****"}
+    if (spent := otp.spent(pending, now=timezone.now())) is not None:
+        # Locked or expired: no code form to fill in vain, only the way to a new code.
+        context.update(spent=True, refusal=refusals.of_error(spent, area="registrasi"))
     return render(request, "participants/phone_verify.html", context)
 
 
@@ -341,6 +339,7 @@ def declarations(request: HttpRequest, participant) -> HttpResponse:
             for name in ("is_student", "is_civil_servant", "receives_social_aid", "is_unemployed")
         }
     form = forms.DeclarationsForm(request.POST or None, initial=initial)
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -352,11 +351,11 @@ def declarations(request: HttpRequest, participant) -> HttpResponse:
                 is_unemployed=data["is_unemployed"],
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            context["refusal"] = refusals.of_error(exc, area="registrasi")
         else:
             messages.success(request, _("Pernyataan tersimpan."))
             return redirect("basic_test" if not participant.test_passed_at else "dashboard")
-    return render(request, "participants/declarations.html", {"form": form})
+    return render(request, "participants/declarations.html", context)
 
 
 @participant_required
@@ -367,7 +366,7 @@ def basic_test_intro(request: HttpRequest, participant) -> HttpResponse:
         try:
             basic_test.start_attempt(participant=participant)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            refusals.flash(request, refusals.of_error(exc, area="registrasi"))
             return redirect("basic_test")
         return redirect("basic_test_take")
     retry_at = basic_test.next_attempt_at(participant=participant)
@@ -394,19 +393,23 @@ def basic_test_take(request: HttpRequest, participant) -> HttpResponse:
         try:
             attempt = basic_test.submit_attempt(attempt=attempt, answers=answers)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            refusals.flash(request, refusals.of_error(exc, area="registrasi"))
             return redirect("basic_test")
-        if attempt.late:
-            messages.error(request, _("Waktu tes sudah habis. Jawaban tidak dapat dinilai."))
-        elif attempt.passed:
+        if attempt.passed:
             messages.success(
                 request, _("Selamat, Anda lulus tes dengan nilai %(s)d.") % {"s": attempt.score}
             )
             return redirect("dashboard")
+        if attempt.late:
+            code, text = "test_late", _("Waktu tes sudah habis. Jawaban tidak dapat dinilai.")
         else:
-            messages.error(
-                request, _("Nilai Anda %(s)d, belum mencapai batas lulus.") % {"s": attempt.score}
-            )
+            code = "test_failed"
+            text = _("Nilai Anda %(s)d, belum mencapai batas lulus.") % {"s": attempt.score}
+        retry_at = basic_test.next_attempt_at(participant=participant)
+        refusal = refusals.resolve(
+            code, message=text, area="registrasi", context={"retry_at": retry_at}
+        )
+        refusals.flash(request, refusal)
         return redirect("basic_test")
     context = {"attempt": attempt, "questions": questions}
     return render(request, "participants/basic_test_take.html", context)
@@ -422,7 +425,7 @@ def join_wave(request: HttpRequest, participant, number: int) -> HttpResponse:
     try:
         waves.join_wave(participant=participant, wave=wave)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        refusals.flash(request, refusals.of_error(exc, area="registrasi"))
     else:
         messages.success(
             request, _("Anda bergabung di Gelombang %(n)d. Tunggu pengumuman.") % {"n": number}
@@ -450,7 +453,9 @@ def orientation_event(request: HttpRequest, participant, pk: int, event: str) ->
     try:
         progress = action(participant=participant, video=video)
     except DomainError as exc:
-        return JsonResponse({"error": {"code": exc.code, "message": str(exc.message)}}, status=409)
+        refusal = refusals.of_error(exc)
+        error = {"code": exc.code, "message": refusal.message, "next_step": refusal.next_step}
+        return JsonResponse({"error": error}, status=409)
     return JsonResponse({"completed": progress.completed_at is not None})
 
 
@@ -489,6 +494,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         applications = selectors.applications_of(participant=participant)
         label = waves.participant_label(participant, applications, now=now)
+        complaint_topic = COMPLAINT_TOPIC.get(label.code, "lainnya:")
+        selection_refusal = None
+        reason = applications[0].reason_code if applications else ""
+        if label.code == "not_selected" and reason:
+            # "Belum berhasil" with a reason: that reason's next step and complaint category.
+            selection_refusal = refusals.resolve(reason, area="registrasi")
+            complaint_topic = refusals.next_step(reason).topic or complaint_topic
         context.update(
             label=label,
             application=applications[0] if applications else None,
@@ -496,7 +508,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (a, waves.application_label(a, now=now, participant_status=participant.status))
                 for a in applications
             ],
-            complaint_topic=COMPLAINT_TOPIC.get(label.code, "lainnya:"),
+            complaint_url=refusals.complaint_url(complaint_topic),
+            selection_refusal=selection_refusal,
             blacklist=(
                 selectors.blacklist_entry_of(participant=participant)
                 if participant.status == participant.Status.REVOKED

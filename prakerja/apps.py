@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -6,8 +6,17 @@ class PrakerjaConfig(AppConfig):
     name = "prakerja"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from prakerja.permissions import on_post_migrate
 
         # Connected after django.contrib.auth's own handler (INSTALLED_APPS order), so the
         # permissions it creates exist when they are renamed.
         post_migrate.connect(on_post_migrate, dispatch_uid="prakerja_permission_names")
+        # The beat schedule is code (CELERY_BEAT_SCHEDULE; prakerja/beat.py): an edit made in the
+        # admin would be overwritten at beat's next start, and staff run jobs by operator
+        # commands, so django-celery-beat's English admin pages are not shown. The admin's own
+        # ready() (first in INSTALLED_APPS) has already registered them.
+        for model in apps.get_app_config("django_celery_beat").get_models():
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)

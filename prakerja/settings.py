@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # Celery beat's schedule and last runs in the database (issue 14; prakerja/beat.py)
+    "django_celery_beat",
 ]
 
 MIDDLEWARE = [
@@ -278,7 +280,13 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 
-# The only place where schedules live. Times are WIB (CELERY_TIMEZONE).
+# Beat keeps each entry's last run in the database (django-celery-beat), not in a file on its
+# host, so the one beat process can move to another host and carry on where it was. The schedule
+# itself is CELERY_BEAT_SCHEDULE below: prakerja.beat.CodeScheduler writes it into the database at
+# every start and deletes the rows of entries no longer in it.
+CELERY_BEAT_SCHEDULER = "prakerja.beat:CodeScheduler"
+
+# The only place where schedules are defined. Times are WIB (CELERY_TIMEZONE).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {
         "task": "prakerja.tasks.heartbeat",

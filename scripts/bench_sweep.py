@@ -29,7 +29,7 @@ import django
 
 django.setup()
 
-from benchutil import settle, truncate_program_tables  # noqa: E402
+from benchutil import floor_seconds, report_ratio, settle, truncate_program_tables  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 
@@ -190,17 +190,23 @@ def main() -> None:
 
     workers = args.workers or sweep.settings.SWEEP_WORKERS
     print(f"bench_sweep: cpus={os.cpu_count()} load_avg={os.getloadavg()[0]:.1f} workers={workers}")
+    floors = [floor_seconds()]
+    settle()
     elapsed, statements, run = timed_sweep(workers)
+    floors.append(floor_seconds())
+    report_ratio(f"sweep N={args.participants:,}", elapsed, floors)
     # lock, get-or-create (2), 2 candidate probes, finish, reload, unlock; with workers, the
-    # range query too. Batch statements: one per batch, plus the empty end of the keyset walk
-    # (serial) or the last, empty range when the count divides evenly (workers).
+    # range query too. Batch statements: three per batch (the revocation, the places returned to
+    # the recovered pool, the run's counters), plus the empty end of the keyset walk (serial) or
+    # the last, empty range when the count divides evenly (workers).
     fixed = 8 + (1 if workers > 1 else 0)
+    per_batch = 3
+    empty = statements - fixed - per_batch * run.batches
     print(
         f"sweep: {elapsed:.1f} s, revoked={run.revoked:,}, batches={run.batches}, "
         f"sql_statements={statements} = {fixed} fixed + {statements - fixed} batch statements "
-        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,} + "
-        f"{statements - fixed - run.batches} empty), "
-        f"i.e. one statement per batch, load_avg={os.getloadavg()[0]:.1f}"
+        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,} x {per_batch} + "
+        f"{empty} empty), load_avg={os.getloadavg()[0]:.1f}"
     )
     before = (
         scalar("SELECT count(*) FROM participants_ledgerentry"),

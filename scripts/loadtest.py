@@ -12,20 +12,31 @@
 4. Prints a table of req/s, p50/p95/p99 and errors per step, each beside the one-query floor as
    a ratio, and writes it to ``.run/loadtest/report.md``.
 
+With ``--find-capacity``, instead of 3 and 4: the capacity search (about 3 minutes). The
+participant mix runs at 8, 16, 32, ... users, then the gap is halved, and the script prints the
+largest number of admitted users whose p95 stays under ``--target-p95`` (500 ms) with no error.
+That is one host's ADMISSION_CAPACITY (docs/performance.md); ``.run/loadtest/capacity.md``.
+
+Every child process runs in a process group of its own; the script stops them all when it ends,
+fails, or gets Ctrl-C, SIGTERM or SIGHUP.
+
 Usage (the Makefile target sets these)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_loadtest \\
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python scripts/loadtest.py \\
-        [--seconds 20] [--users 32] [--capacity 32] [--surge-seconds 60]
+        [--seconds 20] [--users 32] [--capacity 32] [--surge-seconds 60] [--find-capacity]
 """
 
 import argparse
+import atexit
 import base64
+import contextlib
 import csv
 import datetime as dt
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -60,7 +71,6 @@ LOAD_ENV = {
     "CONN_MAX_AGE": "60",
     "ADMISSION_KEY_PREFIX": "loadtest:ruang-tunggu",
 }
-os.environ.update(LOAD_ENV)
 
 import benchutil  # noqa: E402 (scripts/benchutil.py; Django is set up in main())
 
@@ -91,6 +101,7 @@ def create_database() -> None:
 def setup_django():
     import django
 
+    os.environ.update(LOAD_ENV)  # here, not at import: tests import this module's helpers
     create_database()
     django.setup()
 
@@ -225,8 +236,56 @@ def port_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+# --- child processes: none outlives the script -------------------------------------------------
+# Each child (gunicorn and its workers, the Celery worker, locust) starts in a session of its own,
+# so a Ctrl-C in the terminal reaches only this script, and the script stops each child's whole
+# process group: on a normal end, on an exception, on Ctrl-C (SIGINT), SIGTERM and SIGHUP.
+_children: list[subprocess.Popen] = []
+
+
+def spawn(command: list[str], **kwargs) -> subprocess.Popen:
+    """Start a child process in its own session; :func:`stop_children` stops it and its group."""
+    if not _children:
+        _stop_on_exit_and_signals()
+    process = subprocess.Popen(command, start_new_session=True, **kwargs)
+    _children.append(process)
+    return process
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)  # start_new_session: the group's id is the child's pid
+
+
+def stop_children(timeout: float = 30) -> None:
+    """SIGTERM to every child's process group, then SIGKILL to whatever is left after
+    ``timeout`` seconds (gunicorn finishes its requests, locust writes its CSV files)."""
+    children = list(_children)
+    _children.clear()
+    for process in children:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        # The leader may be gone while members of its group (gunicorn's workers) are not.
+        _signal_group(process, signal.SIGKILL)
+        process.poll()
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds: finally blocks, then atexit's stop_children
+
+
+def _stop_on_exit_and_signals() -> None:
+    atexit.register(stop_children)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    # SIGINT (Ctrl-C) keeps Python's default: KeyboardInterrupt, which unwinds the same way.
+
+
 def gunicorn(app: str, port: int, workers: int, env: dict, log: Path, chdir: Path = ROOT):
-    return subprocess.Popen(
+    return spawn(
         [
             str(BIN / "gunicorn"), app, "--chdir", str(chdir),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
@@ -245,24 +304,36 @@ def clear_room() -> None:
         client.delete(key)
 
 
-def locust(step: str, classes: list[str], *, users: int, seconds: int, data: Path) -> dict:
+def locust(
+    step: str,
+    classes: list[str],
+    *,
+    users: int,
+    seconds: int,
+    data: Path,
+    extra_env: dict | None = None,
+) -> dict:
+    """Run one step; its rows by request name, and every request together as "Aggregated"."""
     prefix = RUN / step.replace(" ", "_")
-    env = {**os.environ, "LOADTEST_DATA": str(data), "LOADTEST_CLASSES": ",".join(classes)}
-    subprocess.run(
+    env = {
+        **os.environ,
+        "LOADTEST_DATA": str(data),
+        "LOADTEST_CLASSES": ",".join(classes),
+        **(extra_env or {}),
+    }
+    spawn(
         [
             str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
             "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
             "--stop-timeout", "10", "--csv", str(prefix), "--only-summary",
             "--loglevel", "ERROR", *classes,
         ],
-        cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=(RUN / f"{step.replace(' ', '_')}.log").open("w"),
-    )  # fmt: skip
+    ).wait()  # fmt: skip
     rows = {}
     with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
         for row in csv.DictReader(stats):
-            if row["Name"] == "Aggregated":
-                continue
             rows[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "errors": int(row["Failure Count"]),
@@ -275,7 +346,9 @@ def locust(step: str, classes: list[str], *, users: int, seconds: int, data: Pat
     return rows
 
 
-# step name, user classes, the request to quote, users (None: --users)
+AGGREGATED = "Aggregated"  # locust's row of every request of a step
+
+# step name, user classes, the request to quote
 STEPS = [
     ("floor bare", ["FloorBare"], "floor: bare Django view"),
     ("floor query", ["FloorOneQuery"], "floor: one-query view"),
@@ -310,6 +383,105 @@ def table(results: list[tuple[str, dict]], floor_rps: float, bare_rps: float) ->
     return "\n".join(lines)
 
 
+# --- the admission capacity of one host (--find-capacity) --------------------------------------
+# The participant mix of launch day, logged in: the dashboard, Rekomendasi Pelatihan and joining
+# the open wave (dashboard, then "Gabung"); locust splits the users evenly between the three.
+CAPACITY_MIX = ["Dashboard", "Recommendations", "JoinWave"]
+# While the capacity is searched every user is admitted, with the waiting room's check on.
+ALL_ADMITTED = 1_000_000
+
+
+def search_capacity(fits, *, start: int, limit: int, precision: float = 0.125) -> int:
+    """The largest number of users for which ``fits(users)`` holds, for a ``fits`` that holds up
+    to some number and not beyond: double from ``start`` until it fails (or passes ``limit``),
+    then halve the gap between the last that fitted and the first that did not until it is at
+    most ``precision`` of the answer (and at most 2 users). 0 when even ``start`` does not fit."""
+    fitted, failed = 0, None
+    users = start
+    while users <= limit:
+        if not fits(users):
+            failed = users
+            break
+        fitted = users
+        users *= 2
+    while failed is not None and failed - fitted > max(2, int(fitted * precision)):
+        users = (fitted + failed) // 2
+        if fits(users):
+            fitted = users
+        else:
+            failed = users
+    return fitted
+
+
+def find_capacity(args, data_file: Path) -> tuple[int, list[dict]]:
+    """Run the participant mix at a growing number of users (no think time) and return the
+    largest number whose p95, over every request of the mix, stays under ``--target-p95`` with
+    no error, with every stage measured."""
+    stages: list[dict] = []
+    joined = 0  # applicants' sessions used by earlier stages: each person joins once
+
+    def fits(users: int) -> bool:
+        nonlocal joined
+        clear_room()
+        rows = locust(
+            f"capacity {users}",
+            CAPACITY_MIX,
+            users=users,
+            seconds=args.capacity_seconds,
+            data=data_file,
+            extra_env={"LOADTEST_JOIN_START": str(joined)},
+        )
+        joined += rows.get("join wave: dashboard", {"requests": 0})["requests"] + users
+        if joined > args.applicants:  # the join-wave users stopped early: fewer users than said
+            raise SystemExit(
+                f"loadtest: the {args.applicants} applicants ran out at {users} users; "
+                "run again with more --applicants"
+            )
+        total = rows[AGGREGATED]
+        fitted = total["requests"] > 0 and total["errors"] == 0 and total["p95"] < args.target_p95
+        stages.append({"users": users, **total, "fits": fitted})
+        print(
+            f"  {users} users: {total['rps']:,.1f} req/s, p95 {total['p95']:.0f} ms, "
+            f"errors {total['errors']}: {'fits' if fitted else 'over the target'}"
+        )
+        return fitted
+
+    capacity = search_capacity(fits, start=args.capacity_start, limit=args.capacity_limit)
+    return capacity, sorted(stages, key=lambda stage: stage["users"])
+
+
+def capacity_report(args, capacity: int, stages: list[dict], floor: dict) -> str:
+    lines = [
+        f"# make loadtest --find-capacity, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"gunicorn {args.workers} sync workers, DEBUG off, PostgreSQL and Redis, a Celery worker, "
+        f"the waiting room on with every user admitted; locust (FastHttpUser, no think time), "
+        f"the participant mix (dashboard, Rekomendasi Pelatihan, join wave: a third of the users "
+        f"each), {args.capacity_seconds} s per stage. Load average before the run: "
+        f"{args.load_before}.",
+        "",
+        "| admitted users | req/s | p50 ms | p95 ms | p99 ms | requests | errors "
+        f"| p95 < {args.target_p95:.0f} ms, 0 errors |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for stage in stages:
+        lines.append(
+            f"| {stage['users']} | {stage['rps']:,.1f} | {stage['p50']:.0f} | {stage['p95']:.0f} "
+            f"| {stage['p99']:.0f} | {stage['requests']:,} | {stage['errors']} "
+            f"| {'yes' if stage['fits'] else 'no'} |"
+        )
+    lines += [
+        "",
+        f"One-query floor in this run: {floor['rps']:,.1f} req/s (scripts/floor_app.py).",
+        "",
+        f"**Capacity of one host like this one: {capacity} admitted users** (the largest number "
+        f"measured whose p95 stayed under {args.target_p95:.0f} ms with 0 errors). Set "
+        f"`ADMISSION_CAPACITY` = {capacity} x the number of such web hosts "
+        '(docs/performance.md, "Choosing ADMISSION_CAPACITY").',
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="length of each step")
@@ -317,9 +489,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--capacity", type=int, default=32, help="ADMISSION_CAPACITY")
     parser.add_argument("--surge-seconds", type=int, default=60)
-    parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--cards", type=int, default=6000)
-    parser.add_argument("--applicants", type=int, default=6000)
+    parser.add_argument("--people", type=int, help="logged-in participants (2000; 500)")
+    parser.add_argument("--cards", type=int, help="active cards for partners (6000; 0)")
+    parser.add_argument("--applicants", type=int, help="who can join the wave (6000; 5000)")
     parser.add_argument("--port", type=int, default=9611)
     parser.add_argument("--floor-port", type=int, default=9612)
     parser.add_argument(
@@ -329,7 +501,25 @@ def main() -> None:
         "'dashboard,partner start,partner confirm'; default: every step",
     )
     parser.add_argument("--no-surge", action="store_true", help="skip the peak stage")
+    capacity = parser.add_argument_group(
+        "--find-capacity",
+        "instead of the steps and the peak: the largest number of admitted users for which "
+        "the participant mix keeps p95 under a target on this machine (ADMISSION_CAPACITY)",
+    )
+    capacity.add_argument("--find-capacity", action="store_true")
+    capacity.add_argument("--target-p95", type=float, default=500.0, help="milliseconds")
+    capacity.add_argument("--capacity-seconds", type=int, default=12, help="length of a stage")
+    capacity.add_argument("--capacity-start", type=int, default=8, help="users of the first stage")
+    capacity.add_argument("--capacity-limit", type=int, default=512, help="users at most")
     args = parser.parse_args()
+    if args.find_capacity:  # a smaller seed: no partner steps, sessions reused
+        args.people = args.people or 500
+        args.cards = args.cards if args.cards is not None else 0
+        args.applicants = args.applicants or 5000
+    args.people = args.people or 2000
+    args.cards = args.cards if args.cards is not None else 6000
+    args.applicants = args.applicants or 6000
+    args.load_before = ", ".join(f"{load:.2f}" for load in os.getloadavg())
     wanted = {name.strip() for name in args.steps.split(",") if name.strip()}
     unknown = wanted - {step for step, _c, _r in STEPS}
     if unknown:
@@ -370,31 +560,55 @@ def main() -> None:
     connection.close()
     print(f"loadtest: seeded in {time.perf_counter() - started:.0f} s; database {name}")
 
-    env = {**os.environ, "ADMISSION_CAPACITY": str(args.capacity)}
+    room = ALL_ADMITTED if args.find_capacity else args.capacity
+    env = {**os.environ, "ADMISSION_CAPACITY": str(room)}
     floor_env = {**os.environ, "FLOOR_MAX_USER_ID": str(data["max_user_id"])}
     worker = [str(BIN / "celery"), "-A", "prakerja", "worker", "--loglevel", "WARNING",
               "--concurrency", "1", "--without-gossip", "--without-mingle"]  # fmt: skip
-    processes = [
-        gunicorn("prakerja.wsgi:application", args.port, args.workers, env, RUN / "web.log"),
-        gunicorn(
-            "floor_app:application",
-            args.floor_port,
-            args.workers,
-            floor_env,
-            RUN / "floor.log",
-            chdir=ROOT / "scripts",
-        ),
-        subprocess.Popen(
-            worker,
-            cwd=ROOT,
-            env=env,
-            stdout=(RUN / "worker.log").open("w"),
-            stderr=subprocess.STDOUT,
-        ),
-    ]
+    gunicorn("prakerja.wsgi:application", args.port, args.workers, env, RUN / "web.log")
+    gunicorn(
+        "floor_app:application",
+        args.floor_port,
+        args.workers,
+        floor_env,
+        RUN / "floor.log",
+        chdir=ROOT / "scripts",
+    )
+    spawn(
+        worker,
+        cwd=ROOT,
+        env=env,
+        stdout=(RUN / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(f"{data['portal']}/healthz")
         wait_for(f"{data['floor']}/bare")
+        if args.find_capacity:
+            print(
+                f"loadtest: gunicorn {args.workers} sync workers, a Celery worker; the "
+                f"participant mix for {args.capacity_seconds} s per stage, p95 target "
+                f"{args.target_p95:.0f} ms"
+            )
+            floor = locust(
+                "floor query",
+                ["FloorOneQuery"],
+                users=args.users,
+                seconds=args.capacity_seconds,
+                data=data_file,
+            )[AGGREGATED]
+            print(f"  one-query floor: {floor['rps']:,.1f} req/s")
+            capacity, stages = find_capacity(args, data_file)
+            stop_children()
+            text = capacity_report(args, capacity, stages, floor)
+            (RUN / "capacity.md").write_text(text)
+            print()
+            print(text)
+            print(
+                f"loadtest: done in {time.perf_counter() - started:.0f} s; "
+                ".run/loadtest/capacity.md"
+            )
+            return
         print(
             f"loadtest: gunicorn {args.workers} sync workers (portal and floor), a Celery worker; "
             f"{args.users} users per step for {args.seconds} s; waiting-room capacity "
@@ -408,6 +622,7 @@ def main() -> None:
                 raise SystemExit("loadtest: 'partner confirm' needs 'partner start' before it")
             clear_room()
             rows = locust(step, classes, users=args.users, seconds=args.seconds, data=data_file)
+            rows.pop(AGGREGATED)
             for row_name, row in rows.items():
                 results.append((row_name, row))
             quoted[step] = rows.get(request, {"rps": 0, "errors": 0, "p99": 0})
@@ -422,14 +637,9 @@ def main() -> None:
             surge = locust(
                 "surge", ["Surge"], users=surge_users, seconds=args.surge_seconds, data=data_file
             )
+            surge.pop(AGGREGATED)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_children()
 
     floor_rps = quoted["floor query"]["rps"]
     bare_rps = quoted["floor bare"]["rps"]

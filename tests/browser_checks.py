@@ -34,3 +34,12 @@ def small_targets(page) -> list[str]:
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def login(page, base: str, email: str, password: str) -> None:
+    """Sign in through /masuk/ as a person would, and wait for the next page."""
+    page.goto(base + "/masuk/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()

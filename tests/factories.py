@@ -83,7 +83,9 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     test_passed_at = factory.LazyFunction(timezone.now)
 
     # Plain declarations, not Params: factory_boy drops Params before _create, which needs them.
-    serial = factory.Sequence(lambda n: n + 1)
+    # Generated serials stay in 1000-9999; tests pick serials below 1000 for NIKs of their own,
+    # so a long run's sequence never reaches them (NIK is unique).
+    serial = factory.Sequence(lambda n: 1000 + n % 9000)
     kk = factory.Sequence(lambda n: f"3201{n + 1:012d}")
 
     @classmethod

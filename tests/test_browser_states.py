@@ -8,21 +8,25 @@ import pytest
 from django.core.management import call_command
 
 from participants.demo import DEMO_PASSWORD
-from tests.browser_checks import header_height, horizontal_overflow, small_targets
+from tests.browser_checks import header_height, horizontal_overflow, login, small_targets
 from tests.conftest import ARTIFACTS, CHROMIUM, PHONE, BrowserPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGE_LIMIT = 50 * 1024
-CANNOT_BUY = {"revoked", "frozen", "expired", "selected"}
-
-
-def _login(page, base, email):
-    page.goto(base + "/masuk/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+# Who has no card that can buy: the card is gone or not shown yet, or there is none yet.
+CANNOT_BUY = {"revoked", "frozen", "expired", "selected"} | {
+    "registered",
+    "identity_verified",
+    "applicant",
+    "joined",
+    "not_selected",
+}
+# Only a complete profile with no wave pending may join the open wave (demo wave 2).
+MAY_JOIN = {"applicant", "not_selected"}
+# Every page a participant reaches from the menu, besides the dashboard. The orientation page
+# needs JavaScript to play the videos and says so in a <noscript>: its text differs on purpose.
+MENU_PAGES = ["/pelatihan-saya/", "/saldo/", "/insentif/", "/orientasi/", "/pengaduan/saya/"]
 
 
 def _main_text(page) -> str:
@@ -43,7 +47,7 @@ def test_every_demo_state_explains_itself_and_offers_nothing_it_cannot_do(
     try:
         for email, state in accounts:
             page.context.clear_cookies()
-            _login(page, base, email)
+            login(page, base, email, DEMO_PASSWORD)
             page.goto(base + "/dasbor/")
             assert page.bytes_on_wire() <= PAGE_LIMIT, state
             assert page.locator("#penjelasan").count() == 1, state
@@ -51,6 +55,8 @@ def test_every_demo_state_explains_itself_and_offers_nothing_it_cannot_do(
             assert header_height(page) <= 80, state
             assert small_targets(page) == [], (state, small_targets(page))
             assert horizontal_overflow(page) <= 0, state
+            joins = page.get_by_role("button", name="Gabung").count()
+            assert (joins > 0) == (state in MAY_JOIN), (state, joins)
             page.screenshot(path=str(ARTIFACTS / f"state-{state}-dasbor.png"), full_page=True)
             with_js = _main_text(page)
 
@@ -74,6 +80,19 @@ def test_every_demo_state_explains_itself_and_offers_nothing_it_cannot_do(
             plain.context.add_cookies(page.context.cookies())
             plain.goto(base + "/dasbor/")
             assert _main_text(plain) == with_js, state
+
+            # Every other menu page: light, fits the phone, the same without JavaScript.
+            for path in MENU_PAGES:
+                page.goto(base + path)
+                assert page.bytes_on_wire() <= PAGE_LIMIT, (state, path)
+                assert header_height(page) <= 80, (state, path)
+                assert small_targets(page) == [], (state, path, small_targets(page))
+                assert horizontal_overflow(page) <= 0, (state, path)
+                name = f"state-{state}-{path.strip('/').replace('/', '-')}.png"
+                page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+                if path != "/orientasi/":
+                    plain.goto(base + path)
+                    assert _main_text(plain) == _main_text(page), (state, path)
             plain.close()
     finally:
         no_js.close()

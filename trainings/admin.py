@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import deadlines
+from participants.admin_base import ReadOnlyMixin
 from participants.models import DomainError, Province
 from trainings import waves
 from trainings.models import Offering, Platform, Provider, RecoveredQuota, SweepRun, Training
@@ -44,20 +45,11 @@ class OfferingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only record of each sweep: cut-off, start, finish, counts."""
 
     list_display = ["cutoff", "started_at", "finished_at", "revoked", "forfeited_idr", "batches"]
     date_hierarchy = "cutoff"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AdditionalWaveForm(forms.Form):
@@ -79,7 +71,7 @@ class AdditionalWaveForm(forms.Form):
 
 
 @admin.register(RecoveredQuota)
-class RecoveredQuotaAdmin(admin.ModelAdmin):
+class RecoveredQuotaAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The pool of places freed by revocation. Read-only; places leave it only through
     ``trainings.waves.open_additional_wave`` (the "Buka gelombang tambahan" form)."""
 
@@ -90,15 +82,6 @@ class RecoveredQuotaAdmin(admin.ModelAdmin):
     @admin.display(description=_("tersedia"))
     def available(self, obj) -> int:
         return obj.recovered - obj.allocated
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_open_wave_permission(self, request) -> bool:
         return request.user.has_perm("participants.add_wave")

@@ -8,21 +8,15 @@ separate from the catalog and sweep admin in ``trainings/admin.py``.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from participants.admin_base import ReadOnlyMixin
 from participants.crypto import mask_card
 from participants.models import DomainError, LedgerEntry
 from trainings import services
 from trainings.models import PartnerCredential, Payment, Voucher
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Partner records: written by the partner API and its services only."""
 
 
 @admin.display(description=_("nomor kartu"))

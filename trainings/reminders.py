@@ -11,12 +11,11 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, links, selectors, sms
+from participants import deadlines, links, notices, selectors
 from trainings.models import DeadlineReminder
 
 logger = logging.getLogger(__name__)
@@ -124,29 +123,30 @@ def _send(*, claimed: dict[int, int]) -> int:
             "user__full_name",
         )
     )
-    mails = []
-    count = 0
-    for person in people:
-        text = reminder_text(
-            deadline=person.first_purchase_deadline,
-            expires=person.balance_expires_at,
-            days_left=claimed[person.pk],
-        )
-        if person.phone:
-            try:
-                sms.send_sms(to=person.phone, text=text)
-            except sms.SmsError:
-                logger.warning("reminder sms failed", extra={"participant": person.pk})
-        if person.user.email:
-            mails.append(
-                (
-                    _("Pengingat batas pembelian pelatihan pertama"),
-                    f"{_('Yth.')} {person.user.full_name},\n\n{text}\n",
-                    settings.DEFAULT_FROM_EMAIL,
-                    [person.user.email],
-                )
+    people = list(people)
+    notices.send_notices(
+        (
+            _notice(
+                person,
+                reminder_text(
+                    deadline=person.first_purchase_deadline,
+                    expires=person.balance_expires_at,
+                    days_left=claimed[person.pk],
+                ),
             )
-        count += 1
-    if mails:
-        send_mass_mail(mails, fail_silently=False)
-    return count
+            for person in people
+        ),
+        label="reminder",
+    )
+    return len(people)
+
+
+def _notice(person, text: str) -> notices.Notice:
+    return notices.Notice(
+        phone=person.phone,
+        email=person.user.email,
+        sms_text=text,
+        subject=_("Pengingat batas pembelian pelatihan pertama"),
+        body=notices.letter(name=person.user.full_name, text=text),
+        log={"participant": person.pk},
+    )

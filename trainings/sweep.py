@@ -28,14 +28,13 @@ import threading
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection, connections, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, selectors, sms
+from participants import deadlines, notices, selectors
 from participants import services as participant_services
 from participants.jobs import enqueue_on_commit
 from participants.models import BlacklistEntry, Participant
@@ -287,12 +286,27 @@ def _queue_notices(participant_ids: list[int]) -> None:
 
 
 def revocation_text(*, deadline: dt.datetime | None) -> str:
-    day = deadlines.wib_date(deadline).strftime("%d-%m-%Y") if deadline else "-"
     return _(
         "Kepesertaan Kartu Prakerja Anda dicabut karena tidak membeli pelatihan pertama "
-        "dalam %(days)d hari sejak pengumuman (batas %(day)s 23:59 WIB). Sesuai %(basis)s, "
+        "dalam %(days)d hari sejak pengumuman (batas %(deadline)s). Sesuai %(basis)s, "
         "NIK Anda tidak dapat mendaftar kembali dan sisa saldo pelatihan hangus."
-    ) % {"days": settings.FIRST_PURCHASE_DAYS, "day": day, "basis": LEGAL_BASIS_NO_FIRST_PURCHASE}
+    ) % {
+        "days": settings.FIRST_PURCHASE_DAYS,
+        "deadline": deadlines.wib_text(deadline) if deadline else "-",
+        "basis": LEGAL_BASIS_NO_FIRST_PURCHASE,
+    }
+
+
+def _notice(person: Participant) -> notices.Notice:
+    text = revocation_text(deadline=person.first_purchase_deadline)
+    return notices.Notice(
+        phone=person.phone,
+        email=person.user.email,
+        sms_text=text,
+        subject=_("Kepesertaan Kartu Prakerja dicabut"),
+        body=notices.letter(name=person.user.full_name, text=text),
+        log={"participant": person.pk},
+    )
 
 
 def notify_revoked(*, participant_ids: list[int]) -> int:
@@ -309,23 +323,5 @@ def notify_revoked(*, participant_ids: list[int]) -> int:
         .select_related("user")
         .only("phone", "first_purchase_deadline", "user__email", "user__full_name")
     )
-    messages = []
-    for person in people:
-        text = revocation_text(deadline=person.first_purchase_deadline)
-        if person.phone:
-            try:
-                sms.send_sms(to=person.phone, text=text)
-            except sms.SmsError:
-                logger.warning("revocation sms failed", extra={"participant": person.pk})
-        if person.user.email:
-            messages.append(
-                (
-                    _("Kepesertaan Kartu Prakerja dicabut"),
-                    f"{_('Yth.')} {person.user.full_name},\n\n{text}\n",
-                    settings.DEFAULT_FROM_EMAIL,
-                    [person.user.email],
-                )
-            )
-    if messages:
-        send_mass_mail(messages, fail_silently=False)
+    notices.send_notices((_notice(person) for person in people), label="revocation")
     return len(people)

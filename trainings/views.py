@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from participants import refusals
 from participants.models import DomainError, Participant
 from participants.selectors import participant_for_user
 from trainings import selectors, services
@@ -48,16 +49,25 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _purchase_refusal(participant: Participant | None) -> str:
-    """Why this participant cannot buy now (the purchase rules' own message), or "" when the
-    card may buy, or for guests and applicants (who only browse)."""
-    if participant is None or participant.status == Participant.Status.APPLICANT:
-        return ""
+def _purchase_refusal(participant: Participant | None) -> refusals.Refusal | None:
+    """Why this participant cannot buy now (the purchase rules' own message) and what to do
+    next, or None when the card may buy, or for guests (the public catalog)."""
+    if participant is None:
+        return None
+    if participant.status == Participant.Status.APPLICANT:
+        # No card yet: they browse, and are told how the card comes, not offered "Beli".
+        message = _("Anda belum memiliki Kartu Prakerja untuk membeli pelatihan.")
+        return refusals.resolve("not_yet_selected", message=message, area="pembelian")
+    if participant.status == Participant.Status.FINISHED:
+        # The card rules call this "card_not_active" (the partner API's code); the person is
+        # not told to watch the orientation videos again but that the program is over.
+        message = _("Program Kartu Prakerja Anda sudah selesai.")
+        return refusals.resolve("program_finished", message=message, area="pembelian")
     try:
         services.check_card(participant=participant, amount_idr=0, now=timezone.now())
     except DomainError as error:
-        return str(error.message)
-    return ""
+        return refusals.of_error(error, area="pembelian")
+    return None
 
 
 def _my_trainings(
@@ -108,7 +118,7 @@ def review(request: HttpRequest, voucher_id: int) -> HttpResponse:
             voucher=voucher, rating=form.cleaned_data["rating"], review=form.cleaned_data["review"]
         )
     except DomainError as error:
-        messages.error(request, error.message)
+        refusals.flash(request, refusals.of_error(error, area="pembelian"))
     else:
         messages.success(request, _("Terima kasih, ulasan Anda sudah tersimpan."))
     return redirect("trainings:my_trainings")

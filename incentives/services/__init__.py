@@ -45,8 +45,16 @@ from incentives.services.errors import (  # noqa: F401
 from incentives.services.finishing import (  # noqa: F401
     finish_participants,
 )
+from incentives.services.outcomes import (  # noqa: F401
+    DisbursementSummary,
+    apply_outcomes,
+)
 from incentives.services.reconciliation import (  # noqa: F401
     reconcile,
+)
+from incentives.services.recovery import (  # noqa: F401
+    recover_stale_claims,
+    resolve_unknown,
 )
 from incentives.services.schedule import (  # noqa: F401
     plan_installments,
@@ -54,11 +62,7 @@ from incentives.services.schedule import (  # noqa: F401
 from incentives.services.sending import (  # noqa: F401
     CLAIM_FIELDS,
     Claim,
-    DisbursementSummary,
     _claim,
-    apply_outcomes,
-    recover_stale_claims,
-    resolve_unknown,
     send_approved_batch,
     send_batch,
 )

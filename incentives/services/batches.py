@@ -22,6 +22,7 @@ from incentives.models import (
     PayoutRequest,
 )
 from incentives.services.errors import CheckerIsMaker
+from participants.jobs import enqueue_on_commit
 from participants.models import InvalidTransition
 
 logger = logging.getLogger(__name__)
@@ -114,14 +115,7 @@ def approve_batch(
         if not updated:
             raise InvalidTransition()
         _audit(batch_id=batch.pk, action=E.APPROVED, actor=actor, now=now)
-        batch_id = batch.pk
-
-        def enqueue() -> None:
-            from incentives import tasks
-
-            tasks.send_disbursement_batch.delay(batch_id)
-
-        transaction.on_commit(enqueue)
+        enqueue_on_commit("incentives.tasks.send_disbursement_batch", batch.pk)
     batch.refresh_from_db()
     return batch
 

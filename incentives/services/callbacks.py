@@ -12,7 +12,7 @@ from incentives.models import (
     PayoutCallback,
     PayoutRequest,
 )
-from incentives.services.sending import OutcomeTarget, apply_outcomes
+from incentives.services.outcomes import OutcomeTarget, apply_outcomes
 
 logger = logging.getLogger(__name__)
 

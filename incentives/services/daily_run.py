@@ -13,13 +13,10 @@ from incentives.models import (
 from incentives.services.accounts import requeue_fixed_accounts
 from incentives.services.batches import create_batch
 from incentives.services.finishing import finish_participants
+from incentives.services.outcomes import DisbursementSummary
+from incentives.services.recovery import recover_stale_claims, resolve_unknown
 from incentives.services.schedule import plan_installments
-from incentives.services.sending import (
-    DisbursementSummary,
-    recover_stale_claims,
-    resolve_unknown,
-    send_batch,
-)
+from incentives.services.sending import send_batch
 
 logger = logging.getLogger(__name__)
 

@@ -1,20 +1,18 @@
-"""Sending a batch: claims, payout requests, the gateway call and applying outcomes."""
+"""Sending a batch: claims, payout requests stored before the call, account validation and the
+gateway call. What the gateway answers is applied by ``incentives.services.outcomes``."""
 
 import datetime as dt
 import logging
 import uuid
-from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
-from functools import partial
+from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from incentives import payouts
 from incentives.models import (
-    ACCOUNT_REASONS,
     DisbursementBatch,
     DisbursementBatchEvent,
     Installment,
@@ -22,39 +20,12 @@ from incentives.models import (
     PayoutRequest,
     Reason,
 )
-from participants.models import ParticipantEvent
+from incentives.services.outcomes import DisbursementSummary, OutcomeTarget, apply_outcomes
 
 logger = logging.getLogger(__name__)
 
 S = Installment.Status
 R = PayoutRequest.Status
-
-
-@dataclass
-class DisbursementSummary:
-    planned: int = 0
-    requeued: int = 0
-    recovered: int = 0
-    resolved: int = 0
-    batch_id: int | None = None
-    batch_status: str = ""
-    claimed: int = 0
-    paid: int = 0
-    failed: int = 0
-    temporary: int = 0
-    unknown: int = 0
-    pending: int = 0
-    finished: int = 0
-    counts: dict = field(default_factory=dict)
-
-    def add(self, other: "DisbursementSummary") -> None:
-        for name in ("claimed", "paid", "failed", "temporary", "unknown", "pending", "resolved"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def line(self) -> str:
-        data = asdict(self)
-        data.pop("counts")
-        return " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, ""))
 
 
 def send_batch(
@@ -132,6 +103,42 @@ class Claim:
     request_account_kind: str = ""
     request_account_number: str = ""
     sent_before: bool = False
+
+    def order(self) -> payouts.PayoutOrder:
+        """The gateway order for this claim's stored payout request."""
+        return payout_order(
+            installment_id=self.pk,
+            idempotency_key=self.idempotency_key,
+            amount_idr=self.amount_idr,
+            account_kind=self.request_account_kind,
+            account_number=self.request_account_number,
+            holder_name=self.holder_name or "",
+        )
+
+    def target(self) -> OutcomeTarget:
+        return OutcomeTarget(self.request_id, self.pk, self.participant_id, self.temporary_failures)
+
+
+def payout_order(
+    *,
+    installment_id: int,
+    idempotency_key: str,
+    amount_idr: int,
+    account_kind: str,
+    account_number: str,
+    holder_name: str,
+) -> payouts.PayoutOrder:
+    """The order sent for an installment's stored payout request: the stored key, amount and
+    account as they are (a repeated key must carry the same money to the same account), with
+    the installment as the gateway's reference. Every send, first or again, builds it here."""
+    return payouts.PayoutOrder(
+        idempotency_key=idempotency_key,
+        reference=f"installment-{installment_id}",
+        amount_idr=amount_idr,
+        account_kind=account_kind,
+        account_number=account_number,
+        holder_name=holder_name,
+    )
 
 
 CLAIM_FIELDS = (
@@ -364,294 +371,15 @@ def _send_claimed(
             to_send.append(claim)
     to_send = _still_mine(to_send, mark_sent=True)
     if to_send:
-        orders = [
-            payouts.PayoutOrder(
-                idempotency_key=claim.idempotency_key,
-                reference=f"installment-{claim.pk}",
-                amount_idr=claim.amount_idr,
-                account_kind=claim.request_account_kind,
-                account_number=claim.request_account_number,
-                holder_name=claim.holder_name or "",
-            )
-            for claim in to_send
-        ]
+        orders = [claim.order() for claim in to_send]
         answers = payouts.get_backend().send_many(orders)
         outcomes.extend(zip(to_send, answers, strict=True))
     if outcomes:
         summary.add(
             apply_outcomes(
-                [(OutcomeTarget.of(claim), answer) for claim, answer in outcomes],
+                [(claim.target(), answer) for claim, answer in outcomes],
                 now=now,
                 token=claimed[0].token,
             )
         )
     return summary
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeTarget:
-    """What an outcome applies to: a payout request and its installment."""
-
-    request_id: int | None
-    installment_id: int
-    participant_id: int
-    temporary_failures: int
-
-    @classmethod
-    def of(cls, claim: Claim) -> "OutcomeTarget":
-        return cls(claim.request_id, claim.pk, claim.participant_id, claim.temporary_failures)
-
-    @classmethod
-    def of_request(cls, req: PayoutRequest) -> "OutcomeTarget":
-        inst = req.installment
-        return cls(req.pk, inst.pk, inst.participant_id, inst.temporary_failures)
-
-
-def apply_outcomes(
-    outcomes: list[tuple[OutcomeTarget, payouts.Outcome]],
-    *,
-    now: dt.datetime,
-    token: uuid.UUID | None = None,
-) -> DisbursementSummary:
-    """Write what the backend answered, one conditional UPDATE per kind of outcome. A request
-    moves only from an open status, an installment only from processing/unknown, so a late or
-    repeated answer changes nothing and nothing ever leaves ``paid``. With ``token`` (a sending
-    worker) only installments still claimed under that token are written: a worker that lost
-    its claim records nothing. A database refusal in one group never stops the others."""
-    summary = DisbursementSummary()
-    with transaction.atomic():
-        if token is not None:
-            owned = set(
-                Installment.objects.select_for_update()
-                .filter(
-                    id__in=[t.installment_id for t, _ in outcomes],
-                    claim_token=token,
-                    status=S.PROCESSING,
-                )
-                .values_list("id", flat=True)
-            )
-            outcomes = [(t, o) for t, o in outcomes if t.installment_id in owned]
-        by_kind: dict[tuple, list[OutcomeTarget]] = defaultdict(list)
-        for target, outcome in outcomes:
-            status = outcome.status
-            if status == payouts.FAILED and outcome.reason_code not in Reason.values:
-                outcome = payouts.Outcome(payouts.FAILED, Reason.ACCOUNT_NOT_FOUND)
-            if status == payouts.TEMPORARY_ERROR:
-                key = (status, target.temporary_failures + 1)
-            else:
-                key = (status, outcome.reason_code)
-            by_kind[key].append(target)
-        for (status, detail), targets in by_kind.items():
-            try:
-                with transaction.atomic():
-                    _apply_group(status, detail, targets, now=now, summary=summary)
-            except IntegrityError:
-                logger.exception("payout outcome %s refused for %s", status, targets)
-                for target in targets:
-                    try:
-                        with transaction.atomic():
-                            _apply_group(status, detail, [target], now=now, summary=summary)
-                    except IntegrityError:
-                        logger.exception("payout outcome %s refused for %s", status, target)
-    return summary
-
-
-def _apply_group(
-    status: str,
-    detail,
-    targets: list[OutcomeTarget],
-    *,
-    now: dt.datetime,
-    summary: DisbursementSummary,
-) -> None:
-    req_ids = [t.request_id for t in targets if t.request_id is not None]
-    inst_ids = [t.installment_id for t in targets]
-    requests = PayoutRequest.objects.filter(id__in=req_ids, status__in=PayoutRequest.OPEN)
-    installments = Installment.objects.filter(id__in=inst_ids, status__in=[S.PROCESSING, S.UNKNOWN])
-    if status == payouts.PAID:
-        # An installment that already has another paid request (an older double payout): the
-        # answer is kept as a conflict for reconciliation instead of breaking the constraint.
-        other_paid = PayoutRequest.objects.filter(
-            installment_id=OuterRef("installment_id"), status=R.PAID
-        ).exclude(pk=OuterRef("pk"))
-        requests.filter(Exists(other_paid)).update(status=R.CONFLICT, finished_at=now)
-        requests.update(status=R.PAID, finished_at=now)
-        moved = installments.update(status=S.PAID, paid_at=now, reason_code="", claim_token=None)
-        summary.paid += moved
-        to = S.PAID
-    elif status == payouts.FAILED:
-        requests.update(status=R.FAILED, reason_code=detail, finished_at=now)
-        moved = installments.update(
-            status=S.FAILED, reason_code=detail, failed_at=now, claim_token=None
-        )
-        if detail in ACCOUNT_REASONS and moved:
-            PayoutAccount.objects.filter(
-                participant_id__in=[t.participant_id for t in targets]
-            ).update(validated_at=None, validation_reason=detail, validation_checked_at=now)
-        summary.failed += moved
-        to = S.FAILED
-    elif status == payouts.TEMPORARY_ERROR:
-        # Not a definite answer about the money: the request keeps its key for the next try.
-        requests.update(status=R.TEMPORARY_ERROR, reason_code="temporary_error")
-        if detail >= settings.PAYOUT_MAX_TEMPORARY_FAILURES:
-            moved = installments.update(
-                status=S.FAILED,
-                reason_code=Reason.GATEWAY_UNAVAILABLE,
-                failed_at=now,
-                temporary_failures=detail,
-                claim_token=None,
-            )
-            to = S.FAILED
-        else:
-            backoff = min(settings.PAYOUT_RETRY_BASE_SECONDS * 2 ** (detail - 1), 86_400)
-            moved = installments.update(
-                status=S.SCHEDULED,
-                reason_code=Reason.TEMPORARY_ERROR,
-                next_attempt_at=now + dt.timedelta(seconds=backoff),
-                temporary_failures=detail,
-                batch=None,
-                claim_token=None,
-            )
-            to = S.SCHEDULED
-        summary.temporary += moved
-    elif status == payouts.TIMEOUT:
-        requests.update(status=R.UNKNOWN)
-        moved = installments.filter(status=S.PROCESSING).update(
-            status=S.UNKNOWN, reason_code=Reason.TIMEOUT, claim_token=None
-        )
-        summary.unknown += len(inst_ids)
-        to = S.UNKNOWN
-    else:  # pending: accepted, the result comes by callback or status query
-        requests.filter(status=R.CREATED).update(status=R.SENT)
-        summary.pending += len(inst_ids)
-        return
-    if moved and to in (S.PAID, S.FAILED):
-        transaction.on_commit(partial(_notify, inst_ids), robust=True)
-    if moved:
-        _record_payout_events(
-            installment_ids=inst_ids,
-            to_status=to,
-            reason_code=detail if isinstance(detail, str) and detail else to,
-            now=now,
-        )
-
-
-def _notify(installment_ids: list[int]) -> None:
-    """SMS and email about paid and failed installments, by a worker after commit."""
-    from incentives import tasks
-
-    tasks.notify_payouts.delay(installment_ids)
-
-
-def _record_payout_events(
-    *, installment_ids: list[int], to_status: str, reason_code: str, now: dt.datetime
-) -> None:
-    """One audit row per installment that has just reached ``to_status``, written by one
-    ``INSERT ... SELECT`` (a chunk holds thousands; building model instances would cost more
-    than the payouts). Plain SQL that PostgreSQL and SQLite both run."""
-    event = ParticipantEvent._meta
-    inst = Installment._meta
-    columns = ", ".join(
-        event.get_field(name).column
-        for name in (
-            "participant",
-            "kind",
-            "from_status",
-            "to_status",
-            "reason_code",
-            "note",
-            "created_at",
-        )
-    )
-    placeholders = ", ".join(["%s"] * len(installment_ids))
-    sql = (
-        f"INSERT INTO {event.db_table} ({columns}) "  # noqa: S608 (names from model meta)
-        f"SELECT participant_id, %s, '', %s, %s, kind || ' ' || CAST(number AS TEXT), %s "
-        f"FROM {inst.db_table} WHERE id IN ({placeholders}) AND status = %s"
-    )
-    created_at = connection.ops.adapt_datetimefield_value(now)
-    params = [ParticipantEvent.Kind.PAYOUT, to_status, reason_code, created_at, *installment_ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, to_status])
-
-
-def recover_stale_claims(*, now: dt.datetime | None = None) -> int:
-    """Claims not renewed for ``PAYOUT_CLAIM_LEASE_SECONDS`` belong to a worker that died or
-    stalled. Their token is cleared (so the old worker, if it wakes up, can neither call the
-    gateway nor record anything for them) and, since the request may have gone out, the
-    outcome becomes unknown: :func:`resolve_unknown` asks the gateway about the same key,
-    never sends blind. A claim without any stored request (older data) is scheduled again."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.PAYOUT_CLAIM_LEASE_SECONDS)
-    open_request = PayoutRequest.objects.filter(
-        installment=OuterRef("pk"), status__in=PayoutRequest.OPEN
-    )
-    with transaction.atomic():
-        stale = list(
-            Installment.objects.select_for_update(skip_locked=True)
-            .filter(status=S.PROCESSING, claimed_at__lt=cutoff)
-            .values_list("id", flat=True)
-        )
-        if not stale:
-            return 0
-        PayoutRequest.objects.filter(
-            installment_id__in=stale, status__in=[R.CREATED, R.SENT]
-        ).update(status=R.UNKNOWN)
-        rows = Installment.objects.filter(id__in=stale, status=S.PROCESSING)
-        unknown = rows.filter(Exists(open_request)).update(
-            status=S.UNKNOWN, reason_code=Reason.TIMEOUT, claim_token=None
-        )
-        rescheduled = rows.filter(~Exists(open_request)).update(
-            status=S.SCHEDULED, next_attempt_at=now, batch=None, claim_token=None
-        )
-    return unknown + rescheduled
-
-
-def resolve_unknown(
-    *,
-    now: dt.datetime | None = None,
-    participant_id: int | None = None,
-    installment_ids: list[int] | None = None,
-    chunk: int = 500,
-) -> DisbursementSummary:
-    """Settle installments whose last request had no definite answer: ask the backend about the
-    same idempotency key. Paid/failed settle it; a key the backend says it never received is
-    sent again with the same key (the gateway answers a repeated key with its first result, so
-    this cannot pay twice); a timeout or a pending answer leaves it unknown for the next run."""
-    now = now or timezone.now()
-    summary = DisbursementSummary()
-    backend = payouts.get_backend()
-    requests = PayoutRequest.objects.filter(
-        status=R.UNKNOWN, installment__status=S.UNKNOWN
-    ).select_related("installment__participant__payout_account")
-    if participant_id is not None:
-        requests = requests.filter(installment__participant_id=participant_id)
-    if installment_ids is not None:
-        requests = requests.filter(installment_id__in=installment_ids)
-    last_id = 0
-    while True:
-        page = list(requests.filter(id__gt=last_id).order_by("id")[:chunk])
-        if not page:
-            return summary
-        last_id = page[-1].pk
-        outcomes = []
-        for req in page:
-            answer = backend.status(req.idempotency_key)
-            if answer.status == payouts.NOT_FOUND:
-                account = getattr(req.installment.participant, "payout_account", None)
-                PayoutRequest.objects.filter(pk=req.pk, sent_at__isnull=True).update(sent_at=now)
-                answer = backend.send(
-                    payouts.PayoutOrder(
-                        idempotency_key=req.idempotency_key,
-                        reference=f"installment-{req.installment_id}",
-                        amount_idr=req.amount_idr,
-                        account_kind=req.account_kind,
-                        account_number=req.account_number,
-                        holder_name=account.holder_name if account else "",
-                    )
-                )
-            if answer.status == payouts.PENDING:
-                continue
-            outcomes.append((OutcomeTarget.of_request(req), answer))
-            summary.resolved += 1
-        summary.add(apply_outcomes(outcomes, now=now))

@@ -12,7 +12,8 @@ from incentives.models import (
     PayoutRequest,
     Reason,
 )
-from incentives.services.sending import DisbursementSummary, resolve_unknown
+from incentives.services.outcomes import DisbursementSummary
+from incentives.services.recovery import resolve_unknown
 from participants.models import Participant, ParticipantEvent
 from participants.services import record_event
 

@@ -1,5 +1,5 @@
 """Writes and state transitions for participants, by topic: status, ledger, blacklist,
-revocation, identity, fraud, profile.
+revocation, grants (selection's card and balance), identity, fraud, profile.
 
 Staff act on a person through ``fraud`` (freeze, lift, revoke for fraud) and ``profile``
 (corrections of decisive fields), each with a reason and an audit row.
@@ -32,6 +32,9 @@ from participants.services.fraud import (  # noqa: F401
     lift_freeze,
     revoke_for_fraud,
 )
+from participants.services.grants import (  # noqa: F401
+    bulk_select,
+)
 from participants.services.identity import (  # noqa: F401
     set_identity_numbers,
 )
@@ -41,6 +44,7 @@ from participants.services.ledger import (  # noqa: F401
     credit_reversal,
     debit_for_purchase,
     grant_balance,
+    purchase_refusal,
     zero_balance,
 )
 from participants.services.profile import (  # noqa: F401

@@ -14,7 +14,7 @@ from participants.models import (
     ParticipantEvent,
 )
 from participants.services.errors import AlreadyBlacklisted
-from participants.services.status import record_event
+from participants.services.status import allowed_from, record_event
 
 # --- blacklist and revocation -------------------------------------------------------------------
 
@@ -26,7 +26,7 @@ def is_blacklisted(*, nik_hash: str) -> bool:
 def blacklisting_revokes(*, participant: Participant) -> bool:
     """Whether blacklisting this participant revokes their card (they still hold one: selected,
     active, frozen or expired, any status that may become ``revoked``)."""
-    return Participant.Status.REVOKED in Participant.ALLOWED_TRANSITIONS[participant.status]
+    return participant.status in allowed_from(Participant.Status.REVOKED)
 
 
 def add_to_blacklist(

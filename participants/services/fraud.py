@@ -5,11 +5,13 @@ with the actor and the time."""
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
-from participants.models import BlacklistEntry, InvalidTransition, Participant
+from participants import deadlines
+from participants.models import BlacklistEntry, InvalidTransition, Participant, ParticipantEvent
 from participants.services.errors import ReasonRequired
 from participants.services.revocation import revoke_participation
-from participants.services.status import transition_status
+from participants.services.status import record_event, transition_status
 
 REASON_FROZEN = "card_frozen"
 REASON_FREEZE_LIFTED = "freeze_lifted"
@@ -26,13 +28,15 @@ def required_reason(reason: str) -> str:
 def freeze_card(
     *, participant: Participant, reason: str, actor, now: dt.datetime | None = None
 ) -> Participant:
-    """Freeze the card (status ``frozen``: it cannot buy) and remember the status it had, so
-    :func:`lift_freeze` can restore it. One transaction with its audit row.
+    """Freeze the card (status ``frozen``: it cannot buy) and remember the status it had and when
+    the freeze began, so :func:`lift_freeze` can restore the one and give the days back. One
+    transaction with its audit row.
 
     Raises :class:`ReasonRequired`, or :class:`InvalidTransition` when the status cannot be
     frozen (only a selected or active card can).
     """
     reason = required_reason(reason)
+    now = now or timezone.now()
     with transaction.atomic():
         # The row lock makes the status read here the one the transition replaces.
         current = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -44,23 +48,29 @@ def freeze_card(
             note=reason,
             now=now,
             frozen_from_status=current.status,
+            frozen_at=now,
         )
 
 
 def lift_freeze(
     *, participant: Participant, reason: str, actor, now: dt.datetime | None = None
 ) -> Participant:
-    """Return a frozen card to the status it had before the freeze, with its audit row.
+    """Return a frozen card to the status it had before the freeze, with its audit row. A card
+    still owing its first purchase gets the frozen days back: its first-purchase deadline moves
+    later (:func:`deadlines.first_purchase_deadline_after_freeze`), with an audit row of the old
+    and new deadline, in the same transaction.
 
     Raises :class:`ReasonRequired`, or :class:`InvalidTransition` when the card is not frozen.
     """
     reason = required_reason(reason)
+    now = now or timezone.now()
     with transaction.atomic():
         current = Participant.objects.select_for_update().get(pk=participant.pk)
         if current.status != Participant.Status.FROZEN or not current.frozen_from_status:
             raise InvalidTransition(
                 from_status=current.status, to_status="", reason_code=REASON_FREEZE_LIFTED
             )
+        fields = _deadline_given_back(current, reason=reason, actor=actor, now=now)
         return transition_status(
             participant=participant,
             to=current.frozen_from_status,
@@ -69,7 +79,36 @@ def lift_freeze(
             note=reason,
             now=now,
             frozen_from_status="",
+            frozen_at=None,
+            **fields,
         )
+
+
+def _deadline_given_back(current: Participant, *, reason: str, actor, now: dt.datetime) -> dict:
+    """The deadline fields a lifted freeze writes (none when nothing moves), audited."""
+    old = current.first_purchase_deadline
+    if current.first_purchase_at is not None or old is None or current.frozen_at is None:
+        return {}
+    new = deadlines.first_purchase_deadline_after_freeze(
+        old, frozen_at=current.frozen_at, lifted_at=now
+    )
+    if new == old:
+        return {}
+    record_event(
+        participant=current,
+        kind=ParticipantEvent.Kind.PROFILE,
+        reason_code=REASON_FREEZE_LIFTED,
+        note=reason,
+        field="first_purchase_deadline",
+        old_value=old.astimezone(deadlines.WIB).isoformat(),
+        new_value=new.astimezone(deadlines.WIB).isoformat(),
+        actor=actor,
+        now=now,
+    )
+    return {
+        "first_purchase_deadline": new,
+        "deadline_extended_days": current.deadline_extended_days + (new - old).days,
+    }
 
 
 def revoke_for_fraud(

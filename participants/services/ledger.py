@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
-from participants import deadlines
+from participants import deadlines, selectors
 from participants.models import (
     DomainError,
     LedgerEntry,
@@ -100,7 +100,8 @@ def debit_for_purchase(
     first-purchase deadline has not passed. It also stamps ``first_purchase_at`` and returns the
     balance after the debit for the ledger entry, written next (two statements in all). Because
     the UPDATE takes the row lock, it serializes against the nightly sweep: whichever commits
-    first wins, and the other sees the new row.
+    first wins, and the other sees the new row. A refused debit names the reason
+    :func:`purchase_refusal` gives.
 
     No savepoint of its own, and no domain error raised inside its transaction: a refusal writes
     nothing, so a caller's transaction stays usable (the partner API stores the refusal as its
@@ -129,14 +130,20 @@ def debit_for_purchase(
             )
             db.insert(entry)
     if entry is None:
-        raise _why_not_debitable(participant_id=participant_id, amount_idr=amount_idr, now=now)
+        participant = Participant.objects.get(pk=participant_id)
+        raise (
+            purchase_refusal(participant=participant, amount_idr=amount_idr, now=now)
+            or InsufficientBalance()
+        )
     return entry
 
 
 def _debit(*, participant_id: int, amount_idr: int, now: dt.datetime) -> int | None:
     """The conditional UPDATE of :func:`debit_for_purchase`; the balance after it, or ``None``
     when a rule refuses (nothing written). ``UPDATE ... RETURNING`` (PostgreSQL, SQLite 3.35+)
-    saves reading the balance back."""
+    saves reading the balance back, and the statement is not compiled by the ORM on every
+    purchase. The deadline guard is NULL-safe, as ``selectors.past_first_purchase_deadline``
+    counts it (its balance condition is implied by ``balance_expires_at > now``)."""
     table = connection.ops.quote_name(Participant._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
@@ -146,7 +153,8 @@ def _debit(*, participant_id: int, amount_idr: int, now: dt.datetime) -> int | N
             SET balance_idr = balance_idr - %s,
                 first_purchase_at = COALESCE(first_purchase_at, %s)
             WHERE id = %s AND status = %s AND balance_idr >= %s AND balance_expires_at > %s
-                AND (first_purchase_at IS NOT NULL OR first_purchase_deadline >= %s)
+                AND (first_purchase_at IS NOT NULL OR first_purchase_deadline IS NULL
+                     OR first_purchase_deadline >= %s)
             RETURNING balance_idr
             """,  # noqa: S608 (the table name; values are parameters)
             [amount_idr, when, participant_id, Participant.Status.ACTIVE, amount_idr, when, when],
@@ -155,19 +163,29 @@ def _debit(*, participant_id: int, amount_idr: int, now: dt.datetime) -> int | N
     return None if row is None else row[0]
 
 
-def _why_not_debitable(*, participant_id: int, amount_idr: int, now: dt.datetime) -> DomainError:
-    participant = Participant.objects.get(pk=participant_id)
+def purchase_refusal(
+    *, participant: Participant, amount_idr: int, now: dt.datetime
+) -> DomainError | None:
+    """The first card rule of docs/program.md section 5 that ``participant`` fails for a training
+    of ``amount_idr`` at ``now``, or ``None``: the card is active and oriented, the first-purchase
+    deadline has not passed (as the sweep counts it), the balance has not expired and covers
+    the price. The partner's early answer (``trainings`` ``check_card``) and a refused
+    :func:`debit_for_purchase` both name this reason."""
     if participant.status == Participant.Status.REVOKED:
         return CardRevoked()
     if participant.status == Participant.Status.FROZEN:
         return CardFrozen()
-    if participant.status != Participant.Status.ACTIVE:
+    if participant.status == Participant.Status.EXPIRED:
+        return BalanceExpired()
+    if participant.status != Participant.Status.ACTIVE or participant.oriented_at is None:
         return CardNotActive()
+    if selectors.is_past_first_purchase_deadline(participant, as_of=now):
+        return DeadlinePassed()
     if participant.balance_expires_at is None or participant.balance_expires_at <= now:
         return BalanceExpired()
-    if participant.first_purchase_at is None and participant.first_purchase_deadline < now:
-        return DeadlinePassed()
-    return InsufficientBalance()
+    if participant.balance_idr < amount_idr:
+        return InsufficientBalance()
+    return None
 
 
 def credit_reversal(

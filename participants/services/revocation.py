@@ -12,7 +12,6 @@ from django.utils.module_loading import import_string
 
 from participants.models import (
     BlacklistEntry,
-    InvalidTransition,
     LedgerEntry,
     Participant,
     ParticipantEvent,
@@ -20,7 +19,7 @@ from participants.models import (
 )
 from participants.services.blacklist import bulk_add_to_blacklist
 from participants.services.ledger import bulk_zero_balances
-from participants.services.status import allowed_from, transition_statuses
+from participants.services.status import allowed_from, check_transition, transition_statuses
 
 REVOKED = Participant.Status.REVOKED
 
@@ -55,10 +54,7 @@ def revoke_participation(
     now = now or timezone.now()
     with transaction.atomic():
         current = Participant.objects.select_for_update().get(pk=participant.pk)
-        if REVOKED not in Participant.ALLOWED_TRANSITIONS[current.status]:
-            raise InvalidTransition(
-                from_status=current.status, to_status=REVOKED, reason_code=reason_code
-            )
+        check_transition(from_status=current.status, to=REVOKED, reason_code=reason_code)
         bulk_revoke(
             participants=Participant.objects.filter(pk=participant.pk),
             reason_code=reason_code,

@@ -72,10 +72,7 @@ def transition_status(
     now = now or timezone.now()
     with transaction.atomic():
         current = Participant.objects.select_for_update().get(pk=participant.pk)
-        if to not in Participant.ALLOWED_TRANSITIONS[current.status]:
-            raise InvalidTransition(
-                from_status=current.status, to_status=to, reason_code=reason_code
-            )
+        check_transition(from_status=current.status, to=to, reason_code=reason_code)
         Participant.objects.filter(pk=current.pk, status=current.status).update(status=to, **fields)
         record_event(
             participant=current,
@@ -89,6 +86,13 @@ def transition_status(
         )
     participant.refresh_from_db()
     return participant
+
+
+def check_transition(*, from_status: str, to: str, reason_code: str = "") -> None:
+    """Raise :class:`InvalidTransition` unless ``ALLOWED_TRANSITIONS`` lets ``from_status``
+    become ``to``: the one reading of the table for a single participant."""
+    if to not in Participant.ALLOWED_TRANSITIONS[from_status]:
+        raise InvalidTransition(from_status=from_status, to_status=to, reason_code=reason_code)
 
 
 def allowed_from(to: str) -> list[str]:

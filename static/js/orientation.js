@@ -32,7 +32,7 @@
     video.addEventListener("ended", function () {
       post(video.dataset.end).then(function (data) {
         if (data.completed) { window.location.reload(); return; }
-        line.textContent = data.error ? data.error.message : "";
+        line.textContent = data.error ? [data.error.message, data.error.next_step].join(" ") : "";
         button.disabled = false;
       });
     });

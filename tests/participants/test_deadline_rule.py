@@ -7,8 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from participants import admin as participants_admin
-from participants import deadlines
+from participants import admin_waves, deadlines
 from tests.factories import ProvinceFactory, UserFactory, WaveFactory
 from trainings import waves
 from trainings.models import RecoveredQuota
@@ -78,7 +77,7 @@ def _wave_form(announces_at):
         "announces_at": f"{local:%Y-%m-%d %H:%M:%S}",
         "quota_total": 100,
     }
-    return participants_admin.WaveAdminForm(data=data)
+    return admin_waves.WaveAdminForm(data=data)
 
 
 @pytest.mark.django_db

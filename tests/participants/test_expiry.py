@@ -55,10 +55,12 @@ def test_running_it_again_changes_nothing():
 
 
 def test_an_expired_balance_cannot_be_spent():
-    full, _, _ = _people()
+    # ``spent`` bought its first training, so no first-purchase deadline stands before the
+    # expiry (``full`` is past its 21 October deadline: refused as such, like at the partner).
+    _, spent, _ = _people()
     with pytest.raises(BalanceExpired):
         debit_for_purchase(
-            participant_id=full.pk, amount_idr=100_000, reference="late", now=wib(2021, 12, 16)
+            participant_id=spent.pk, amount_idr=100_000, reference="late", now=wib(2021, 12, 16)
         )
 
 

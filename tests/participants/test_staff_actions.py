@@ -5,8 +5,10 @@ and a frozen card cannot buy."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from participants import services
 from participants.areas import load_areas
@@ -280,6 +282,23 @@ def test_freeze_and_lift_through_the_admin_ask_a_reason(client, staff):
         "Tidak terbukti",
         staff,
     )
+
+
+def test_lifting_a_freeze_in_the_admin_gives_the_frozen_days_back(client, staff):
+    frozen_at = timezone.now()
+    card = make_active_participant(now=frozen_at)
+    deadline = card.first_purchase_deadline
+    client.force_login(staff)
+    with time_machine.travel(frozen_at, tick=False):
+        run_action(client, "freeze_cards", [card], reason="Laporan #8")
+    with time_machine.travel(frozen_at + dt.timedelta(days=5), tick=False):
+        run_action(client, "lift_freezes", [card], reason="Tidak terbukti")
+    card.refresh_from_db()
+    assert card.status == "active"
+    assert card.first_purchase_deadline == deadline + dt.timedelta(days=5)
+    assert card.deadline_extended_days == 5
+    row = ParticipantEvent.objects.get(participant=card, field="first_purchase_deadline")
+    assert (row.actor, row.note) == (staff, "Tidak terbukti")
 
 
 def test_revoke_for_fraud_through_the_admin(client, staff):

@@ -249,7 +249,7 @@ def test_revoked_participants_are_told_why_and_the_rule_after_commit(
         sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5))
     assert [m.to for m in sms_outbox] == [person.phone]
     assert "dicabut" in sms_outbox[0].text
-    assert "21-10-2021" in sms_outbox[0].text
+    assert "21 Oktober 2021 23.59 WIB" in sms_outbox[0].text
     assert LEGAL_BASIS_NO_FIRST_PURCHASE in sms_outbox[0].text
     assert [m.to for m in mail.outbox] == [[person.user.email]]
     assert untouched.phone not in [m.to for m in sms_outbox]

@@ -59,3 +59,78 @@ def test_recommendations_for_a_participant_within_budget(client, django_assert_m
     with django_assert_max_num_queries(5):
         response = client.get(reverse("trainings:recommendations"))
     assert response.status_code == 200
+
+
+def _load(user_id):
+    from prakerja.auth import UserWithParticipantBackend
+
+    return UserWithParticipantBackend().get_user(user_id)
+
+
+def test_loading_the_logged_in_user_builds_its_sql_once_per_process(monkeypatch):
+    """Building the SQL of the user + participant + wave query cost more CPU than running it;
+    it is built once and reused on every request."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    first, second = ParticipantFactory(), ParticipantFactory()
+    _load(first.user_id)
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k)
+    )
+    user = _load(second.user_id)
+    assert user == second.user
+    assert compiled == []
+
+
+def test_the_logged_in_user_comes_with_participant_and_wave_in_one_query(
+    django_assert_num_queries,
+):
+    from tests.factories import make_active_participant
+
+    participant = make_active_participant()
+    email, wave_number = participant.user.email, participant.wave.number
+    _load(participant.user_id)  # the SQL is built on first use
+    with django_assert_num_queries(1):
+        user = _load(participant.user_id)
+        assert user.pk == participant.user_id
+        assert user.email == email
+        assert user.participant.pk == participant.pk
+        assert user.participant.user is user
+        assert user.participant.card_number == participant.card_number
+        assert user.participant.balance_idr == participant.balance_idr
+        assert user.participant.wave.number == wave_number
+        assert user.participant.first_purchase_deadline == participant.first_purchase_deadline
+
+
+def test_a_user_without_participant_record_loads_without_one(django_assert_num_queries):
+    from participants.models import Participant
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    _load(staff.pk)
+    with django_assert_num_queries(1):
+        user = _load(staff.pk)
+        assert user == staff
+        with pytest.raises(Participant.DoesNotExist):
+            _ = user.participant
+
+
+def test_an_unknown_or_deactivated_user_is_not_loaded():
+    from tests.factories import UserFactory
+
+    inactive = UserFactory(is_active=False)
+    assert _load(inactive.pk) is None
+    assert _load(inactive.pk + 1000) is None
+
+
+def test_the_loaded_user_is_fresh_on_every_request():
+    """Nothing about the person is kept between requests: a balance or status written by
+    another process shows at once."""
+    from tests.factories import make_active_participant
+
+    participant = make_active_participant()
+    assert _load(participant.user_id).participant.balance_idr == participant.balance_idr
+    type(participant).objects.filter(pk=participant.pk).update(balance_idr=1234)
+    assert _load(participant.user_id).participant.balance_idr == 1234

@@ -1,10 +1,13 @@
-"""Scale out without local state (issue 14): two web hosts behind HAProxy, each in a network
-namespace of its own with its own disk directories, sharing one PostgreSQL and one Redis.
+"""Scale out without local state (issue 14): two hosts behind HAProxy, each in a network
+namespace of its own with its own disk directories, running gunicorn and a Celery worker, sharing
+one PostgreSQL and one Redis (the broker).
 
 A participant registers, confirms the email, verifies the phone with an SMS OTP, files a
 complaint with a screenshot and buys a training while HAProxy sends each request to the next
 host in turn. Anything a host kept for itself (a session, an uploaded file, an OTP, a rate-limit
-counter) would break the walk on the other host.
+counter) would break the walk on the other host. The emails (the confirmation link, the
+complaint's ticket) are sent by whichever host's worker takes the task from the shared queue;
+the link works on any host.
 
 Needs root, ``ip`` (iproute2) and ``haproxy`` (Debian package, installed by .ci/run); skipped
 with the reason when network namespaces cannot be created. Run alone with::
@@ -30,7 +33,7 @@ from django.utils import timezone
 from participants import cards, deadlines, registration
 from participants import services as participant_services
 from participants.areas import load_areas
-from participants.models import Participant, User
+from participants.models import Participant
 from tests.factories import DEFAULT_PASSWORD, WaveFactory
 from tests.participants.conftest import identity_kwargs
 from tests.trainings.partner import PartnerClient, make_offering
@@ -69,6 +72,12 @@ def _namespaces_or_skip() -> None:
     _sh("ip", "netns", "delete", probe)
 
 
+def _filemail(directory: Path) -> str:
+    """EMAIL_URL of Django's file backend writing to ``directory`` (absolute): django-environ
+    reads the part after ``filemail://`` without its first slash."""
+    return f"filemail:///{directory}"
+
+
 def _wait(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -83,8 +92,9 @@ def _wait(url: str, timeout: float = 60) -> None:
 
 @pytest.fixture
 def two_hosts(tmp_path, settings):
-    """Start HAProxy (web balancer + TCP relays to PostgreSQL and Redis) and one gunicorn per
-    namespace; yield the balancer's URL and the hosts' SMS and email directories."""
+    """Start HAProxy (web balancer + TCP relays to PostgreSQL and Redis), and one gunicorn and
+    one Celery worker per namespace; yield the balancer's URL and the hosts' disk directories
+    (SMS, and the email sent by the host's worker and, separately, by its web process)."""
     _namespaces_or_skip()
     # Production refuses the development keys; the test process uses the hosts' keys too
     # (partner secrets and NIKs are encrypted with them).
@@ -156,6 +166,7 @@ def two_hosts(tmp_path, settings):
             disk = tmp_path / f"host_{name}"
             (disk / "media").mkdir(parents=True)
             (disk / "mail").mkdir()
+            (disk / "web-mail").mkdir()
             env = {
                 **env_common,
                 "DATABASE_URL": (
@@ -165,7 +176,9 @@ def two_hosts(tmp_path, settings):
                 "REDIS_URL": f"redis://{net}.1:{REDIS_PORT}/{redis_db}",
                 "MEDIA_ROOT": str(disk / "media"),
                 "SMS_FILE_PATH": str(disk / "sms.jsonl"),
-                "EMAIL_URL": f"filemail://{disk / 'mail'}",
+                # Emails are sent by Celery tasks: a web process that sent one itself would
+                # write it to web-mail instead.
+                "EMAIL_URL": _filemail(disk / "web-mail"),
                 "BROKER_DIR": str(disk / "broker"),
             }
             ns = f"pkweb{name}{TAG}"
@@ -175,6 +188,20 @@ def two_hosts(tmp_path, settings):
                        "--workers", "2", "--log-level", "warning"]  # fmt: skip
             processes.append(
                 subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
+            # The host's worker: the same queue on the shared Redis, the same database.
+            worker = ["ip", "netns", "exec", ns, str(ROOT / ".venv" / "bin" / "celery"),
+                      "-A", "prakerja", "worker", "--pool", "solo", "-n", f"host_{name}@%h",
+                      "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                      "--without-heartbeat"]  # fmt: skip
+            processes.append(
+                subprocess.Popen(
+                    worker,
+                    cwd=ROOT,
+                    env={**env, "EMAIL_URL": _filemail(disk / "mail")},
+                    stdout=(disk / "worker.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                )
             )
             hosts[name] = disk
         base = f"http://127.0.0.1:{LB_PORT}"
@@ -230,6 +257,24 @@ def _last_otp(hosts: dict, phone: str) -> str:
     return max(codes)[1]
 
 
+def _emails_to(
+    hosts: dict, address: str, *, containing: str = "", folder: str = "mail", timeout: float = 60
+) -> dict:
+    """The emails to ``address`` (containing ``containing``) that the hosts wrote to ``folder``,
+    by host, waiting up to ``timeout`` seconds for one (a worker takes a moment to start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {}
+        for name, disk in hosts.items():
+            for path in sorted((disk / folder).glob("*")):
+                text = path.read_text(errors="replace")
+                if f"To: {address}" in text and containing in text:
+                    found.setdefault(name, []).append(text)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
 def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
     base, hosts = two_hosts
     load_areas(provinces=["32"])
@@ -247,16 +292,18 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
         },
     )
     assert response.status_code == 302, response.text[:500]
-    # The confirmation email goes out through Celery (its own tests); the link it carries works
-    # on any host.
-    user = User.objects.get(email=email)
-    token = registration.email_verification_token(user=user)
-    response = browser.request("GET", f"/verifikasi-email/{token}/")
+    # The confirmation email is sent by a worker, on whichever host took the task; the link it
+    # carries works on any host.
+    emails = _emails_to(hosts, email)
+    assert emails, "no worker sent the confirmation email"
+    text = next(iter(emails.values()))[0]
+    path = re.search(r"http://127\.0\.0\.1:\d+(/verifikasi-email/\S+/)", text).group(1)
+    response = browser.request("GET", path)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/profil/identitas/")
 
     # Identity (its rules have their own tests): through the service, as the page would.
-    participant = Participant.objects.get(user=user)
+    participant = Participant.objects.get(user__email=email)
     registration.submit_identity(participant=participant, **identity_kwargs())
 
     # Phone OTP: requested on one host, the code typed on the other.
@@ -285,6 +332,9 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
     from complaints.models import Complaint
 
     complaint = Complaint.objects.get(email=email)
+    assert _emails_to(hosts, email, containing=complaint.ticket_number), (
+        "no worker sent the complaint's ticket email"
+    )
     for _ in range(2):
         shot = browser.request("GET", f"/pengaduan/tiket/{complaint.ticket_number}/lampiran/")
         assert shot.status_code == 200
@@ -332,7 +382,9 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
     assert mine.status_code == 200
     assert confirmed.json()["voucher_code"] in mine.text
 
-    # Both hosts served the walk, in turn.
+    # Both hosts served the walk, in turn; the emails came from the workers, none from a web
+    # process.
     served = [host for host in browser.served_by if host != "?"]
     assert {"host_a", "host_b"} <= set(served), served
+    assert not _emails_to(hosts, email, folder="web-mail", timeout=0)
     assert connection.vendor == "postgresql"

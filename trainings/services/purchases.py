@@ -27,15 +27,9 @@ from prakerja import db
 from trainings import selectors
 from trainings.models import Offering, Payment, Platform, Voucher
 from trainings.services.errors import (
-    BalanceExpired,
-    CardFrozen,
-    CardNotActive,
     CardNotFound,
-    CardRevoked,
-    DeadlinePassed,
     DuplicatePartnerOrder,
     FirstTrainingNotCompleted,
-    InsufficientBalance,
     OfferingNotFound,
     OtpExpired,
     OtpInvalid,
@@ -57,7 +51,7 @@ def new_voucher_code() -> str:
     return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
 
 
-# The fields of a participant that check_card reads.
+# The fields of a participant that check_card reads (participants.services.purchase_refusal).
 CARD_CHECK_FIELDS = (
     "status",
     "oriented_at",
@@ -71,28 +65,16 @@ CARD_CHECK_FIELDS = (
 def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -> None:
     """Raise the first purchase rule ``participant`` fails for a training of ``amount_idr``.
 
-    Order follows docs/program.md section 5: card active and oriented, deadline, balance not
-    expired, balance enough, and earlier trainings completed. ``confirm_payment`` re-checks the
+    Order follows docs/program.md section 5: the card rules of
+    ``participants.services.purchase_refusal`` (active and oriented, deadline, balance not
+    expired, balance enough), then earlier trainings completed. ``confirm_payment`` re-checks the
     money rules atomically at debit time; this is the early answer for ``start_payment``.
     """
-    if participant.status == Participant.Status.REVOKED:
-        raise CardRevoked()
-    if participant.status == Participant.Status.FROZEN:
-        raise CardFrozen()
-    if participant.status == Participant.Status.EXPIRED:
-        raise BalanceExpired()
-    if participant.status != Participant.Status.ACTIVE or participant.oriented_at is None:
-        raise CardNotActive()
-    if (
-        participant.first_purchase_at is None
-        and participant.first_purchase_deadline is not None
-        and now > participant.first_purchase_deadline
-    ):
-        raise DeadlinePassed()
-    if participant.balance_expires_at is None or participant.balance_expires_at <= now:
-        raise BalanceExpired()
-    if participant.balance_idr < amount_idr:
-        raise InsufficientBalance()
+    refusal = participant_services.purchase_refusal(
+        participant=participant, amount_idr=amount_idr, now=now
+    )
+    if refusal is not None:
+        raise refusal
     if Voucher.objects.filter(participant=participant, status__in=OPEN_VOUCHER_STATUSES).exists():
         raise FirstTrainingNotCompleted()
 

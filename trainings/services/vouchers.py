@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants import services as participant_services
+from participants.jobs import enqueue_on_commit
 from participants.models import ParticipantEvent
 from trainings import selectors
 from trainings.models import Platform, Provider, Voucher
@@ -171,27 +172,13 @@ def submit_review(
         raise ReviewAlreadySubmitted()
     voucher.refresh_from_db(fields=STATE_FIELDS)
     if voucher.sequence == 1:
-        participant_id = voucher.participant_id
-        transaction.on_commit(
-            lambda: enqueue_by_name(PLAN_INCENTIVES_TASK, participant_id), robust=True
-        )
+        enqueue_on_commit(PLAN_INCENTIVES_TASK, voucher.participant_id, robust=True)
     return voucher
 
 
 # The first training's review completes the incentive conditions. ``incentives`` (a higher app)
 # plans the schedule; trainings names its task instead of importing it (imports run one way).
 PLAN_INCENTIVES_TASK = "incentives.plan_for_participant"
-
-
-def enqueue_by_name(name: str, *args) -> None:
-    """Enqueue a task another app registered under ``name`` (run at once in eager mode)."""
-    from celery import current_app
-
-    task = current_app.tasks.get(name)
-    if task is not None:
-        task.delay(*args)
-    else:
-        current_app.send_task(name, args=args)
 
 
 def _check_score(score: int) -> None:

@@ -1,0 +1,74 @@
+"""Waves, their quotas per province, and the priority whitelist of the draw."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from participants.models.regions import Province
+
+
+class Wave(models.Model):
+    """An intake wave (gelombang). Times are stored in UTC and shown in WIB."""
+
+    number = models.PositiveIntegerField(_("nomor gelombang"), unique=True)
+    opens_at = models.DateTimeField(_("dibuka"))
+    closes_at = models.DateTimeField(_("ditutup"))
+    announces_at = models.DateTimeField(_("pengumuman"))
+    quota_total = models.PositiveIntegerField(_("kuota total"))
+    is_additional = models.BooleanField(
+        _("gelombang tambahan"),
+        default=False,
+        help_text=_("Dibuka dari kuota yang dipulihkan dari peserta yang dicabut."),
+    )
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("gelombang")
+        verbose_name_plural = _("gelombang")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")) & Q(closes_at__lte=F("announces_at")),
+                name="wave_times_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gelombang {self.number}"
+
+
+class WaveProvinceQuota(models.Model):
+    """Optional quota per province. When a wave has any, only these provinces are admitted."""
+
+    wave = models.ForeignKey(
+        Wave, on_delete=models.CASCADE, related_name="province_quotas", verbose_name=_("gelombang")
+    )
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("provinsi"))
+    quota = models.PositiveIntegerField(_("kuota"))
+
+    class Meta:
+        verbose_name = _("kuota provinsi")
+        verbose_name_plural = _("kuota provinsi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "province"], name="one_quota_per_wave_province"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave} / {self.province_id}: {self.quota}"
+
+
+class PriorityWhitelistEntry(models.Model):
+    """An agency whitelist (e.g. laid-off workers from Kemnaker): these NIKs get a better tier."""
+
+    nik_hash = models.CharField(_("hash NIK"), max_length=64, unique=True)
+    tier = models.PositiveSmallIntegerField(
+        _("tingkat prioritas"), default=0, help_text=_("0 = prioritas tertinggi")
+    )
+    source = models.CharField(_("sumber data"), max_length=100)
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("daftar prioritas")
+        verbose_name_plural = _("daftar prioritas")
