@@ -45,6 +45,7 @@ __all__ = [
     "issue",
     "spent",
     "verify",
+    "verify_locked",
 ]
 
 
@@ -123,7 +124,12 @@ def issue(challenge: OtpChallenge, *, now: dt.datetime) -> str:
     model = type(challenge)
     # No savepoint, and nothing raised inside the block: a caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
-        Participant.objects.select_for_update().filter(pk=challenge.participant_id).first()
+        # The lock only: the id, not the person's 40 columns (built and read for nothing).
+        list(
+            Participant.objects.select_for_update()
+            .filter(pk=challenge.participant_id)
+            .values_list("pk", flat=True)
+        )
         earlier = model.objects.filter(participant_id=challenge.participant_id)
         wait = _rate_wait(earlier, model, now=now)
         if wait is None:
@@ -184,18 +190,38 @@ def verify(*, challenges: QuerySet, pk, code: str, now: dt.datetime) -> OtpChall
     Raises :class:`OtpLocked` (``OTP_MAX_ATTEMPTS`` wrong codes, then even the right one is
     refused), :class:`OtpExpired` (too late, or no such open challenge), :class:`OtpInvalid`.
     """
-    max_attempts = settings.OTP_MAX_ATTEMPTS
     # No savepoint, and nothing raised inside the block: a caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
         challenge = challenges.select_for_update().filter(pk=pk).first()
-        if challenge is None:
-            error = OtpExpired()
-        elif (refused := spent(challenge, now=now)) is not None:
-            error = refused
-        elif code_matches(challenge, code):
-            return challenge
-        else:
-            challenges.filter(pk=pk).update(otp_attempts=F("otp_attempts") + 1)
-            left = max(max_attempts - challenge.otp_attempts - 1, 0)
-            error = OtpInvalid(attempts_left=left)
-    raise error
+        error = _check(challenge, code=code, now=now)
+    if error is not None:
+        raise error
+    return challenge
+
+
+def verify_locked(challenge: OtpChallenge | None, *, code: str, now: dt.datetime) -> OtpChallenge:
+    """:func:`verify` for a caller that has just read ``challenge`` (``None``: no open one) under
+    its row lock, in a transaction it keeps open until it has used the result: the partner API's
+    payment confirmation, which reads the payment in the statement that also locks its
+    participant (``trainings.selectors.lock_pending_payment``). The same checks, the same count
+    of a wrong attempt before the error, the same errors; the caller commits its transaction when
+    :class:`OtpInvalid` is raised, so the attempt stays counted.
+    """
+    error = _check(challenge, code=code, now=now)
+    if error is not None:
+        raise error
+    return challenge
+
+
+def _check(challenge: OtpChallenge | None, *, code: str, now: dt.datetime) -> DomainError | None:
+    """Compare ``code`` with the locked ``challenge``; count a wrong attempt before answering.
+    Returns the error to raise (after the caller's block), or ``None`` for the right code."""
+    if challenge is None:
+        return OtpExpired()
+    if (refused := spent(challenge, now=now)) is not None:
+        return refused
+    if code_matches(challenge, code):
+        return None
+    type(challenge).objects.filter(pk=challenge.pk).update(otp_attempts=F("otp_attempts") + 1)
+    left = max(settings.OTP_MAX_ATTEMPTS - challenge.otp_attempts - 1, 0)
+    return OtpInvalid(attempts_left=left)

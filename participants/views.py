@@ -116,7 +116,12 @@ def _reset_email_key(group, request) -> str:
     return (request.POST.get("email") or "").strip().lower() or "-"
 
 
-REGISTERED_EMAIL_KEY = "registered_email"
+# The address the "check your email" page names, in a signed cookie: registration is the
+# launch-day peak's hottest form, and a session written to the store for every new visitor (two
+# Redis round trips and a key kept for hours) only to carry this would cost more than the page.
+REGISTERED_EMAIL_COOKIE = "prakerja_daftar"
+REGISTERED_EMAIL_SALT = "participants.registered-email"
+REGISTERED_EMAIL_MAX_AGE = 60 * 60
 
 
 def _send_verification(request: HttpRequest, user) -> None:
@@ -168,8 +173,17 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         else:
             _send_verification(request, user)
-        request.session[REGISTERED_EMAIL_KEY] = email.strip().lower()
-        return redirect("register_done")
+        response = redirect("register_done")
+        response.set_signed_cookie(
+            REGISTERED_EMAIL_COOKIE,
+            email.strip().lower(),
+            salt=REGISTERED_EMAIL_SALT,
+            max_age=REGISTERED_EMAIL_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
     return render(request, "participants/register.html", {"form": form})
 
 
@@ -179,7 +193,12 @@ def register_done(request: HttpRequest) -> HttpResponse:
             return redirect("dashboard")
         email = request.user.email
     else:
-        email = request.session.get(REGISTERED_EMAIL_KEY)
+        email = request.get_signed_cookie(
+            REGISTERED_EMAIL_COOKIE,
+            default=None,
+            salt=REGISTERED_EMAIL_SALT,
+            max_age=REGISTERED_EMAIL_MAX_AGE,
+        )
         if not email:
             return redirect("register")
     return render(request, "participants/register_done.html", {"email": email})

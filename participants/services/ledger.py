@@ -5,7 +5,6 @@ import datetime as dt
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from participants import deadlines, selectors
@@ -23,6 +22,7 @@ from participants.services.errors import (
     InsufficientBalance,
 )
 from participants.services.status import locked_sql
+from prakerja import db
 
 # --- the training balance ledger ----------------------------------------------------------------
 
@@ -97,10 +97,16 @@ def debit_for_purchase(
 
     One conditional UPDATE checks every money rule at the instant of the debit: the card is
     active, the balance covers the price and has not expired, and (for a first purchase) the
-    first-purchase deadline has not passed. It also stamps ``first_purchase_at``. Because the
-    UPDATE takes the row lock, it serializes against the nightly sweep: whichever commits first
-    wins, and the other sees the new row. A refused debit names the reason
+    first-purchase deadline has not passed. It also stamps ``first_purchase_at`` and returns the
+    balance after the debit for the ledger entry, written next (two statements in all). Because
+    the UPDATE takes the row lock, it serializes against the nightly sweep: whichever commits
+    first wins, and the other sees the new row. A refused debit names the reason
     :func:`purchase_refusal` gives.
+
+    No savepoint of its own, and no domain error raised inside its transaction: a refusal writes
+    nothing, so a caller's transaction stays usable (the partner API stores the refusal as its
+    answer). A duplicate ``reference`` raises ``IntegrityError``, which rolls back the caller's
+    transaction.
 
     Raises :class:`InsufficientBalance`, :class:`CardRevoked`, :class:`CardFrozen`,
     :class:`CardNotActive`,
@@ -110,36 +116,51 @@ def debit_for_purchase(
     if amount_idr <= 0:
         raise ValueError("amount_idr must be positive")
     now = now or timezone.now()
-    with transaction.atomic():
-        updated = (
-            Participant.objects.filter(
-                pk=participant_id,
-                status=Participant.Status.ACTIVE,
-                balance_idr__gte=amount_idr,
-                balance_expires_at__gt=now,
+    entry = None
+    with transaction.atomic(savepoint=False):
+        balance_after = _debit(participant_id=participant_id, amount_idr=amount_idr, now=now)
+        if balance_after is not None:
+            entry = LedgerEntry(
+                participant_id=participant_id,
+                kind=LedgerEntry.Kind.PURCHASE,
+                amount_idr=-amount_idr,
+                balance_after_idr=balance_after,
+                reference=reference,
+                created_at=now,
             )
-            # Not past the first-purchase deadline (selectors.past_first_purchase_deadline; its
-            # balance condition is implied by balance_expires_at > now).
-            .exclude(first_purchase_at__isnull=True, first_purchase_deadline__lt=now)
-            .update(
-                balance_idr=F("balance_idr") - amount_idr,
-                first_purchase_at=Coalesce(F("first_purchase_at"), now),
-            )
+            db.insert(entry)
+    if entry is None:
+        participant = Participant.objects.get(pk=participant_id)
+        raise (
+            purchase_refusal(participant=participant, amount_idr=amount_idr, now=now)
+            or InsufficientBalance()
         )
-        if not updated:
-            participant = Participant.objects.get(pk=participant_id)
-            raise (
-                purchase_refusal(participant=participant, amount_idr=amount_idr, now=now)
-                or InsufficientBalance()
-            )
-        return LedgerEntry.objects.create(
-            participant_id=participant_id,
-            kind=LedgerEntry.Kind.PURCHASE,
-            amount_idr=-amount_idr,
-            balance_after_idr=_balance_after(participant_id),
-            reference=reference,
-            created_at=now,
+    return entry
+
+
+def _debit(*, participant_id: int, amount_idr: int, now: dt.datetime) -> int | None:
+    """The conditional UPDATE of :func:`debit_for_purchase`; the balance after it, or ``None``
+    when a rule refuses (nothing written). ``UPDATE ... RETURNING`` (PostgreSQL, SQLite 3.35+)
+    saves reading the balance back, and the statement is not compiled by the ORM on every
+    purchase. The deadline guard is NULL-safe, as ``selectors.past_first_purchase_deadline``
+    counts it (its balance condition is implied by ``balance_expires_at > now``)."""
+    table = connection.ops.quote_name(Participant._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table}
+            SET balance_idr = balance_idr - %s,
+                first_purchase_at = COALESCE(first_purchase_at, %s)
+            WHERE id = %s AND status = %s AND balance_idr >= %s AND balance_expires_at > %s
+                AND (first_purchase_at IS NOT NULL OR first_purchase_deadline IS NULL
+                     OR first_purchase_deadline >= %s)
+            RETURNING balance_idr
+            """,  # noqa: S608 (the table name; values are parameters)
+            [amount_idr, when, participant_id, Participant.Status.ACTIVE, amount_idr, when, when],
         )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def purchase_refusal(

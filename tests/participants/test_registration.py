@@ -64,6 +64,34 @@ def test_register_page_sends_a_working_link_and_logs_in(client, django_assert_ma
     assert User.objects.get(email="ani@contoh.id").email_verified_at is not None
 
 
+def test_registering_writes_no_session_and_the_next_page_names_the_email(client, settings):
+    """The launch-day peak is mostly this POST: the address shown on the next page travels in a
+    signed cookie, not in a session written to the session store for each new visitor."""
+    response = client.post(
+        reverse("register"),
+        {
+            "full_name": "Ani Lestari",
+            "email": "Ani@Contoh.ID",
+            "password": DEFAULT_PASSWORD,
+            "password_confirm": DEFAULT_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    cookie = response.cookies["prakerja_daftar"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    page = client.get(reverse("register_done"))
+    assert page.status_code == 200
+    assert "ani@contoh.id" in page.content.decode()
+
+
+def test_the_check_your_email_page_refuses_a_forged_address(client):
+    client.cookies["prakerja_daftar"] = "someone@contoh.id"
+    response = client.get(reverse("register_done"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("register")
+
+
 def test_register_page_renders_within_query_budget(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         response = client.get(reverse("register"))

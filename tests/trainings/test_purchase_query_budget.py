@@ -5,6 +5,8 @@ import time
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_active_participant
 from tests.trainings.partner import API, last_otp, make_offering
@@ -13,12 +15,14 @@ from trainings.services.credentials import sign
 
 pytestmark = pytest.mark.django_db
 
-# Confirmation: credential, idempotency lookup, payment (one join), the conditional flip, the
-# debit (UPDATE, balance read, ledger INSERT), the voucher count, the voucher INSERT, the audit
-# row and the idempotency INSERT = 11 statements, plus 8 SAVEPOINT/RELEASE lines that appear here
-# because the test runs inside a transaction.
-# One more: the payment's row lock while ``participants.otp.verify`` compares the code.
-CONFIRM_BUDGET = 20
+# Confirmation: credential, idempotency lookup, the payment with its participant and training
+# read and row-locked while ``participants.otp.verify`` compares the code, the voucher count, the
+# debit (UPDATE ... RETURNING the balance, ledger INSERT), the flip to paid, the voucher INSERT,
+# the audit row and the idempotency INSERT = 10 statements, and no savepoint (the purchase decides
+# every refusal before its first write). Here 2 more: the SAVEPOINT/RELEASE of the idempotency
+# transaction, which is a savepoint only because the test runs inside a transaction.
+CONFIRM_STATEMENTS = 10
+CONFIRM_BUDGET = CONFIRM_STATEMENTS + 2
 # Start: the person's row lock that makes the per-person rate of new OTPs race-free is one of them.
 START_BUDGET = 13
 
@@ -65,3 +69,53 @@ def test_start_and_confirm_stay_within_their_query_budgets(
             client, key, secret, f"/payments/{payment_id}/confirm", {"otp": last_otp()}
         )
     assert confirmed.status_code == 200, confirmed.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirmation_in_autocommit_takes_no_savepoint(client):
+    """As in production (no test transaction around the request): one transaction, the
+    statements above and not one SAVEPOINT (each costs two round trips)."""
+    card = make_active_participant()
+    offering = make_offering(price_idr=250_000)
+    key, secret = services.issue_partner_key(platform=offering.platform)
+    payload = {
+        "card_number": card.card_number,
+        "offering_code": offering.code,
+        "partner_order_id": "Q",
+    }
+    started = signed_post(client, key, secret, "/payments", payload)
+    assert started.status_code == 201, started.content
+    path = f"/payments/{started.json()['payment_id']}/confirm"
+
+    with CaptureQueriesContext(connection) as queries:
+        confirmed = signed_post(client, key, secret, path, {"otp": last_otp()})
+    assert confirmed.status_code == 200, confirmed.content
+    sent = [query["sql"] for query in queries]
+    assert sent.count("BEGIN") == sent.count("COMMIT") == 1, sent  # one transaction
+    statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
+    assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()], statements
+    assert len(statements) == CONFIRM_STATEMENTS, "\n".join(sql[:100] for sql in statements)
+
+
+def test_starting_a_payment_reads_only_what_the_card_check_needs(client):
+    """The person's row lock (for the rate of new OTPs) reads no column, and the card check reads
+    its own fields and the phone, not the person's 40 columns (each costs CPU to read and to
+    turn into a model)."""
+    card = make_active_participant()
+    offering = make_offering(price_idr=250_000)
+    key, secret = services.issue_partner_key(platform=offering.platform)
+    payload = {
+        "card_number": card.card_number,
+        "offering_code": offering.code,
+        "partner_order_id": "R",
+    }
+    with CaptureQueriesContext(connection) as queries:
+        started = signed_post(client, key, secret, "/payments", payload)
+    assert started.status_code == 201, started.content
+    person = [q["sql"] for q in queries if 'FROM "participants_participant"' in q["sql"]]
+    assert len(person) == 2, person
+    lock = next(sql for sql in person if "FOR UPDATE" in sql)
+    assert lock.split(" FROM ")[0].startswith('SELECT "participants_participant"."id"'), lock
+    assert "," not in lock.split(" FROM ")[0], lock
+    read = next(sql for sql in person if "FOR UPDATE" not in sql)
+    assert '"nik_hash"' not in read and '"balance_idr"' in read and '"phone"' in read, read

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from participants import services as participant_services
@@ -266,6 +267,54 @@ def test_revocation_between_start_and_confirm_is_refused_without_debit(
     with pytest.raises(errors.CardRevoked):
         services.confirm_payment(platform=offering.platform, payment_id=payment.pk, otp=last_otp())
     assert not LedgerEntry.objects.filter(kind="purchase").exists()
+
+
+@pytest.mark.parametrize("refusal", ["frozen", "open_voucher"])
+def test_a_refusal_at_confirmation_leaves_the_callers_transaction_usable(
+    card, offering, django_capture_on_commit_callbacks, refusal
+):
+    """The partner API confirms inside the transaction that stores its answer: a refusal decided
+    after the OTP (a card rule at the debit, the open-voucher rule) writes nothing and must not
+    break that transaction."""
+    if refusal == "open_voucher":
+        first = start(card, offering, order="A", capture=django_capture_on_commit_callbacks)
+        first_code = last_otp()
+    payment = start(card, offering, order="B", capture=django_capture_on_commit_callbacks)
+    code = last_otp()
+    if refusal == "open_voucher":
+        services.confirm_payment(platform=offering.platform, payment_id=first.pk, otp=first_code)
+        expected = errors.FirstTrainingNotCompleted
+    else:
+        Participant.objects.filter(pk=card.pk).update(status=Participant.Status.FROZEN)
+        expected = errors.CardFrozen
+    balance = Participant.objects.get(pk=card.pk).balance_idr
+    with transaction.atomic():
+        with pytest.raises(expected):
+            services.confirm_payment(platform=offering.platform, payment_id=payment.pk, otp=code)
+        assert Payment.objects.get(pk=payment.pk).status == Payment.Status.OTP_SENT
+    assert Participant.objects.get(pk=card.pk).balance_idr == balance
+    assert not LedgerEntry.objects.filter(reference=str(payment.pk)).exists()
+    assert not Voucher.objects.filter(payment=payment).exists()
+
+
+def test_a_voucher_code_already_taken_is_drawn_again(
+    card, offering, django_capture_on_commit_callbacks, monkeypatch
+):
+    from trainings.services import purchases
+
+    other = make_active_participant(now=NOW)
+    taken = buy(other, offering, django_capture_on_commit_callbacks, order="OTHER").code
+    draws = iter([taken, "ABCDEFGHJKMN"])
+    monkeypatch.setattr(purchases, "new_voucher_code", lambda: next(draws))
+    payment = start(card, offering, capture=django_capture_on_commit_callbacks)
+    with transaction.atomic():  # as the partner API calls it
+        voucher = services.confirm_payment(
+            platform=offering.platform, payment_id=payment.pk, otp=last_otp(card.phone)
+        )
+        assert Voucher.objects.get(pk=voucher.pk).code == "ABCDEFGHJKMN"
+    assert voucher.code == "ABCDEFGHJKMN"
+    assert voucher.payment.status == Payment.Status.PAID
+    assert Voucher.objects.filter(code=taken).count() == 1
 
 
 def test_voucher_is_redeemable_once_and_only_at_its_provider(

@@ -11,9 +11,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from prakerja import db
 from trainings.models import IdempotencyRecord, Platform
 from trainings.services.errors import IdempotencyKeyReused
 
@@ -43,26 +44,47 @@ def run_idempotent(
     the work back and stores nothing. Raises :class:`IdempotencyKeyReused` when the key was used
     with another request.
     """
-    existing = IdempotencyRecord.objects.filter(platform=platform, key=key).first()
+    existing = _recorded(platform=platform, key=key)
     if existing is not None:
         return _replay(existing, fingerprint)
     try:
         with transaction.atomic():
             status, body = work()
-            IdempotencyRecord.objects.create(
-                platform=platform,
-                key=key,
-                request_hash=fingerprint,
-                response_status=status,
-                response_body=body,
-                created_at=now or timezone.now(),
+            db.insert(
+                IdempotencyRecord(
+                    platform=platform,
+                    key=key,
+                    request_hash=fingerprint,
+                    response_status=status,
+                    response_body=body,
+                    created_at=now or timezone.now(),
+                )
             )
     except IntegrityError:
-        existing = IdempotencyRecord.objects.filter(platform=platform, key=key).first()
+        existing = _recorded(platform=platform, key=key)
         if existing is None:
             raise
         return _replay(existing, fingerprint)
     return status, body, False
+
+
+_RECORD_FIELDS = ("request_hash", "response_status", "response_body")
+
+
+def _recorded(*, platform: Platform, key: str) -> IdempotencyRecord | None:
+    """The record of ``key``, if any: raw SQL, read before every POST of the partner API."""
+    using = router.db_for_read(IdempotencyRecord)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {', '.join(map(quote, _RECORD_FIELDS))} "  # noqa: S608 (names from the model)
+        f"FROM {quote(IdempotencyRecord._meta.db_table)} "
+        f"WHERE {quote('platform_id')} = %s AND {quote('key')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [platform.pk, key])
+        row = cursor.fetchone()
+    return None if row is None else db.from_row(IdempotencyRecord, _RECORD_FIELDS, row, using=using)
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, dict, bool]:

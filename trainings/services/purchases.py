@@ -1,9 +1,10 @@
 """Buying a training with the card number and an SMS OTP (docs/program.md section 5).
 
 ``start_payment`` checks the card and sends the OTP; ``confirm_payment`` checks the OTP and, in
-one transaction, marks the payment paid with a conditional UPDATE, debits the balance with
-``participants.services.debit_for_purchase`` (a conditional UPDATE with a unique ledger reference)
-and issues the voucher. However often a platform retries, the debit happens once.
+one transaction under the payment's and the participant's row locks, debits the balance with
+``participants.services.debit_for_purchase`` (a conditional UPDATE with a unique ledger reference),
+marks the payment paid and issues the voucher. However often a platform retries, the debit
+happens once.
 """
 
 import datetime as dt
@@ -13,15 +14,16 @@ import uuid
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants import cards, sms
 from participants import otp as otp_codes
 from participants import services as participant_services
-from participants.models import LedgerEntry, Participant, ParticipantEvent
+from participants.models import DomainError, LedgerEntry, Participant, ParticipantEvent
+from prakerja import db
 from trainings import selectors
 from trainings.models import Offering, Payment, Platform, Voucher
 from trainings.services.errors import (
@@ -47,6 +49,17 @@ OPEN_VOUCHER_STATUSES = [Voucher.Status.ISSUED, Voucher.Status.REDEEMED]
 
 def new_voucher_code() -> str:
     return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
+
+
+# The fields of a participant that check_card reads (participants.services.purchase_refusal).
+CARD_CHECK_FIELDS = (
+    "status",
+    "oriented_at",
+    "first_purchase_at",
+    "first_purchase_deadline",
+    "balance_expires_at",
+    "balance_idr",
+)
 
 
 def check_card(*, participant: Participant, amount_idr: int, now: dt.datetime) -> None:
@@ -95,7 +108,9 @@ def start_payment(
     )
     if offering is None:
         raise OfferingNotFound()
-    participant = Participant.objects.filter(card_number=card_number).first()
+    # What check_card and the SMS need, not the person's 40 columns.
+    holders = Participant.objects.filter(card_number=card_number)
+    participant = holders.only(*CARD_CHECK_FIELDS, "phone").first()
     if participant is None:
         raise CardNotFound()
     check_card(participant=participant, amount_idr=offering.price_idr, now=now)
@@ -137,111 +152,147 @@ def confirm_payment(
 ) -> Voucher:
     """Confirm a payment with its OTP: debit the balance exactly once and issue the voucher.
 
-    The OTP is checked by ``participants.otp.verify``: every attempt is counted durably before
-    the code is compared, and the last allowed wrong one locks the payment. The right code marks
-    the payment paid with ``UPDATE ... WHERE status='otp_sent'`` and debits in the same
-    transaction, so concurrent or repeated confirmations give one debit; the card rules are
-    re-checked under the participant's row lock.
+    One transaction (the caller's, when it has one: the partner API stores its answer in it).
+    ``participants.otp.verify`` locks the payment and its participant and counts a wrong attempt
+    before the code is compared; the last allowed wrong one locks the payment. With the right
+    code, under those locks: the "finish your training first" rule, the debit (a conditional
+    UPDATE that re-checks the card's money rules, ``participants.services.debit_for_purchase``),
+    the payment marked paid, the voucher and the audit row. However often or concurrently a
+    platform confirms, the debit happens once.
+
+    No savepoint: every refusal is decided before the first write of the purchase, and no domain
+    error is raised inside the transaction, so a wrong attempt's count is committed with it and a
+    caller's transaction stays usable.
 
     Raises :class:`PaymentNotFound`, :class:`OtpLocked`, :class:`PaymentNotPending`,
     :class:`OtpExpired`, :class:`OtpInvalid` (``context["attempts_left"]``), and the card errors
     of :func:`check_card`.
     """
     now = now or timezone.now()
-    payment = selectors.platform_payment(platform=platform, payment_id=payment_id)
-    if payment is None:
+    pk = selectors.payment_pk(payment_id)
+    if pk is None:
         raise PaymentNotFound()
-    _raise_unless_pending(payment, now=now)
-    pending = Payment.objects.filter(status=Payment.Status.OTP_SENT)
+    with transaction.atomic(savepoint=False):
+        outcome = _confirm(platform=platform, pk=pk, otp=otp, now=now)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def _confirm(
+    *, platform: Platform, pk: uuid.UUID, otp: str, now: dt.datetime
+) -> Voucher | DomainError:
+    """The work of :func:`confirm_payment` inside its transaction: a refusal is returned (after
+    writing only a counted OTP attempt), never raised."""
+    payment = selectors.lock_pending_payment(platform=platform, pk=pk)
     try:
-        otp_codes.verify(challenges=pending, pk=payment.pk, code=otp, now=now)
+        otp_codes.verify_locked(payment, code=otp, now=now)
     except OtpInvalid as exc:
         if not exc.context["attempts_left"]:
-            pending.filter(pk=payment.pk).update(status=Payment.Status.LOCKED)
-        raise
-    except OtpExpired:
-        payment.refresh_from_db()  # paid, cancelled or locked meanwhile
-        _raise_unless_pending(payment, now=now)
-        raise
+            Payment.objects.filter(pk=pk).update(status=Payment.Status.LOCKED)
+        return exc
+    except OtpExpired as exc:
+        if payment is not None:
+            return exc
+        # Not an open payment of this platform: unknown, paid, cancelled or locked.
+        payment = selectors.platform_payment(platform=platform, payment_id=pk)
+        if payment is None:
+            return PaymentNotFound()
+        return _not_pending(payment, now=now) or exc
+    except OtpLocked as exc:
+        return exc
 
-    participant = payment.participant
-    with transaction.atomic():
-        flipped = pending.filter(pk=payment.pk, otp_expires_at__gte=now).update(
-            status=Payment.Status.PAID, paid_at=now
-        )
-        if not flipped:
-            payment.refresh_from_db()
-            _raise_unless_pending(payment, now=now)
-            raise PaymentNotPending()
+    # Under the participant's row lock (taken with the payment's), this statement sees every
+    # voucher committed by a concurrent purchase on the same card.
+    total, still_open = _voucher_counts(participant_id=payment.participant_id)
+    if still_open:
+        return FirstTrainingNotCompleted()
+    try:
         entry = participant_services.debit_for_purchase(
-            participant_id=participant.pk,
+            participant_id=payment.participant_id,
             amount_idr=payment.amount_idr,
             reference=str(payment.pk),
             now=now,
         )
-        # The debit's UPDATE holds the participant's row lock, so this read sees every voucher
-        # committed by a concurrent purchase on the same card (READ COMMITTED, new statement).
-        counts = Voucher.objects.filter(participant_id=participant.pk).aggregate(
-            total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_VOUCHER_STATUSES))
-        )
-        if counts["open"]:
-            raise FirstTrainingNotCompleted()
-        training = payment.offering.training
-        voucher = _issue_voucher(
-            payment=payment,
-            participant=participant,
-            training=training,
-            sequence=counts["total"] + 1,
-            now=now,
-        )
-        participant_services.record_event(
-            participant=participant,
-            kind=ParticipantEvent.Kind.NOTE,
-            reason_code="training_purchased",
-            note=f"{training.title} ({payment.platform.name}), voucher {voucher.code}",
-            now=now,
-        )
-    participant.balance_idr = entry.balance_after_idr
-    payment.status = Payment.Status.PAID
-    payment.paid_at = now
-    voucher.payment = payment
+    except DomainError as exc:  # a card rule refused the debit; nothing was written
+        return exc
+    _mark_paid(payment, now=now)
+    training = payment.offering.training
+    voucher = _issue_voucher(payment=payment, training=training, sequence=total + 1, now=now)
+    participant_services.record_event(
+        participant=payment.participant,
+        kind=ParticipantEvent.Kind.NOTE,
+        reason_code="training_purchased",
+        note=f"{training.title} ({platform.name}), voucher {voucher.code}",
+        now=now,
+    )
+    payment.participant.balance_idr = entry.balance_after_idr
     return voucher
 
 
-def _raise_unless_pending(payment: Payment, *, now: dt.datetime) -> None:
+def _voucher_counts(*, participant_id: int) -> tuple[int, int]:
+    """The participant's vouchers: all of them, and those still open (issued or redeemed)."""
+    statuses = ", ".join(["%s"] * len(OPEN_VOUCHER_STATUSES))
+    sql = (
+        f"SELECT COUNT(*), COUNT(CASE WHEN status IN ({statuses}) THEN 1 END) "  # noqa: S608
+        f"FROM {Voucher._meta.db_table} WHERE participant_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*OPEN_VOUCHER_STATUSES, participant_id])
+        total, still_open = cursor.fetchone()
+    return total, still_open
+
+
+def _mark_paid(payment: Payment, *, now: dt.datetime) -> None:
+    """Mark the locked, open ``payment`` paid (conditionally, in case it were not)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Payment._meta.db_table} SET status = %s, paid_at = %s "  # noqa: S608
+            "WHERE id = %s AND status = %s",
+            [
+                Payment.Status.PAID,
+                connection.ops.adapt_datetimefield_value(now),
+                Payment._meta.pk.get_db_prep_value(payment.pk, connection),
+                Payment.Status.OTP_SENT,
+            ],
+        )
+        if cursor.rowcount != 1:
+            # Cannot happen: the payment is locked and open since it was read. Roll back all.
+            raise RuntimeError(f"payment {payment.pk} changed under its row lock")
+    payment.status = Payment.Status.PAID
+    payment.paid_at = now
+
+
+def _not_pending(payment: Payment, *, now: dt.datetime) -> DomainError | None:
+    """Why ``payment`` cannot be confirmed now, or ``None`` if it still can."""
     if payment.status == Payment.Status.LOCKED or (
         payment.status == Payment.Status.OTP_SENT
         and payment.otp_attempts >= settings.OTP_MAX_ATTEMPTS
     ):
-        raise OtpLocked()
+        return OtpLocked()
     if payment.status != Payment.Status.OTP_SENT:
-        raise PaymentNotPending()
+        return PaymentNotPending()
     if now > payment.otp_expires_at:
-        raise OtpExpired()
+        return OtpExpired()
+    return None
 
 
-def _issue_voucher(
-    *, payment: Payment, participant: Participant, training, sequence: int, now: dt.datetime
-) -> Voucher:
+def _issue_voucher(*, payment: Payment, training, sequence: int, now: dt.datetime) -> Voucher:
     for _attempt in range(5):
         voucher = Voucher(
             code=new_voucher_code(),
             payment=payment,
-            participant=participant,
+            participant=payment.participant,
             training=training,
             provider_id=training.provider_id,
             sequence=sequence,
             issued_at=now,
         )
-        try:
-            with transaction.atomic():
-                voucher.save(force_insert=True)
+        # A code collision (about 1 in 2**59 per issued voucher) draws again, without an error
+        # that would need a savepoint. The sequence cannot clash: every voucher of a card is
+        # issued under its participant's row lock.
+        if db.insert(voucher, skip_if_taken="code"):
             return voucher
-        except IntegrityError:
-            # A code collision (about 1 in 2**59 per issued voucher) draws again; a sequence
-            # clash means a concurrent purchase on this card won, which the rule forbids.
-            if Voucher.objects.filter(participant=participant, sequence=sequence).exists():
-                raise FirstTrainingNotCompleted() from None
     raise RuntimeError("could not draw a unique voucher code")
 
 
