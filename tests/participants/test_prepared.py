@@ -13,9 +13,11 @@ pytestmark = pytest.mark.django_db
 
 def _history():
     return PreparedQuery(
-        lambda participant_id: Application.objects.filter(participant_id=participant_id)
-        .select_related("wave")
-        .order_by("-wave__number")
+        lambda participant_id: (
+            Application.objects.filter(participant_id=participant_id)
+            .select_related("wave")
+            .order_by("-wave__number")
+        )
     )
 
 
