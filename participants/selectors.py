@@ -15,6 +15,7 @@ from participants.models import (
     VideoProgress,
     Wave,
 )
+from participants.prepared import PreparedQuery
 
 # Who still owes a first purchase: selected or active (a frozen card is not swept, an expired
 # balance is not a revocation). The partial index ``sweep_candidates`` covers exactly this.
@@ -72,9 +73,19 @@ def participant_for_user(*, user) -> Participant | None:
         return None
 
 
+_applications_of = PreparedQuery(
+    lambda participant_id: (
+        Application.objects.filter(participant_id=participant_id)
+        .select_related("wave")
+        .order_by("-joined_at", "-id")
+    )
+)
+
+
 def applications_of(*, participant: Participant) -> list[Application]:
-    """Every wave entry, newest first, with its wave."""
-    return list(participant.applications.select_related("wave").order_by("-joined_at", "-id"))
+    """Every wave entry, newest first, with its wave (the dashboard's query: its SQL is built
+    once per process)."""
+    return _applications_of.fetch(participant.pk, known={"participant": participant})
 
 
 def open_waves(*, now: dt.datetime) -> list[Wave]:

@@ -5,80 +5,27 @@ Without it a participant page pays one query for ``request.user`` and another fo
 participant; with it ``user.participant`` is already there (or known to be absent, for staff).
 
 The query runs on every logged-in request, and building its SQL (some 70 columns over three
-tables) cost the ORM several times what PostgreSQL takes to answer it (issue 14). So the SQL and
-the recipe for turning a row into objects are built once per process and database, the way the
-ORM builds them for ``select_related``; each request only runs the query. Nothing about the person
-is kept: every request reads their row afresh.
+tables) cost the ORM several times what PostgreSQL takes to answer it (issue 14), so its SQL is
+built once per process (``participants.prepared``). Every request reads the person's row afresh.
 """
-
-import threading
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models.query import get_related_populators
 
-RELATED = ("participant", "participant__wave")
+from participants.prepared import PreparedQuery
 
-
-class _UserQuery:
-    """The compiled ``select_related(*RELATED).filter(pk=...)[:1]`` of one database."""
-
-    def __init__(self, user_model, alias: str):
-        sentinel = -1
-        queryset = (
-            user_model._default_manager.using(alias)
-            .select_related(*RELATED)
-            .filter(pk=sentinel)[:1]
-        )
-        compiler = queryset.query.get_compiler(using=alias)
-        self.sql, params = compiler.as_sql()
-        if tuple(params) != (sentinel,):
-            raise ValueError(f"unexpected parameters {params!r}")
-        self.alias = alias
-        self.model = user_model
-        self.compiler = compiler
-        self.converters = compiler.get_converters([column[0] for column in compiler.select])
-        klass_info = compiler.klass_info
-        self.start = klass_info["select_fields"][0]
-        self.end = klass_info["select_fields"][-1] + 1
-        self.init_list = [
-            column[0].target.attname for column in compiler.select[self.start : self.end]
-        ]
-        self.populators = get_related_populators(klass_info, compiler.select, alias)
-
-    def get(self, user_id):
-        pk_field = self.model._meta.pk
-        connection = connections[self.alias]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, [pk_field.get_db_prep_value(user_id, connection)])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        if self.converters:
-            row = next(iter(self.compiler.apply_converters([row], self.converters)))
-        user = self.model.from_db(self.alias, self.init_list, row[self.start : self.end])
-        for populator in self.populators:
-            populator.populate(row, user)
-        return user
-
-
-_queries: dict[tuple, _UserQuery] = {}
-_lock = threading.Lock()
-
-
-def _user_query(user_model) -> _UserQuery:
-    alias = router.db_for_read(user_model) or DEFAULT_DB_ALIAS
-    key = (user_model, alias)
-    query = _queries.get(key)
-    if query is None:
-        with _lock:
-            query = _queries.get(key) or _UserQuery(user_model, alias)
-            _queries[key] = query
-    return query
+_user_with_participant = PreparedQuery(
+    lambda pk: (
+        get_user_model()
+        ._default_manager.select_related("participant", "participant__wave")
+        .filter(pk=pk)[:1]
+    )
+)
 
 
 class UserWithParticipantBackend(ModelBackend):
     def get_user(self, user_id):
-        user = _user_query(get_user_model()).get(user_id)
+        pk = get_user_model()._meta.pk.to_python(user_id)
+        users = _user_with_participant.fetch(pk)
+        user = users[0] if users else None
         return user if user is not None and self.user_can_authenticate(user) else None

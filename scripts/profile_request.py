@@ -46,7 +46,7 @@ PAGES = {
 }
 FLOORS = {"floor bare": "/bare", "floor one-query": "/one-query"}
 # What locust's FastHttpUser sends: the pages are answered gzipped, as in the load test.
-ACCEPT_ENCODING = "gzip, deflate"
+ACCEPT_ENCODING = "gzip, deflate, br"
 
 
 def environ_for(path: str, cookies: dict[str, str]) -> dict:

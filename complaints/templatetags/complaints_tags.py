@@ -8,5 +8,5 @@ register = template.Library()
 
 
 @register.simple_tag
-def latest_complaints(user, limit: int = 3):
-    return selectors.latest_for_user(user=user, limit=limit)
+def latest_complaints(user):
+    return selectors.latest_for_user(user=user)

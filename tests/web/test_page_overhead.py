@@ -134,3 +134,33 @@ def test_the_loaded_user_is_fresh_on_every_request():
     assert _load(participant.user_id).participant.balance_idr == participant.balance_idr
     type(participant).objects.filter(pk=participant.pk).update(balance_idr=1234)
     assert _load(participant.user_id).participant.balance_idr == 1234
+
+
+def test_the_dashboard_builds_no_sql_after_its_first_request(client, monkeypatch):
+    """The dashboard's queries (the user, the wave history, the latest complaints) have their
+    SQL built once per process; later requests only run them."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from complaints import services as complaint_services
+    from tests.factories import make_active_participant
+
+    participant = make_active_participant()
+    complaint = complaint_services.submit_complaint(
+        name="Peserta",
+        phone=participant.phone,
+        email=participant.user.email,
+        category="pembelian",
+        description="Pembayaran belum masuk.",
+        user=participant.user,
+    )
+    client.force_login(participant.user)
+    assert client.get(reverse("dashboard")).status_code == 200
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k)
+    )
+    response = client.get(reverse("dashboard"))
+    assert complaint.ticket_number in response.content.decode()
+    assert "Riwayat Gelombang" in response.content.decode()
+    assert compiled == []
