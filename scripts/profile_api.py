@@ -379,14 +379,18 @@ def _decoded(body: bytes, headers: list) -> bytes:
 def setup(args) -> dict:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "scripts"))
+    import django
+
     import loadtest  # its LOAD_ENV: the settings `make loadtest` serves with
 
     RUN.mkdir(parents=True, exist_ok=True)
     sms_file = RUN / "sms.jsonl"
     sms_file.write_text("")
+    os.environ.update(loadtest.LOAD_ENV)
     os.environ["SMS_FILE_PATH"] = str(sms_file)
     os.environ["ADMISSION_CAPACITY"] = str(args.capacity)
-    loadtest.setup_django()
+    loadtest.create_database()
+    django.setup()
 
     import benchutil
     from django.conf import settings

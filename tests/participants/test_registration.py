@@ -92,6 +92,29 @@ def test_the_check_your_email_page_refuses_a_forged_address(client):
     assert response["Location"] == reverse("register")
 
 
+def test_the_blank_registration_form_renders_its_fields_once_per_process(client, monkeypatch):
+    """Everyone gets the same blank form on launch day: its inputs are rendered once and reused
+    (only the CSRF token differs), while a form sent back with errors renders afresh."""
+    from django.forms import widgets
+
+    first = client.get(reverse("register")).content.decode()
+    renders = []
+    original = widgets.Widget.render
+    monkeypatch.setattr(
+        widgets.Widget,
+        "render",
+        lambda self, *args, **kwargs: renders.append(self) or original(self, *args, **kwargs),
+    )
+    second = client.get(reverse("register")).content.decode()
+    assert renders == []
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", first) == token.sub("", second)
+    assert 'name="email"' in second and 'autocomplete="new-password"' in second
+    sent = client.post(reverse("register"), {"full_name": "Ani", "email": "bukan-email"})
+    assert len(renders) == 4
+    assert 'value="bukan-email"' in sent.content.decode()
+
+
 def test_register_page_renders_within_query_budget(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         response = client.get(reverse("register"))
