@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from participants import notifications, registration, selection
+from participants import notifications, registration, registration_mail, selection
 from participants.models import SelectionRun, User
 
 
@@ -58,3 +58,15 @@ def send_already_registered_email(email: str, login_url: str, reset_url: str) ->
     registration.send_already_registered_email(
         email=email, login_url=login_url, reset_url=reset_url
     )
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def flush_registration_mail() -> int:
+    """Send the registration emails queued in Redis (``participants.registration_mail``)."""
+    return registration_mail.flush()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def send_registration_mail(items: list[str]) -> int:
+    """Registration emails without Redis (``make run``): one task each."""
+    return registration_mail.send(items)

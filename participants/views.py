@@ -25,6 +25,7 @@ from participants import (
     otp,
     refusals,
     registration,
+    registration_mail,
     selectors,
     tasks,
     waves,
@@ -165,14 +166,17 @@ def register(request: HttpRequest) -> HttpResponse:
                 email=email,
                 password=form.cleaned_data["password"],
             )
+        # Queued, not sent: a mail server's latency never holds a web worker, and the emails of
+        # a registration peak go out in batches (participants/registration_mail.py). Both
+        # answers take the same path, so the page takes the same time whichever it gives.
         except DomainError:  # email_taken
-            tasks.send_already_registered_email.delay(
-                email,
-                links.portal_url_for("login"),
-                links.portal_url_for("password_reset"),
+            registration_mail.queue_already_registered(
+                email=email,
+                login_url=links.portal_url_for("login"),
+                reset_url=links.portal_url_for("password_reset"),
             )
         else:
-            _send_verification(request, user)
+            registration_mail.queue_verification(user_id=user.pk)
         response = redirect("register_done")
         response.set_signed_cookie(
             REGISTERED_EMAIL_COOKIE,
