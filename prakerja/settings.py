@@ -57,13 +57,15 @@ INSTALLED_APPS = [
     "django_celery_beat",
 ]
 
+# No LocaleMiddleware: the portal speaks one language (LANGUAGES), which Django uses without it;
+# choosing it from each request's cookie and Accept-Language cost every request for nothing
+# (issue 14, scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.admission.AdmissionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -208,7 +208,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(SCRIPTS))  # before ROOT: the module, not the loadtest/ folder
     os.environ["ADMISSION_CAPACITY"] = str(args.capacity)
-    import loadtest  # scripts/loadtest.py: sets LOAD_ENV in os.environ on import
+    import loadtest  # scripts/loadtest.py: setup_django() applies its LOAD_ENV
 
     loadtest.setup_django()
     from django.conf import settings

@@ -11,6 +11,7 @@ token and no block (the parser refuses them), and it is rendered with an empty c
 """
 
 from django import template
+from django.conf import settings
 from django.template.base import FilterExpression, TextNode, Variable
 from django.template.defaulttags import CommentNode, URLNode
 from django.templatetags.i18n import TranslateNode
@@ -49,7 +50,7 @@ class RenderedOnceNode(template.Node):
         self.rendered: dict[tuple, str] = {}
 
     def render(self, context: template.Context) -> str:
-        key = (get_language(), get_script_prefix(), get_urlconf())
+        key = (get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
         try:
             return self.rendered[key]
         except KeyError:

@@ -164,3 +164,14 @@ def test_the_dashboard_builds_no_sql_after_its_first_request(client, monkeypatch
     assert complaint.ticket_number in response.content.decode()
     assert "Riwayat Gelombang" in response.content.decode()
     assert compiled == []
+
+
+def test_pages_speak_indonesian_whatever_the_browser_asks(client):
+    """The portal has one language, used without choosing it per request (no LocaleMiddleware):
+    a browser asking for English still gets Indonesian, Django's own texts included."""
+    response = client.get(reverse("admin:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert "<title>Masuk |" in response.content.decode()
+    home = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="id">' in home.content.decode()
+    assert "Langsung ke isi" in home.content.decode()

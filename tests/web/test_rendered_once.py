@@ -3,6 +3,8 @@ rendered once per process and language, and can never show anything about the pe
 
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
+from django.test import override_settings
+from django.urls import path
 from django.utils import translation
 
 from prakerja.templatetags import portal
@@ -70,3 +72,17 @@ def test_a_link_follows_the_script_prefix():
         assert template.render(Context()) == "/portal/"
     finally:
         set_script_prefix(before)
+
+
+def _home():  # the view of this module's urlconf, never called
+    raise AssertionError
+
+
+urlpatterns = [path("beranda/", _home, name="home")]
+
+
+def test_a_link_follows_the_urlconf():
+    template = _template("{% rendered_once %}{% url 'home' %}{% endrendered_once %}")
+    assert template.render(Context()) == "/"
+    with override_settings(ROOT_URLCONF=__name__):
+        assert template.render(Context()) == "/beranda/"
