@@ -69,6 +69,18 @@ def sms_outbox():
     sms.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_registration_mail_queue(settings):
+    """Registration emails wait in Redis for their batch (participants/registration_mail.py):
+    each test starts with none waiting and no flush scheduled, whatever ran before on that
+    Redis (another test, a load test)."""
+    if settings.REDIS_URL:
+        from participants import registration_mail
+        from prakerja import redis_client
+
+        redis_client.client(settings.REDIS_URL).delete(*registration_mail._keys())
+
+
 # --- Celery -------------------------------------------------------------------------------------
 
 

@@ -142,7 +142,6 @@ def test_a_registration_peak_schedules_one_task_for_its_emails(client, monkeypat
 
     from participants import registration_mail
 
-    registration_mail.flush()  # whatever an earlier test left
     UserFactory(email="sudah@contoh.id")
     scheduled = _scheduled(monkeypatch)
     for email in ("satu@contoh.id", "dua@contoh.id", "sudah@contoh.id", "tiga@contoh.id"):
@@ -165,7 +164,6 @@ def test_an_email_the_mail_server_refuses_stays_queued(client, monkeypatch):
 
     from participants import registration, registration_mail
 
-    registration_mail.flush()
     scheduled = _scheduled(monkeypatch)
     for email in ("satu@contoh.id", "dua@contoh.id"):
         _register(client, email)
