@@ -490,7 +490,7 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=32, help="ADMISSION_CAPACITY")
     parser.add_argument("--surge-seconds", type=int, default=60)
     parser.add_argument("--people", type=int, help="logged-in participants (2000; 500)")
-    parser.add_argument("--cards", type=int, help="active cards for partners (6000; 0)")
+    parser.add_argument("--cards", type=int, help="active cards for partners (12000; 0)")
     parser.add_argument("--applicants", type=int, help="who can join the wave (6000; 5000)")
     parser.add_argument("--port", type=int, default=9611)
     parser.add_argument("--floor-port", type=int, default=9612)
@@ -498,7 +498,8 @@ def main() -> None:
         "--steps",
         default="",
         help="comma-separated step names to run (the floors always run), e.g. "
-        "'dashboard,partner start,partner confirm'; default: every step",
+        "'dashboard,partner-start,partner-confirm' (a hyphen or underscore for a space); "
+        "default: every step",
     )
     parser.add_argument("--no-surge", action="store_true", help="skip the peak stage")
     capacity = parser.add_argument_group(
@@ -517,10 +518,15 @@ def main() -> None:
         args.cards = args.cards if args.cards is not None else 0
         args.applicants = args.applicants or 5000
     args.people = args.people or 2000
-    args.cards = args.cards if args.cards is not None else 6000
+    args.cards = args.cards if args.cards is not None else 12000
     args.applicants = args.applicants or 6000
     args.load_before = ", ".join(f"{load:.2f}" for load in os.getloadavg())
-    wanted = {name.strip() for name in args.steps.split(",") if name.strip()}
+    # "partner-start" or "partner_start" for "partner start" (make splits LOADTEST_ARGS on spaces).
+    wanted = {
+        " ".join(name.replace("-", " ").replace("_", " ").split())
+        for name in args.steps.split(",")
+        if name.strip()
+    }
     unknown = wanted - {step for step, _c, _r in STEPS}
     if unknown:
         raise SystemExit(f"loadtest: unknown steps {sorted(unknown)}")
