@@ -280,6 +280,50 @@ def test_selection_writes_the_status_through_the_service_with_actor_and_reason()
     assert status_events(finished) == []
 
 
+def test_the_selection_grant_moves_only_applicants_and_writes_each_row_once():
+    """participants.services.bulk_select: the chosen applicant gets status, card, balance, one
+    GRANT entry and one audit row; someone chosen who is no longer an applicant is left alone
+    and the count says so (selection then rolls back)."""
+    staff = UserFactory(is_staff=True)
+    now = dt.datetime(2026, 3, 10, 5, 0, tzinfo=dt.UTC)
+    wave = WaveFactory(
+        opens_at=now - dt.timedelta(days=10),
+        closes_at=now - dt.timedelta(days=2),
+        announces_at=now - dt.timedelta(hours=1),
+        quota_total=10,
+    )
+    applicant, finished = ParticipantFactory(), ParticipantFactory(status=S.FINISHED)
+    choices = (
+        f"SELECT {applicant.pk} AS participant_id, '5000000000000001' AS card_number "
+        f"UNION ALL SELECT {finished.pk}, '5000000000000002'"
+    )
+    with transaction.atomic():
+        moved = participant_services.bulk_select(
+            choices_sql=choices,
+            wave_id=wave.pk,
+            granted_at=wave.announces_at,
+            reason_code="selected",
+            reference=f"wave:{wave.number}",
+            actor=staff,
+            now=now,
+        )
+    assert moved == 1
+    applicant.refresh_from_db()
+    assert (applicant.status, applicant.card_number, applicant.wave_id) == (
+        S.SELECTED,
+        "5000000000000001",
+        wave.pk,
+    )
+    assert applicant.balance_idr == settings.TRAINING_BALANCE_IDR
+    grants = LedgerEntry.objects.filter(participant=applicant, kind="grant")
+    assert [g.balance_after_idr for g in grants] == [settings.TRAINING_BALANCE_IDR]
+    assert status_events(applicant) == [(S.APPLICANT, S.SELECTED, "selected", staff.pk, now)]
+    finished.refresh_from_db()
+    assert (finished.status, finished.card_number, finished.balance_idr) == (S.FINISHED, None, 0)
+    assert status_events(finished) == []
+    assert not LedgerEntry.objects.filter(participant=finished).exists()
+
+
 def test_bulk_revoke_audits_the_allowed_and_leaves_the_rest():
     staff = UserFactory(is_staff=True)
     active = make_active_participant()
