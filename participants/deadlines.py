@@ -66,6 +66,14 @@ def balance_expiry(granted_at: dt.datetime) -> dt.datetime:
     return end_of_wib_day(dt.date(wib_date(granted_at).year, 12, 15))
 
 
+def last_day_to_buy(*, deadline: dt.datetime, expires: dt.datetime | None) -> dt.datetime:
+    """The real last instant at which the first training can be bought: the first-purchase
+    deadline, or the balance expiry when that comes first (a balance that has expired buys
+    nothing). Every announcement, reminder and page that names "the last day to buy" uses this.
+    """
+    return deadline if expires is None or deadline <= expires else expires
+
+
 def last_announcement_day(year: int, *, days: int | None = None) -> dt.date:
     """The last WIB day of budget ``year`` on which a wave may be announced.
 

@@ -254,7 +254,10 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
     if state == "frozen":
         services.freeze_card(
             participant=participant,
-            reason="Data demo: laporan penggunaan kartu oleh orang lain sedang diperiksa.",
+            reason="Data demo: laporan dari pihak lain, bukti di tiket internal.",
+            participant_reason=(
+                "Ada laporan bahwa kartu Anda dipakai orang lain; kami sedang memeriksanya."
+            ),
             actor=None,
             now=now,
         )
@@ -271,10 +274,11 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
             balance_expires_at=now,
         )
     elif state == "revoked":
-        services.revoke_participation(
+        services.revoke_for_fraud(
             participant=participant,
-            reason_code="fraud",
-            note="Data demo",
+            reason="Data demo: bukti di tiket internal.",
+            participant_reason="Tes kemampuan dasar Anda dikerjakan oleh orang lain.",
+            actor=None,
             now=now,
         )
     participant.refresh_from_db()

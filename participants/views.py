@@ -519,9 +519,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 if participant.status == participant.Status.REVOKED
                 else None
             ),
+            # What staff told the person about a freeze or a revocation for fraud (never
+            # their internal note).
             status_event=(
                 selectors.last_status_change(participant=participant)
                 if participant.status == participant.Status.FROZEN
+                or participant.revoke_reason == BlacklistEntry.Reason.FRAUD
                 else None
             ),
             steps=selectors.next_steps(participant=participant),

@@ -42,12 +42,14 @@ def revoke_participation(
     reason_code: str,
     actor=None,
     note: str = "",
+    participant_reason: str = "",
     legal_basis: str = "",
     now: dt.datetime | None = None,
 ) -> Participant:
     """Revoke one participant (staff action for fraud, or a single no-purchase case): status
     ``revoked``, NIK blacklisted, balance forfeited and the place returned to the recovered quota
     pool, all in one transaction, with the audit rows: :func:`bulk_revoke` for one person.
+    ``note`` is for staff; ``participant_reason`` is what the person is told.
 
     Raises :class:`InvalidTransition` if the participant cannot be revoked.
     """
@@ -60,6 +62,7 @@ def revoke_participation(
             reason_code=reason_code,
             actor=actor,
             note=note,
+            participant_reason=participant_reason,
             legal_basis=legal_basis,
             now=now,
             reference=f"revoke:{reason_code}",
@@ -84,6 +87,7 @@ def bulk_revoke(
     reason_code: str,
     actor=None,
     note: str = "",
+    participant_reason: str = "",
     legal_basis: str = "",
     now: dt.datetime | None = None,
     reference: str = "",
@@ -115,6 +119,7 @@ def bulk_revoke(
                 reason_code=reason_code,
                 actor=actor,
                 note=note,
+                participant_reason=participant_reason,
                 legal_basis=legal_basis,
                 now=now,
                 reference=reference,
@@ -124,6 +129,7 @@ def bulk_revoke(
             reason_code=reason_code,
             actor=actor,
             note=note,
+            participant_reason=participant_reason,
             legal_basis=legal_basis,
             now=now,
             reference=reference,
@@ -165,11 +171,11 @@ forfeited AS (
 ),
 events AS (
     INSERT INTO {event} (participant_id, kind, from_status, to_status, reason_code, note,
-                         actor_id, created_at)
-    SELECT g.id, %s, g.old_status, %s, %s, %s, %s::bigint, %s
+                         participant_reason, actor_id, created_at)
+    SELECT g.id, %s, g.old_status, %s, %s, %s, %s, %s::bigint, %s
     FROM gone g
     UNION ALL
-    SELECT b.participant_id, %s, '', '', %s, %s, %s::bigint, %s
+    SELECT b.participant_id, %s, '', '', %s, %s, '', %s::bigint, %s
     FROM blacklisted b
 )
 SELECT (SELECT count(*) FROM batch),
@@ -185,7 +191,7 @@ SELECT (SELECT count(*) FROM batch),
 
 
 def _revoke_in_one_statement(
-    *, batch, reason_code, actor, note, legal_basis, now, reference
+    *, batch, reason_code, actor, note, participant_reason, legal_basis, now, reference
 ) -> BulkRevocation:
     batch_sql, batch_params = batch.query.sql_with_params()
     sources = allowed_from(REVOKED)
@@ -205,7 +211,8 @@ def _revoke_in_one_statement(
         REVOKED, now, reason_code, now, *sources,
         reason_code, legal_basis, note, now, actor_id,
         LedgerEntry.Kind.FORFEIT, reference, now,
-        ParticipantEvent.Kind.STATUS, REVOKED, reason_code, audit_note, actor_id, now,
+        ParticipantEvent.Kind.STATUS, REVOKED, reason_code, audit_note, participant_reason,
+        actor_id, now,
         ParticipantEvent.Kind.BLACKLIST, reason_code, audit_note, actor_id, now,
     )  # fmt: skip
     with connection.cursor() as cursor:
@@ -221,7 +228,7 @@ def _revoke_in_one_statement(
 
 
 def _revoke_step_by_step(
-    *, batch, reason_code, actor, note, legal_basis, now, reference
+    *, batch, reason_code, actor, note, participant_reason, legal_basis, now, reference
 ) -> BulkRevocation:
     """Any database (SQLite under ``make run``): the same rules, one service each."""
     rows = [(pk, wave_id, province_id) for pk, _s, _b, wave_id, province_id in batch]
@@ -238,6 +245,7 @@ def _revoke_step_by_step(
         reason_code=reason_code,
         actor=actor,
         note=note or legal_basis,
+        participant_reason=participant_reason,
         now=now,
         revoked_at=now,
         revoke_reason=reason_code,

@@ -109,7 +109,12 @@ def _in_status(status: str) -> Participant:
     if status == "revoked":
         services.revoke_participation(participant=participant, reason_code="fraud", note="uji")
     elif status == "frozen":
-        services.freeze_card(participant=participant, reason="uji", actor=None)
+        services.freeze_card(
+            participant=participant,
+            reason="uji",
+            participant_reason="Diperiksa petugas.",
+            actor=None,
+        )
     elif status != "active":
         services.transition_status(participant=participant, to=status, reason_code="test")
     participant.refresh_from_db()
@@ -614,6 +619,7 @@ NOT_MET_IN_THE_BROWSER = {
     "email_taken": "registration answers the same for a taken email (it emails the owner)",
     "already_blacklisted": "staff only (adding a blacklist entry twice)",
     "reason_required": "staff only (actions need a reason)",
+    "participant_reason_required": "staff only (a card decision needs words for the person)",
     "checker_is_maker": "staff only (four-eyes payout batches)",
     **dict.fromkeys(
         [
