@@ -1,11 +1,12 @@
-"""Telling participants what happens to their money (issue 13): one SMS and one email when an
+"""Telling participants what happens to their money: one SMS and one email when an
 installment is paid, and when it fails (with the reason, the fix and a link to fix the
 account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
 through ``participants.sms`` and Django's mail backend; absolute links use ``PORTAL_URL``.
 
-Each (installment, outcome) is announced once: the sender claims it with a conditional UPDATE
+Each outcome of each attempt is announced once: the sender claims it with a conditional UPDATE
 on ``Installment.notified_status`` before sending, so a retried task or two workers never send
-the same notice twice.
+the same notice twice; a new attempt (the claim that sends it) clears the mark, so a failure
+after an account change or a staff retry is told again.
 """
 
 import logging
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from incentives.models import ACCOUNT_REASONS, Installment, Reason
 from participants import notices
+from prakerja.money import rupiah
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +29,6 @@ S = Installment.Status
 
 def portal_link(name: str) -> str:
     return settings.PORTAL_URL.rstrip("/") + reverse(name)
-
-
-def _rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 def _what(installment: Installment) -> str:
@@ -50,7 +48,7 @@ def fix_for(reason: str) -> str:
 
 
 def sms_text(installment: Installment) -> str:
-    values = {"what": _what(installment), "amount": _rupiah(installment.amount_idr)}
+    values = {"what": _what(installment), "amount": rupiah(installment.amount_idr)}
     if installment.status == S.PAID:
         return _(
             "Prakerja: %(what)s %(amount)s telah dibayar ke rekening Anda. Riwayat: %(link)s"
@@ -67,7 +65,7 @@ def email_message(installment: Installment) -> EmailMessage:
     values = {
         "name": participant.user.full_name,
         "what": _what(installment),
-        "amount": _rupiah(installment.amount_idr),
+        "amount": rupiah(installment.amount_idr),
         "history": portal_link("incentives:history"),
     }
     if installment.status == S.PAID:
