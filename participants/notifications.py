@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from participants import deadlines, links, notices, refusals, sms
+from participants import deadlines, links, notices, refusals, selectors, sms
 from participants.models import (
     Application,
     Participant,
@@ -29,13 +29,6 @@ logger = logging.getLogger(__name__)
 ANNOUNCEMENT_BATCH = 1000
 
 
-def last_day_to_buy(participant: Participant):
-    """The real last day of this person's first purchase (``deadlines.last_day_to_buy``)."""
-    return deadlines.last_day_to_buy(
-        deadline=participant.first_purchase_deadline, expires=participant.balance_expires_at
-    )
-
-
 def selected_sms_text(*, participant: Participant) -> str:
     return _(
         "Selamat! Anda LOLOS seleksi Kartu Prakerja Gelombang %(wave)s. Saldo pelatihan "
@@ -45,7 +38,7 @@ def selected_sms_text(*, participant: Participant) -> str:
         "wave": participant.wave.number,
         "balance": rupiah(settings.TRAINING_BALANCE_IDR),
         "expires": deadlines.wib_text(participant.balance_expires_at),
-        "deadline": deadlines.wib_text(last_day_to_buy(participant)),
+        "deadline": deadlines.wib_text(selectors.last_day_to_buy(participant)),
         "url": links.portal_url_for("dashboard"),
     }
 
@@ -69,7 +62,7 @@ def selected_email(*, participant: Participant) -> EmailMessage:
         "wave": participant.wave.number,
         "balance": rupiah(participant.balance_idr),
         "expires": deadlines.wib_text(participant.balance_expires_at),
-        "deadline": deadlines.wib_text(last_day_to_buy(participant)),
+        "deadline": deadlines.wib_text(selectors.last_day_to_buy(participant)),
         "url": links.portal_url_for("dashboard"),
     }
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [participant.user.email])
@@ -200,7 +193,7 @@ def card_decision_text(event: ParticipantEvent) -> str:
             Participant.Status.ACTIVE,
         )
     ):
-        values["last"] = deadlines.wib_text(last_day_to_buy(participant))
+        values["last"] = deadlines.wib_text(selectors.last_day_to_buy(participant))
         text = _(
             "Prakerja: pembekuan Kartu Prakerja Anda sudah dibuka, kartu DIPULIHKAN. "
             "%(reason)s Beli pelatihan pertama paling lambat %(last)s. Dasbor: %(dashboard)s"

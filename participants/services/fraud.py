@@ -4,7 +4,8 @@ checked, lift the freeze, or revoke for fraud.
 Each takes two texts: ``reason``, the internal note staff write for each other (kept on the audit
 row with the actor and the time), and ``participant_reason``, the words the person is told. The
 person sees only the second: on the dashboard, and in the SMS and email sent once the decision
-has committed (task ``participants.tasks.notify_card_decision``).
+has committed (task ``participants.tasks.notify_card_decision``; ``notify=False`` only for data
+that is not a real decision, such as the demo's).
 """
 
 import datetime as dt
@@ -60,6 +61,7 @@ def freeze_card(
     participant_reason: str,
     actor,
     now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Participant:
     """Freeze the card (status ``frozen``: it cannot buy) and remember the status it had and when
     the freeze began, so :func:`lift_freeze` can restore the one and give the days back. One
@@ -87,7 +89,8 @@ def freeze_card(
             frozen_from_status=current.status,
             frozen_at=now,
         )
-        _tell_after_commit(participant)
+        if notify:
+            _tell_after_commit(participant)
     return participant
 
 
@@ -98,6 +101,7 @@ def lift_freeze(
     participant_reason: str,
     actor,
     now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Participant:
     """Return a frozen card exactly to the status it had before the freeze (stored by
     :func:`freeze_card`), with its audit row; the person gets an SMS and an email after commit.
@@ -130,7 +134,8 @@ def lift_freeze(
             frozen_at=None,
             **fields,
         )
-        _tell_after_commit(participant)
+        if notify:
+            _tell_after_commit(participant)
     return participant
 
 
@@ -168,6 +173,7 @@ def revoke_for_fraud(
     participant_reason: str,
     actor,
     now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Participant:
     """Revoke for fraud (:func:`revoke_participation` with reason ``fraud``): status ``revoked``,
     NIK blacklisted for life, balance forfeited, the place back in the recovered pool; the person
@@ -187,5 +193,6 @@ def revoke_for_fraud(
             participant_reason=participant_reason,
             now=now,
         )
-        _tell_after_commit(participant)
+        if notify:
+            _tell_after_commit(participant)
     return participant

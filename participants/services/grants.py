@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from participants import deadlines
-from participants.models import LedgerEntry, Participant, ParticipantEvent
+from participants.models import LedgerEntry, Participant, ParticipantEvent, Wave
 from participants.services.ledger import bulk_grant_balance
 from participants.services.status import sources_for, transition_statuses
 
@@ -69,6 +69,8 @@ def bulk_select(
     to = Participant.Status.SELECTED
     (source,) = sources_for(to, from_statuses=[Participant.Status.APPLICANT])
     first_purchase_deadline = deadlines.first_purchase_deadline(granted_at)
+    # The balance lasts until 15 December of the wave's program year.
+    expires_at = deadlines.wave_balance_expiry(Wave.objects.get(pk=wave_id))
     if connection.vendor != "postgresql":
         return _select_step_by_step(
             choices_sql=choices_sql,
@@ -79,6 +81,7 @@ def bulk_select(
             actor=actor,
             now=now,
             granted_at=granted_at,
+            expires_at=expires_at,
             fields={
                 "wave_id": wave_id,
                 "selected_at": granted_at,
@@ -103,7 +106,7 @@ def bulk_select(
                 "granted_at": adapt(granted_at),
                 "deadline": adapt(first_purchase_deadline),
                 "amount": settings.TRAINING_BALANCE_IDR,
-                "expires": adapt(deadlines.balance_expiry(granted_at)),
+                "expires": adapt(expires_at),
                 "now": adapt(now),
                 "status_kind": ParticipantEvent.Kind.STATUS,
                 "reason": reason_code,
@@ -117,7 +120,7 @@ def bulk_select(
 
 
 def _select_step_by_step(
-    *, choices_sql, source, reason_code, note, reference, actor, now, granted_at, fields
+    *, choices_sql, source, reason_code, note, reference, actor, now, granted_at, expires_at, fields
 ) -> int:
     chosen = Participant.objects.filter(
         pk__in=RawSQL(f"SELECT participant_id FROM ({choices_sql}) c", ())  # noqa: S608, S611 (SQL from the caller)
@@ -140,5 +143,7 @@ def _select_step_by_step(
                 FROM ({choices_sql}) c WHERE p.id = c.participant_id
                 """  # noqa: S608 (table name and SQL from the caller)
             )
-        bulk_grant_balance(participants=chosen, granted_at=granted_at, reference=reference)
+        bulk_grant_balance(
+            participants=chosen, granted_at=granted_at, expires_at=expires_at, reference=reference
+        )
     return moved
