@@ -15,7 +15,7 @@ from django.forms.models import model_to_dict
 
 from participants import crypto, deadlines, nik, selectors, waves
 from participants.admin_waves import WaveAdminForm
-from participants.models import Participant, ParticipantEvent, Wave
+from participants.models import InvalidTransition, Participant, ParticipantEvent, Wave
 from participants.services.status import check_transition
 from trainings.models import SweepRun
 
@@ -81,7 +81,7 @@ def person_problems(person: Participant, now: dt.datetime) -> list[str]:
             check_transition(
                 from_status=status, to=event.to_status, frozen_from_status=frozen_from
             )
-        except Exception:  # noqa: BLE001 (collected, reported together)
+        except InvalidTransition:
             problems.append(f"transition {status} -> {event.to_status}")
         frozen_from = status if event.to_status == Participant.Status.FROZEN else ""
         status = event.to_status
