@@ -78,9 +78,7 @@ def person_problems(person: Participant, now: dt.datetime) -> list[str]:
         if event.from_status != status:
             problems.append(f"history: {event.from_status} after {status}")
         try:
-            check_transition(
-                from_status=status, to=event.to_status, frozen_from_status=frozen_from
-            )
+            check_transition(from_status=status, to=event.to_status, frozen_from_status=frozen_from)
         except InvalidTransition:
             problems.append(f"transition {status} -> {event.to_status}")
         frozen_from = status if event.to_status == Participant.Status.FROZEN else ""
@@ -115,9 +113,7 @@ def person_problems(person: Participant, now: dt.datetime) -> list[str]:
 @pytest.mark.parametrize("day", DAYS, ids=[f"{d:%Y-%m-%d}" for d in DAYS])
 def test_the_demo_obeys_every_rule_whatever_day_it_runs(day, settings, capsys):
     states = seed(day, settings, capsys)
-    assert {"active", "selected", "revoked", "frozen", "expired", "joined"} <= set(
-        states.values()
-    )
+    assert {"active", "selected", "revoked", "frozen", "expired", "joined"} <= set(states.values())
     problems = {}
     for wave in Wave.objects.order_by("number"):
         if why := waves.late_wave_problem(wave):
@@ -147,9 +143,7 @@ def test_a_new_wave_after_16_november_belongs_to_the_next_program_year(settings,
     assert active.balance_expires_at == deadlines.program_balance_expiry(2027)
 
 
-def test_a_sweep_far_past_every_deadline_revokes_the_demo_cards_that_never_bought(
-    settings, capsys
-):
+def test_a_sweep_far_past_every_deadline_revokes_the_demo_cards_that_never_bought(settings, capsys):
     day = dt.datetime(2026, 12, 6, 5, 46, tzinfo=WIB)
     seed(day, settings, capsys)
     owing = Participant.objects.filter(
