@@ -340,6 +340,9 @@ def main() -> None:
         wait_for(args.port)
         base = f"http://127.0.0.1:{args.port}"
         confirm = run_clients(jobs, base_url=base, key=key, secret=secret, clients=args.clients)
+        # A retry is signed afresh; its timestamp (whole seconds) must differ from the first
+        # request's, or the server refuses it as a replayed signature.
+        time.sleep(1 - time.time() % 1)
         replay = run_clients(jobs, base_url=base, key=key, secret=secret, clients=args.clients)
     finally:
         server.terminate()

@@ -234,18 +234,18 @@ class Floor:
         self.rows = 0
 
     def snapshot(self) -> None:
-        from django.db import connection
+        from django.db import connection, transaction
 
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             for name, select in self.tables.items():
                 cursor.execute(f"DROP TABLE IF EXISTS bench_src_{name}")
                 cursor.execute(f"CREATE TABLE bench_src_{name} AS {select}", self.params)
                 self.rows = max(self.rows, cursor.rowcount)
 
     def build(self) -> None:
-        from django.db import connection
+        from django.db import connection, transaction
 
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             for name in self.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS bare_{name}")
                 cursor.execute(f"CREATE TABLE bare_{name} AS TABLE bench_src_{name}")
@@ -305,25 +305,22 @@ class Floor:
         return seconds
 
     def repeat(self, work: Callable, *, runs: int) -> list[float]:
-        """``runs`` timings of a read-only ``work`` on the same bare tables (built once)."""
-        self.build()
-        settle(self.rows)
-        times = [self.run(work, build=False, drop=False) for _ in range(runs)]
-        self.drop_bare()
-        return times
+        """``runs`` timings of a read-only ``work`` on the bare tables as they are (built by
+        :meth:`build`, kept)."""
+        return [self.run(work, build=False, drop=False) for _ in range(runs)]
 
     def drop_bare(self) -> None:
-        from django.db import connection
+        from django.db import connection, transaction
 
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             for name in self.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS bare_{name}")
 
     def drop(self) -> None:
-        from django.db import connection
+        from django.db import connection, transaction
 
         self.drop_bare()
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             for name in self.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS bench_src_{name}")
 
@@ -380,7 +377,8 @@ def yardstick_seconds() -> float:
 
 
 def command() -> str:
-    """The command that reproduces this run (DATABASE_URL without its password)."""
+    """The command that reproduces this run (DATABASE_URL without its password, and REDIS_URL
+    when set: with it the cache, sessions and rate limits are Redis's)."""
     from django.db import connection
 
     params = connection.settings_dict
@@ -394,7 +392,8 @@ def command() -> str:
     script = Path(argv[0]).resolve()
     with contextlib.suppress(ValueError):
         script = script.relative_to(ROOT)
-    return " ".join([f"DATABASE_URL={url}", ".venv/bin/python", str(script), *argv[1:]])
+    redis = [f"REDIS_URL={os.environ['REDIS_URL']}"] if os.environ.get("REDIS_URL") else []
+    return " ".join([f"DATABASE_URL={url}", *redis, ".venv/bin/python", str(script), *argv[1:]])
 
 
 def seconds_text(seconds: float) -> str:

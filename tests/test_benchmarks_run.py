@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import benchutil  # noqa: E402
 
+# The marker makes pytest-django set the test database up; the scripts use a copy of it.
+pytestmark = pytest.mark.django_db
+
 # Settings pytest-env gives the test process; a script runs with its own.
 TEST_ONLY_ENV = {"TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
 
@@ -40,32 +43,51 @@ def _url(params: dict, name: str) -> str:
     return f"postgres://{auth}@{params.get('HOST') or '127.0.0.1'}{port}/{name}"
 
 
+def _connect(dbname: str):
+    conn = connection.get_new_connection({**connection.get_connection_params(), "dbname": dbname})
+    conn.autocommit = True
+    return conn
+
+
+def _migrations(dbname: str) -> set | None:
+    """The migrations applied to ``dbname``, or None when it does not exist."""
+    try:
+        conn = _connect(dbname)
+    except psycopg2.OperationalError:
+        return None
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT app, name FROM django_migrations")
+            return set(cursor.fetchall())
+    except psycopg2.Error:
+        return set()
+    finally:
+        conn.close()
+
+
 @pytest.fixture(scope="module")
 def scratch_url(django_db_setup, django_db_blocker):
-    """A database of its own for the scripts (they empty the program's tables), copied from the
-    migrated test database; created empty (the first script migrates it) when the copy is not
+    """A database of its own for the scripts (they empty the program's tables): a copy of the
+    migrated test database, kept for the next run (like ``--reuse-db``) while its migrations are
+    the test database's. Created empty (the first script migrates it) when the copy is not
     possible, for example while another session uses the test database."""
     with django_db_blocker.unblock():
         params = dict(connection.settings_dict)
         template = params["NAME"]
         name = f"{template[:40]}_bench_scripts"
         connections.close_all()
-        maintenance = connection.get_new_connection(
-            {**connection.get_connection_params(), "dbname": "postgres"}
-        )
-        maintenance.autocommit = True
-        try:
-            with maintenance.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                try:
-                    cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-                except psycopg2.Error:
-                    cursor.execute(f'CREATE DATABASE "{name}"')
-            yield _url(params, name)
-            with maintenance.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            maintenance.close()
+        if _migrations(name) != _migrations(template):
+            maintenance = _connect("postgres")
+            try:
+                with maintenance.cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    try:
+                        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                    except psycopg2.Error:
+                        cursor.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                maintenance.close()
+    return _url(params, name)
 
 
 def run_script(url: str, script: str, *args: str) -> str:
@@ -100,6 +122,13 @@ SCRIPTS = {
 }
 
 
+# CPU per request through the WSGI handler, beside the one-query Django view (scripts/floor_app.py).
+PROFILES = {
+    "profile_request.py": ["-n", "3", "--rounds", "1", "--warmup", "1"],
+    "profile_api.py": ["-n", "3", "--warmup", "1"],
+}
+
+
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_benchmark_script_runs_and_prints_its_figure_beside_its_floor(scratch_url, script):
     args = SCRIPTS[script]
@@ -111,3 +140,15 @@ def test_benchmark_script_runs_and_prints_its_figure_beside_its_floor(scratch_ur
         assert float(line["ratio"].replace(",", "")) > 0, line
         assert f"scripts/{script} {' '.join(args)}" in line["command"], line
         assert "DATABASE_URL=postgres://" in line["command"], line
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("script", PROFILES)
+def test_profile_script_runs_and_prints_each_request_beside_the_floor(scratch_url, script):
+    args = PROFILES[script]
+    lines = figure_lines(run_script(scratch_url, script, *args))
+    assert len(lines) >= 4, f"{script} printed {len(lines)} figure lines"
+    for line in lines:
+        assert line["name"].startswith("CPU per request, "), line
+        assert float(line["ratio"].replace(",", "")) > 0, line
+        assert f"scripts/{script} {' '.join(args)}" in line["command"], line
