@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 # (issue 14, scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "prakerja.uploads.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.admission.AdmissionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -397,6 +398,16 @@ PARTICIPANTS_PLACE_FREED = "trainings.waves.return_place"
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=2 * 1024 * 1024)
+# Orientation videos (admin): MP4 or WebM up to this size (prakerja/uploads.py).
+ORIENTATION_VIDEO_MAX_BYTES = env.int("ORIENTATION_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
+# Request bodies are refused (413) from their Content-Length before they are read: the routes
+# that carry a file allow its limit plus the form around it, every other request this much
+# (the partner API has its own limit, PARTNER_API_MAX_BODY_BYTES).
+UPLOAD_ROUTES = [
+    (r"^/pengaduan/$", "COMPLAINT_ATTACHMENT_MAX_BYTES"),
+    (r"^/admin/participants/orientationvideo/(add|\d+/change)/$", "ORIENTATION_VIDEO_MAX_BYTES"),
+]
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
 # django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")

@@ -195,6 +195,13 @@ def s_rate_limited(client, new_user, settings):
     return _body(client.post(reverse("register"), {"full_name": "A"}, REMOTE_ADDR=ip))
 
 
+def s_upload_too_large(client, new_user):
+    body = b"x"
+    big = str(300 * 1024 * 1024)
+    kind = "multipart/form-data; boundary=x"
+    return _body(client.post("/pengaduan/", body, content_type=kind, CONTENT_LENGTH=big))
+
+
 def s_email_link_expired(client, new_user):
     token = registration.email_verification_token(user=new_user)
     later = timezone.now() + dt.timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE_SECONDS + 60)
@@ -490,6 +497,7 @@ SCENARIOS = [
     ("invalid_login", "registrasi", s_invalid_login),
     ("login_locked", "registrasi", s_login_locked),
     ("rate_limited", "lainnya", s_rate_limited),
+    ("upload_too_large", "lainnya", s_upload_too_large),
     ("email_link_expired", "registrasi", s_email_link_expired),
     ("email_link_invalid", "registrasi", s_email_link_invalid),
     ("reset_link_invalid", "lainnya", s_reset_link_invalid),
