@@ -408,6 +408,31 @@ NEXT_STEPS: dict[str, NextStep] = {
         ),
         topic="lainnya:",
     ),
+    "payout_password_locked": NextStep(
+        _lazy(
+            "Tunggu %(wait)s, lalu coba lagi dengan kata sandi akun Anda. Lupa kata sandi? Atur "
+            "ulang lewat email. Jika bukan Anda yang mencoba, ganti kata sandi dan ajukan "
+            "pengaduan."
+        ),
+        topic="insentif:",
+        action=RESET,
+    ),
+    "payout_account_revoked": NextStep(
+        _lazy(
+            "Insentif tidak dibayarkan kepada peserta yang kepesertaannya dicabut. Alasan dan "
+            "dasar hukumnya ada di dasbor. Jika menurut Anda keputusan ini keliru, ajukan "
+            "pengaduan."
+        ),
+        topic="insentif:",
+        action=DASHBOARD,
+    ),
+    "payout_account_frozen": NextStep(
+        _lazy(
+            "Tunggu hasil pemeriksaan petugas; setelah pembekuan dibuka, ubah rekening di halaman "
+            "ini. Untuk menjelaskan atau mengajukan keberatan, ajukan pengaduan."
+        ),
+        topic="insentif:",
+    ),
     "card_not_active": NextStep(
         _lazy("Tonton ketiga video pengenalan; setelah itu nomor kartu aktif untuk membeli."),
         action=(_lazy("Tonton video pengenalan"), "orientation"),

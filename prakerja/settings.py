@@ -381,6 +381,9 @@ PAYOUT_CALLBACK_URL = env.str(
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
 # The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
 PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
+# Wrong passwords on the payout-account form before it locks, and the window they count in.
+PAYOUT_PASSWORD_MAX_FAILURES = env.int("PAYOUT_PASSWORD_MAX_FAILURES", default=5)
+PAYOUT_PASSWORD_WINDOW_SECONDS = env.int("PAYOUT_PASSWORD_WINDOW_SECONDS", default=900)
 PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
 PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
 PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)

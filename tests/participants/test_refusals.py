@@ -436,6 +436,19 @@ def s_wrong_password(client, new_user):
     return _account_change(client, password="bukan-sandinya")
 
 
+def s_payout_password_locked(client, new_user, settings):
+    settings.PAYOUT_PASSWORD_MAX_FAILURES = 1
+    return _account_change(client, password="bukan-sandinya", twice=True)
+
+
+def _account_page(status: str):
+    def scenario(client, new_user):
+        _login(client, _in_status(status))
+        return _body(client.get(reverse("incentives:account_change")))
+
+    return scenario
+
+
 def s_invalid_account_number(client, new_user):
     return _account_change(client, number="123")
 
@@ -540,6 +553,9 @@ SCENARIOS = [
     ("training_not_completed", "pembelian", s_training_not_completed),
     ("survey_not_open", "insentif", s_survey_not_open),
     ("wrong_password", "insentif", s_wrong_password),
+    ("payout_password_locked", "insentif", s_payout_password_locked),
+    ("payout_account_revoked", "insentif", _account_page("revoked")),
+    ("payout_account_frozen", "insentif", _account_page("frozen")),
     ("invalid_account_number", "insentif", s_invalid_account_number),
     ("ewallet_not_own_phone", "insentif", s_ewallet_not_own_phone),
     ("too_many_otp_requests", "insentif", s_payout_too_many_otp_requests),
