@@ -226,6 +226,11 @@ STORAGES = {
 # --- security ----------------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies stand in front of the portal, each appending the address it received from to
+# X-Forwarded-For (1: the documented load balancer; 0: clients connect directly and the header
+# is ignored). prakerja/client_ip.py reads it; every rate limit and lockout uses that address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "prakerja.client_ip.client_ip"
 _HTTPS = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -433,7 +438,10 @@ BASIC_TEST_RETRY_HOURS = env.int("BASIC_TEST_RETRY_HOURS", default=24)
 ORIENTATION_SLACK_SECONDS = env.int("ORIENTATION_SLACK_SECONDS", default=1)
 # django-ratelimit: on in every environment except the test run (tests switch it on to test it).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=not TESTING)
+# Logins per account from one address, and from one address in all: a mobile carrier's address
+# serves thousands of people, so the second figure is high (it stops stuffing lists of accounts).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
+RATELIMIT_LOGIN_PER_ADDRESS = env.str("RATELIMIT_LOGIN_PER_ADDRESS", default="300/m")
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
 # --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
@@ -482,10 +490,19 @@ OTP_TOTP_ISSUER = "Prakerja"
 # AXES_FAILURE_LIMIT failures an account, and separately an address, is locked for
 # AXES_COOLOFF_TIME, on the admin login and the participant login (/masuk/) alike.
 # axes first: it refuses a locked account or address before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+# Then the limit on one account's failures from every address together (prakerja/login_limits.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "prakerja.login_limits.AccountFailureLimitBackend",
+    *AUTHENTICATION_BACKENDS,
+]
+LOGIN_FAILURES_PER_ACCOUNT = env.str("LOGIN_FAILURES_PER_ACCOUNT", default="30/h")
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Account and address together: a mobile carrier puts thousands of people behind one address,
+# so failures from it lock only the account they were made for, from that address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "prakerja.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # both login forms post the email as "username"
 AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"
