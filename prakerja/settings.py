@@ -99,18 +99,20 @@ TEMPLATES = [
 
 # --- data -------------------------------------------------------------------------------------
 
-# An unset or empty DATABASE_URL means the embedded SQLite file.
-DATABASES = {
-    "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    ),
-}
+# PostgreSQL only. An unset or empty DATABASE_URL means the embedded server under .run/
+# (prakerja/embedded_db.py; started here if it is not running), which production never uses.
+_database_url = env.str("DATABASE_URL", default="")
+if not _database_url:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
+    from prakerja import embedded_db
+
+    _database_url = embedded_db.start()
+DATABASES = {"default": env.db_url_config(_database_url)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web, worker and beat share the file under `make run`; wait for locks instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
