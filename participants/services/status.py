@@ -4,7 +4,7 @@ and set-based for many.
 Both read ``Participant.ALLOWED_TRANSITIONS``; the set-based variant moves only the rows whose
 current status allows the move, in two statements whatever their number (the audit rows, then the
 status), and writes the same audit row as the single one. On PostgreSQL a trigger (migration
-0062) refuses any other change of status, whoever writes it.
+0062, and 0066 for leaving a freeze) refuses any other change of status, whoever writes it.
 """
 
 import datetime as dt
@@ -105,7 +105,7 @@ def check_transition(
     """Raise :class:`InvalidTransition` unless ``ALLOWED_TRANSITIONS`` lets ``from_status``
     become ``to``: the one reading of the table for a single participant. A frozen card leaves
     the freeze only for ``frozen_from_status`` (the status it had) or for revocation, as the
-    database trigger (migration 0065) also insists."""
+    database trigger (migration 0066) also insists."""
     allowed = to in Participant.ALLOWED_TRANSITIONS[from_status]
     if allowed and from_status == Participant.Status.FROZEN:
         allowed = to in (Participant.Status.REVOKED, frozen_from_status)
@@ -132,11 +132,10 @@ def sources_for(to: str, *, from_statuses: Iterable[str] | None = None) -> list[
 
 
 def locked_sql(participants: QuerySet, *fields: str) -> tuple[str, tuple]:
-    """``participants`` as SQL selecting ``fields``, row-locked on PostgreSQL (the caller is in a
-    transaction), to be used as a subquery of a set-based write."""
-    if connection.vendor == "postgresql":
-        participants = participants.select_for_update(of=("self",))
-    return participants.order_by().values_list(*fields).query.sql_with_params()
+    """``participants`` as SQL selecting ``fields``, row-locked (the caller is in a transaction),
+    to be used as a subquery of a set-based write."""
+    locked = participants.select_for_update(of=("self",)).order_by().values_list(*fields)
+    return locked.query.sql_with_params()
 
 
 def transition_statuses(

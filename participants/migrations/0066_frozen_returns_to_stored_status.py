@@ -100,7 +100,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0064_participant_frozen_at_deadline_extension"),
+        ("participants", "0065_alter_orientationvideo_file"),
     ]
 
     operations = [migrations.RunPython(create, restore)]
