@@ -96,7 +96,6 @@ def test_the_database_allows_exactly_the_transitions_of_the_table():
             assert refused is not allowed, (start, target)
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("frozen_from", "target", "allowed"),
     [
