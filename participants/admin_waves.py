@@ -59,10 +59,10 @@ class WaveAdminForm(forms.ModelForm):
     a window that is not over already, and an announcement within its program year's period
     (so the 30-day first-purchase window ends by the balance expiry), naming the dates.
 
-    An existing wave whose dates stay as they are keeps its past window; if it breaks the
-    late-wave rule it cannot be saved before its announcement (move the announcement or the
-    program year), and after it is saved with a warning (``WaveAdmin.save_model``): its people
-    have been told the real last day to buy.
+    Only a new wave's window must lie ahead (an existing wave may be closed early). An existing
+    wave whose dates stay as they are and that breaks the late-wave rule cannot be saved before
+    its announcement (move the announcement or the program year), and after it is saved with a
+    warning (``WaveAdmin.save_model``): its people have been told the real last day to buy.
     """
 
     class Meta:
@@ -116,7 +116,9 @@ class WaveAdminForm(forms.ModelForm):
                 **dates,
                 program_year=cleaned["program_year"],
                 now=now,
-                window_moved=not self.instance.pk or bool(changed & {"opens_at", "closes_at"}),
+                # Only a new wave's window must lie ahead: closing an open wave early moves
+                # its closing time to the past on purpose.
+                window_moved=not self.instance.pk,
             )
         except DomainError as exc:
             self.add_error(
