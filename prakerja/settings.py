@@ -33,7 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the staff site as admin.site (second factor, visibility policy)
+    "prakerja.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -490,6 +491,9 @@ AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"
 AXES_VERBOSE = False
 # Password reset requests (each sends an email), per address and per email.
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+# Admin searches by a full 16-digit NIK (each confirms whether a NIK is registered), per staff
+# account; they also need participants.search_full_nik (docs/privacy.md).
+NIK_SEARCH_RATE = env.str("NIK_SEARCH_RATE", default="20/h")
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
 # origin (no inline script anywhere, the admin's included; inline style only in the two
