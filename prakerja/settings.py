@@ -435,6 +435,10 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=not TESTING)
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
+# Identity submissions ("NIK sudah terdaftar" confirms someone else's NIK), per account and per
+# client address (an address is shared by many people behind a carrier's NAT: a higher limit).
+RATELIMIT_IDENTITY = env.str("RATELIMIT_IDENTITY", default="5/h")
+RATELIMIT_IDENTITY_ADDRESS = env.str("RATELIMIT_IDENTITY_ADDRESS", default="30/h")
 # --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
 # The partner API key pair the sandbox signs with. Empty: the sandbox provisions its own pair on
 # first use through trainings.services.issue_partner_key (sandbox/credentials.py).
