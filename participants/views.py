@@ -1,14 +1,13 @@
 """Participant pages. Views are thin: authorize, select, validate, call one service."""
 
 import functools
-import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -32,6 +31,8 @@ from participants import (
     waves,
 )
 from participants.models import BlacklistEntry, DomainError
+from prakerja import uploads
+from prakerja.client_ip import client_ip
 
 
 def _rate(setting: str):
@@ -104,12 +105,25 @@ class LoginView(auth_views.LoginView):
         return self.render_to_response(context)
 
 
-login_view = rate_limited("RATELIMIT_LOGIN")(LoginView.as_view())
+def _login_key(group, request) -> str:
+    """One account from one address (prakerja.client_ip): an address a carrier shares among
+    thousands is limited as a whole only at RATELIMIT_LOGIN_PER_ADDRESS."""
+    account = (request.POST.get("username") or "").strip().lower()
+    return f"{client_ip(request)}|{account}"
+
+
+login_view = rate_limited("RATELIMIT_LOGIN", key=_login_key)(
+    rate_limited("RATELIMIT_LOGIN_PER_ADDRESS")(LoginView.as_view())
+)
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
     """django-axes' answer once an account or an address has failed too often (any login form,
-    the admin's included): the Indonesian 429 page, saying how long the lock lasts."""
+    the admin's included): the Indonesian 429 page, saying how long the lock lasts. An account
+    over its failures from every address (prakerja.login_limits) waits for the end of that
+    window instead."""
+    if getattr(request, "login_account_limited", False):
+        return _limited(request, "LOGIN_FAILURES_PER_ACCOUNT")
     refusal = refusals.resolve("login_locked", area="registrasi")
     return render(request, "participants/rate_limited.html", {"refusal": refusal}, status=429)
 
@@ -249,18 +263,13 @@ IDENTITY_ERROR_FIELDS = {
 }
 
 
-def _client_address(request: HttpRequest) -> str:
-    """The client address the identity limit counts by and the audit row names."""
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _identity_attempts_exceeded(request: HttpRequest) -> bool:
     """Count one identity submission against the account and the address (a few an hour each:
     the answer "NIK sudah terdaftar" confirms someone else's NIK); True when either is over."""
     over = False
     for group, key, setting in (
         ("identity-account", "user", "RATELIMIT_IDENTITY"),
-        ("identity-address", lambda _group, r: _client_address(r), "RATELIMIT_IDENTITY_ADDRESS"),
+        ("identity-address", "ip", "RATELIMIT_IDENTITY_ADDRESS"),
     ):
         over |= is_ratelimited(
             request,
@@ -289,7 +298,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
     if request.method == "POST" and not refresh and form.is_valid():
         if _identity_attempts_exceeded(request):
             registration.record_identity_refusal(
-                participant=participant, code="rate_limited", address=_client_address(request)
+                participant=participant, code="rate_limited", address=client_ip(request)
             )
             return _limited(request, "RATELIMIT_IDENTITY")
         data = form.cleaned_data
@@ -307,7 +316,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
             )
         except DomainError as exc:
             registration.record_identity_refusal(
-                participant=participant, code=exc.code, address=_client_address(request)
+                participant=participant, code=exc.code, address=client_ip(request)
             )
             field = IDENTITY_ERROR_FIELDS.get(exc.code, "nik")
             context["refusal"] = refusals.form_refusal(form, field, exc, area="registrasi")
@@ -499,10 +508,7 @@ def orientation_event(request: HttpRequest, participant, pk: int, event: str) ->
 @participant_required
 def orientation_file(request: HttpRequest, participant, pk: int) -> HttpResponse:
     video = selectors.video_for_participant(pk=pk)
-    if not video.file:
-        raise Http404
-    content_type = mimetypes.guess_type(video.file.name)[0] or "application/octet-stream"
-    return FileResponse(video.file.open("rb"), content_type=content_type)
+    return uploads.serve(video.file, uploads.VIDEO, filename=f"orientasi-{video.order}")
 
 
 def _revoke_reason_text(code: str) -> str:

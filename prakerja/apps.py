@@ -17,6 +17,7 @@ class PrakerjaConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from prakerja import login_limits  # noqa: F401  (connects its signal receiver)
         from prakerja.permissions import on_post_migrate
 
         # Connected after django.contrib.auth's own handler (INSTALLED_APPS order), so the

@@ -180,10 +180,11 @@ def s_invalid_login(client, new_user):
 
 def s_login_locked(client, new_user):
     user = UserFactory()
+    ip = _address()  # the lock holds the account from this address
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/masuk/", {"username": user.email, "password": "x"}, REMOTE_ADDR=_address())
+        client.post("/masuk/", {"username": user.email, "password": "x"}, REMOTE_ADDR=ip)
     data = {"username": user.email, "password": DEFAULT_PASSWORD}
-    return _body(client.post("/masuk/", data, REMOTE_ADDR=_address()))
+    return _body(client.post("/masuk/", data, REMOTE_ADDR=ip))
 
 
 def s_rate_limited(client, new_user, settings):
@@ -192,6 +193,13 @@ def s_rate_limited(client, new_user, settings):
     ip = _address()
     client.post(reverse("register"), {"full_name": "A"}, REMOTE_ADDR=ip)
     return _body(client.post(reverse("register"), {"full_name": "A"}, REMOTE_ADDR=ip))
+
+
+def s_upload_too_large(client, new_user):
+    body = b"x"
+    big = str(300 * 1024 * 1024)
+    kind = "multipart/form-data; boundary=x"
+    return _body(client.post("/pengaduan/", body, content_type=kind, CONTENT_LENGTH=big))
 
 
 def s_email_link_expired(client, new_user):
@@ -428,6 +436,19 @@ def s_wrong_password(client, new_user):
     return _account_change(client, password="bukan-sandinya")
 
 
+def s_payout_password_locked(client, new_user, settings):
+    settings.PAYOUT_PASSWORD_MAX_FAILURES = 1
+    return _account_change(client, password="bukan-sandinya", twice=True)
+
+
+def _account_page(status: str):
+    def scenario(client, new_user):
+        _login(client, _in_status(status))
+        return _body(client.get(reverse("incentives:account_change")))
+
+    return scenario
+
+
 def s_invalid_account_number(client, new_user):
     return _account_change(client, number="123")
 
@@ -489,6 +510,7 @@ SCENARIOS = [
     ("invalid_login", "registrasi", s_invalid_login),
     ("login_locked", "registrasi", s_login_locked),
     ("rate_limited", "lainnya", s_rate_limited),
+    ("upload_too_large", "lainnya", s_upload_too_large),
     ("email_link_expired", "registrasi", s_email_link_expired),
     ("email_link_invalid", "registrasi", s_email_link_invalid),
     ("reset_link_invalid", "lainnya", s_reset_link_invalid),
@@ -531,6 +553,9 @@ SCENARIOS = [
     ("training_not_completed", "pembelian", s_training_not_completed),
     ("survey_not_open", "insentif", s_survey_not_open),
     ("wrong_password", "insentif", s_wrong_password),
+    ("payout_password_locked", "insentif", s_payout_password_locked),
+    ("payout_account_revoked", "insentif", _account_page("revoked")),
+    ("payout_account_frozen", "insentif", _account_page("frozen")),
     ("invalid_account_number", "insentif", s_invalid_account_number),
     ("ewallet_not_own_phone", "insentif", s_ewallet_not_own_phone),
     ("too_many_otp_requests", "insentif", s_payout_too_many_otp_requests),
