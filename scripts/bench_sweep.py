@@ -207,14 +207,16 @@ FLOOR_REVOKE = """
         RETURNING p.id, p.full_name, p.wave_id, p.province_id, p.nik_hash, p.nik_masked,
                   old.status AS old_status, old.balance_idr AS old_balance
     ),
+    -- Read before the insert: an anti join against the table being written would rescan the
+    -- new rows for every row (no index on the bare table).
+    listed AS MATERIALIZED (SELECT nik_hash FROM bare_blacklist),
     blacklisted AS (
         INSERT INTO bare_blacklist (nik_hash, nik_masked, full_name, participant_id,
                                     reason_code, legal_basis, created_at)
         SELECT g.nik_hash, g.nik_masked, g.full_name, g.id, 'no_first_purchase',
                %(legal_basis)s, %(now)s
-        FROM gone g
-        WHERE g.nik_hash IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM bare_blacklist b WHERE b.nik_hash = g.nik_hash)
+        FROM gone g LEFT JOIN listed l ON l.nik_hash = g.nik_hash
+        WHERE g.nik_hash IS NOT NULL AND l.nik_hash IS NULL
         RETURNING participant_id
     ),
     forfeited AS (
