@@ -13,7 +13,7 @@ its forfeit ledger entry, its two audit rows, and the places returned to the rec
 wave and province.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_bench \\
-        .venv/bin/python scripts/bench_sweep.py --size 1000000 [--keep] [--workers N]
+        .venv/bin/python scripts/bench_sweep.py --size 1000000 [--workers N]
 """
 
 import datetime as dt
@@ -29,7 +29,6 @@ import benchutil
 
 def arguments(parser) -> None:
     parser.add_argument("--past-per-10", type=int, default=7, help="how many in 10 are late")
-    parser.add_argument("--keep", action="store_true", help="reuse the data already loaded")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker threads (default: SWEEP_WORKERS)"
     )
@@ -264,13 +263,12 @@ PORTAL_OUTCOME = {
 
 
 def main() -> None:
-    if not args.keep:
-        with benchutil.stopwatch() as load:
-            generate(args.size, args.past_per_10)
-        print(
-            f"  generated {args.size:,} participants, "
-            f"{args.size * args.past_per_10 // 10:,} past the deadline, in {load.seconds:.1f} s"
-        )
+    with benchutil.stopwatch() as load:
+        generate(args.size, args.past_per_10)
+    print(
+        f"  generated {args.size:,} participants, "
+        f"{args.size * args.past_per_10 // 10:,} past the deadline, in {load.seconds:.1f} s"
+    )
     workers = args.workers or sweep.settings.SWEEP_WORKERS
     bare = benchutil.Floor(BARE_TABLES)
     bare.snapshot()
