@@ -30,7 +30,8 @@ def truncate_program_tables() -> None:
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
             "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "
             "OR tablename LIKE 'trainings_%%' OR tablename LIKE 'incentives_%%' "
-            "OR tablename LIKE 'complaints_%%' OR tablename = 'django_admin_log')"
+            "OR tablename LIKE 'complaints_%%' OR tablename = 'django_admin_log' "
+            "OR tablename = 'django_session')"
         )
         cursor.execute(f"TRUNCATE {cursor.fetchone()[0]} RESTART IDENTITY CASCADE")
 
