@@ -117,7 +117,9 @@ def two_hosts(tmp_path, settings):
         "SECURE_HSTS_SECONDS": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
+        # Both hosts write SMS to files the test reads: a staging setup (prakerja/gateways.py).
         "SMS_BACKEND": "file",
+        "ALLOW_FAKE_GATEWAYS": "1",
         "LOG_LEVEL": "WARNING",
         "MEDIA_STORAGE": os.environ.get("TWO_HOSTS_MEDIA_STORAGE", "database"),
         "PORTAL_URL": f"http://127.0.0.1:{LB_PORT}",
