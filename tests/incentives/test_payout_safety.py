@@ -213,6 +213,7 @@ def _start_django(**extra: str) -> subprocess.CompletedProcess:
             # A real SMS provider: production refuses the local stand-ins.
             "SMS_BACKEND": "http",
             "SMS_HTTP_URL": "https://sms.example.id/v1/messages",
+            "SMS_HTTP_TOKEN": "t" * 32,
             **extra,
         }
     )
