@@ -259,7 +259,10 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="locmem" if TESTING else "console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10.0)
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
+if not DEBUG and not TESTING and SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_TOKEN):
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL and SMS_HTTP_TOKEN.")
 
 # --- Celery --------------------------------------------------------------------------------------
 
@@ -388,9 +391,6 @@ if not DEBUG and not TESTING and PAYOUT_HTTP_SECRET in ("", PAYOUT_DEV_SECRET):
         )
     PAYOUT_HTTP_SECRET = ""
 PAYOUT_HTTP_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_TIMEOUT_SECONDS", default=10.0)
-PAYOUT_CALLBACK_URL = env.str(
-    "PAYOUT_CALLBACK_URL", default="http://127.0.0.1:8000/api/payouts/v1/callback"
-)
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
 # The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
 PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
@@ -427,7 +427,8 @@ REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
 # django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
-# The portal's public address, for links in emails (e.g. a guest's complaint tracking link).
+# The portal's public address: every absolute address it hands out (links in emails and SMS, the
+# payout gateway's callback) is built on it (participants/links.py).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
@@ -568,3 +569,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- production never runs on a local stand-in for an outside system (prakerja/gateways.py) ----
+
+# A staging host may run on the stand-ins (fake payouts, SMS to a log or file): check --deploy
+# still names each one.
+ALLOW_FAKE_GATEWAYS = env.bool("ALLOW_FAKE_GATEWAYS", default=False)
+from prakerja import gateways  # noqa: E402
+
+if not DEBUG and not TESTING and not ALLOW_FAKE_GATEWAYS and gateways.in_use(globals()):
+    raise ImproperlyConfigured(gateways.refusal(gateways.in_use(globals())))
