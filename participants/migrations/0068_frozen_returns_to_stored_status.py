@@ -100,7 +100,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0065_alter_orientationvideo_file"),
+        ("participants", "0067_profile_correction_nik_search"),
     ]
 
     operations = [migrations.RunPython(create, restore)]
