@@ -43,15 +43,18 @@ def enqueue_on_commit(
     )
 
 
-def enqueue(task_name: str, *args, inline_if_broker_down: bool = False) -> None:
-    """Queue the task registered as ``task_name`` now (see :func:`enqueue_on_commit`). A name
-    this process does not know (a worker-only app) goes to the broker by name."""
+def enqueue(
+    task_name: str, *args, inline_if_broker_down: bool = False, countdown: float | None = None
+) -> None:
+    """Queue the task registered as ``task_name`` now (see :func:`enqueue_on_commit`), to run
+    ``countdown`` seconds from now if given. A name this process does not know (a worker-only
+    app) goes to the broker by name."""
     task = _task(task_name)
     if task is None:
-        current_app.send_task(task_name, args=args)
+        current_app.send_task(task_name, args=args, countdown=countdown)
         return
     try:
-        task.delay(*args)
+        task.apply_async(args, countdown=countdown)
     except OperationalError:
         if not inline_if_broker_down:
             raise

@@ -100,9 +100,15 @@ def _scheduled(monkeypatch) -> list:
 
     scheduled = []
     monkeypatch.setattr(
-        tasks.flush_registration_mail, "apply_async", lambda **options: scheduled.append(options)
+        tasks.flush_registration_mail,
+        "apply_async",
+        lambda args=(), **options: scheduled.append(options),
     )
-    monkeypatch.setattr(tasks.send_registration_mail, "delay", scheduled.append)
+    monkeypatch.setattr(
+        tasks.send_registration_mail,
+        "apply_async",
+        lambda args=(), **options: scheduled.append(args[0]),
+    )
     return scheduled
 
 
