@@ -150,3 +150,15 @@ def test_no_two_product_modules_import_each_other():
     known = set(found)
     graph = {module: imported_modules(path, module, known) for module, path in found.items()}
     assert circles(graph) == []
+
+
+def test_no_product_module_imports_the_test_framework():
+    """What production runs does not lean on Django's test tools (requirements.txt may one day
+    not ship what they pull in, and they patch settings globally)."""
+    offenders = sorted(
+        f"{module} imports {name}"
+        for module, path in modules()
+        for name in imported_names(path, module)
+        if name == "django.test" or name.startswith(("django.test.", "unittest", "pytest"))
+    )
+    assert offenders == []
