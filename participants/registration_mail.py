@@ -1,4 +1,4 @@
-"""The registration page's two emails, sent in batches (issue 14, docs/performance.md).
+"""The registration page's two emails, sent in batches (docs/performance.md).
 
 Registering sends one email: the confirmation link to a new account, or, to the owner of an
 email already registered, a note that someone tried (the page answers the same either way,

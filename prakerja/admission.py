@@ -1,4 +1,4 @@
-"""Admission control for the launch-day peak: the waiting room ("ruang tunggu", issue 14).
+"""Admission control for the launch-day peak: the waiting room ("ruang tunggu").
 
 The portal serves at most ``ADMISSION_CAPACITY`` visitors at a time (a visitor is a browser,
 known by a random cookie; it holds its place while it keeps making requests, and loses it after

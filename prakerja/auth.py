@@ -5,7 +5,7 @@ Without it a participant page pays one query for ``request.user`` and another fo
 participant; with it ``user.participant`` is already there (or known to be absent, for staff).
 
 The query runs on every logged-in request, and building its SQL (some 70 columns over three
-tables) cost the ORM several times what PostgreSQL takes to answer it (issue 14), so its SQL is
+tables) cost the ORM several times what PostgreSQL takes to answer it (docs/performance.md), so its SQL is
 built once per process (``participants.prepared``). Every request reads the person's row afresh.
 """
 

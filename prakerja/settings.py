@@ -48,18 +48,18 @@ INSTALLED_APPS = [
     "sandbox",
     "complaints",
     "reports",
-    # staff second factor and login throttling (issue 12; README "Security")
+    # staff second factor and login throttling (README "Security")
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    # Celery beat's schedule and last runs in the database (issue 14; prakerja/beat.py)
+    # Celery beat's schedule and last runs in the database (prakerja/beat.py)
     "django_celery_beat",
 ]
 
 # No LocaleMiddleware: the portal speaks one language (LANGUAGES), which Django uses without it;
 # choosing it from each request's cookie and Accept-Language cost every request for nothing
-# (issue 14, scripts/profile_request.py). A second language would bring it back.
+# (scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "prakerja.uploads.BodySizeLimitMiddleware",
@@ -128,7 +128,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- web tier (issue 14, docs/performance.md) ----------------------------------------------------
+# --- web tier (docs/performance.md) -------------------------------------------------------------
 # Sessions live in PostgreSQL with the cache in front (prakerja/sessions.py): a request reads its
 # session from Redis, and a Redis outage signs nobody out. Without Redis (`make run`), the locmem
 # cache in front of the table.
@@ -474,7 +474,7 @@ RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
 # first use through trainings.services.issue_partner_key (sandbox/credentials.py).
 SANDBOX_PARTNER_KEY = env.str("SANDBOX_PARTNER_KEY", default="")
 SANDBOX_PARTNER_SECRET = env.str("SANDBOX_PARTNER_SECRET", default="")
-# --- security hardening (issue 12) ---------------------------------------------------------------
+# --- security hardening ---------------------------------------------------------------------------
 # Partner API: bodies above this many bytes are refused with 413 payload_too_large (the largest
 # real body, a completion or a 2,000-character review, is well under 8 KiB).
 PARTNER_API_MAX_BODY_BYTES = env.int("PARTNER_API_MAX_BODY_BYTES", default=64 * 1024)

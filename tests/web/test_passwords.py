@@ -1,4 +1,4 @@
-"""Password hashing on the registration path (issue 14): Argon2id at OWASP's parameters, and
+"""Password hashing on the registration path (docs/performance.md): Argon2id at OWASP's parameters, and
 older hashes upgraded when their owner next logs in."""
 
 import re
