@@ -143,6 +143,11 @@ ADMISSION_CAPACITY = env.int("ADMISSION_CAPACITY", default=0)
 ADMISSION_IDLE_SECONDS = env.int("ADMISSION_IDLE_SECONDS", default=120)
 ADMISSION_WAIT_SECONDS = env.int("ADMISSION_WAIT_SECONDS", default=45)
 ADMISSION_REFRESH_SECONDS = env.int("ADMISSION_REFRESH_SECONDS", default=10)
+# While others wait, a place is held at most this long since admission; a form submitted within
+# the second figure of the browser's last admitted request is always served (the basic test takes
+# up to 25 minutes).
+ADMISSION_HOLD_SECONDS = env.int("ADMISSION_HOLD_SECONDS", default=600)
+ADMISSION_FORM_SECONDS = env.int("ADMISSION_FORM_SECONDS", default=35 * 60)
 ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
 # Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
 ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
