@@ -33,7 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the staff site as admin.site (second factor, visibility policy)
+    "prakerja.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -143,6 +144,11 @@ ADMISSION_CAPACITY = env.int("ADMISSION_CAPACITY", default=0)
 ADMISSION_IDLE_SECONDS = env.int("ADMISSION_IDLE_SECONDS", default=120)
 ADMISSION_WAIT_SECONDS = env.int("ADMISSION_WAIT_SECONDS", default=45)
 ADMISSION_REFRESH_SECONDS = env.int("ADMISSION_REFRESH_SECONDS", default=10)
+# While others wait, a place is held at most this long since admission; a form submitted within
+# the second figure of the browser's last admitted request is always served (the basic test takes
+# up to 25 minutes).
+ADMISSION_HOLD_SECONDS = env.int("ADMISSION_HOLD_SECONDS", default=600)
+ADMISSION_FORM_SECONDS = env.int("ADMISSION_FORM_SECONDS", default=35 * 60)
 ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
 # Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
 ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
@@ -469,6 +475,10 @@ RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_LOGIN_PER_ADDRESS = env.str("RATELIMIT_LOGIN_PER_ADDRESS", default="300/m")
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
+# Identity submissions ("NIK sudah terdaftar" confirms someone else's NIK), per account and per
+# client address (an address is shared by many people behind a carrier's NAT: a higher limit).
+RATELIMIT_IDENTITY = env.str("RATELIMIT_IDENTITY", default="5/h")
+RATELIMIT_IDENTITY_ADDRESS = env.str("RATELIMIT_IDENTITY_ADDRESS", default="30/h")
 # --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
 # The partner API key pair the sandbox signs with. Empty: the sandbox provisions its own pair on
 # first use through trainings.services.issue_partner_key (sandbox/credentials.py).
@@ -535,6 +545,9 @@ AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"
 AXES_VERBOSE = False
 # Password reset requests (each sends an email), per address and per email.
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+# Admin searches by a full 16-digit NIK (each confirms whether a NIK is registered), per staff
+# account; they also need participants.search_full_nik (docs/privacy.md).
+NIK_SEARCH_RATE = env.str("NIK_SEARCH_RATE", default="20/h")
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
 # origin (no inline script anywhere, the admin's included; inline style only in the two
