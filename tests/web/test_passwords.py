@@ -1,5 +1,5 @@
-"""Password hashing on the registration path (docs/performance.md): Argon2id at OWASP's parameters, and
-older hashes upgraded when their owner next logs in."""
+"""Password hashing on the registration path (docs/performance.md): Argon2id at OWASP's parameters,
+and older hashes upgraded when their owner next logs in."""
 
 import re
 
