@@ -52,7 +52,7 @@ clean:
 	-@test -x $(PY) && $(PY) -m prakerja.embedded_db stop
 	rm -rf .run test-artifacts staticfiles
 
-## make loadtest: the launch-day load test (issue 14; docs/performance.md). Not part of `make test`
+## make loadtest: the launch-day load test (docs/performance.md). Not part of `make test`
 ## or CI. Needs PostgreSQL and Redis running; uses (and empties) LOADTEST_DATABASE_URL.
 LOAD_STAMP := $(VENV)/.installed-load
 $(LOAD_STAMP): $(STAMP) requirements-load.txt

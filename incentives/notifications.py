@@ -1,6 +1,6 @@
-"""Telling participants what happens to their money: one SMS and one email when an
-installment is paid, and when it fails (with the reason, the fix and a link to fix the
-account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
+"""Telling participants what happens to their money, so nobody is left guessing: one SMS and
+one email when an installment is paid, and when it fails (with the reason, the fix and a link to
+fix the account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
 through ``participants.sms`` and Django's mail backend; absolute links use ``PORTAL_URL``.
 
 Each outcome of each attempt is announced once: the sender claims it with a conditional UPDATE

@@ -1,4 +1,4 @@
-"""Issue 12 findings 1 and 2: a disbursement cannot pay twice whatever the timing, and callbacks
+"""Money is paid once: a disbursement cannot pay twice whatever the timing, and callbacks
 cannot be forged or replayed into a second payment."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Staff act on people only through audited actions with a reason (issue 11): a fraud blacklist
+"""Staff act on people only through audited actions with a reason: a fraud blacklist
 stops the card, the fields that decide selection cannot be changed silently in the plain form,
 and a frozen card cannot buy."""
 

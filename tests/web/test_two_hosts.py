@@ -1,4 +1,4 @@
-"""Scale out without local state (issue 14): two hosts behind HAProxy, each in a network
+"""Scale out without local state: two hosts behind HAProxy, each in a network
 namespace of its own with its own disk directories, running gunicorn and a Celery worker, sharing
 one PostgreSQL and one Redis (the broker).
 

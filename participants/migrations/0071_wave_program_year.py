@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0069_event_participant_reason'),
+        ('participants', '0070_event_participant_reason'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0068_frozen_returns_to_stored_status'),
+        ('participants', '0069_frozen_returns_to_stored_status'),
     ]
 
     operations = [

@@ -100,7 +100,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0067_profile_correction_nik_search"),
+        ("participants", "0068_staff_second_factor_names"),
     ]
 
     operations = [migrations.RunPython(create, restore)]
