@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -518,6 +519,13 @@ def _revoke_reason_text(code: str) -> str:
 
 # --- dashboard --------------------------------------------------------------------------------
 
+
+def _first_training_progress(participant) -> str:
+    # Trainings owns vouchers and participants may not import it: the project wires the reader
+    # (settings.PARTICIPANTS_FIRST_TRAINING_PROGRESS): "bought", "completed", "reviewed" or "".
+    reader = getattr(settings, "PARTICIPANTS_FIRST_TRAINING_PROGRESS", "")
+    return import_string(reader)(participant=participant) if reader else ""
+
 # The complaint form's category ("category:subcategory", complaints.forms.TOPIC_CHOICES) that fits
 # each dashboard state; the dashboard's "Ajukan pengaduan" link pre-fills it.
 COMPLAINT_TOPIC = {
@@ -539,6 +547,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         label = waves.participant_label(participant, applications, now=now)
         complaint_topic = COMPLAINT_TOPIC.get(label.code, "lainnya:")
         last_day = selectors.last_day_to_buy(participant)
+        first_training = ""
+        if participant.status == participant.Status.ACTIVE and participant.first_purchase_at:
+            first_training = _first_training_progress(participant)
         selection_refusal = None
         reason = applications[0].reason_code if applications else ""
         if label.code == "not_selected" and reason:
@@ -577,6 +588,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             joined_wave_ids={a.wave_id for a in applications},
             revoke_reason=_revoke_reason_text(participant.revoke_reason),
             last_day=last_day,
+            first_training=first_training,
             days_left=deadlines.days_before(last_day, now) + 1 if last_day else None,
         )
     return render(request, "participants/dashboard.html", context)

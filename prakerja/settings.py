@@ -415,6 +415,9 @@ PAYOUT_CLAIM_LEASE_SECONDS = env.int("PAYOUT_CLAIM_LEASE_SECONDS", default=900)
 # A single revocation (staff, fraud) returns the person's place to the recovered quota pool, a
 # rule trainings owns; participants may not import trainings, so the project wires it here.
 PARTICIPANTS_PLACE_FREED = "trainings.waves.return_place"
+# The dashboard's next step after the first purchase depends on the first training's progress
+# (finished, reviewed), which trainings owns: wired the same way.
+PARTICIPANTS_FIRST_TRAINING_PROGRESS = "trainings.selectors.first_training_progress"
 
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 

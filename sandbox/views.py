@@ -162,13 +162,8 @@ def payment(request: HttpRequest, payment_id: str) -> HttpResponse:
                 ),
             )
         except PartnerApiError as error:
-            message = error.message
-            if "attempts_left" in error.details:
-                message = _("%(message)s Sisa percobaan: %(left)s.") % {
-                    "message": message,
-                    "left": error.details["attempts_left"],
-                }
-            messages.error(request, message)
+            # The API's message already says how many attempts are left ("otp_invalid").
+            messages.error(request, error.message)
             form = OtpForm()
         else:
             messages.success(request, _("Pembayaran Berhasil"))

@@ -165,6 +165,23 @@ def training_categories() -> list[str]:
     )
 
 
+def first_training_progress(*, participant: Participant) -> str:
+    """Where the person's first training stands: ``bought`` (not finished yet), ``completed``
+    (finished, rating and review missing), ``reviewed`` (the incentive conditions are met), or
+    ``""`` (no first training). One query (the unique participant + sequence)."""
+    row = (
+        Voucher.objects.filter(participant=participant, sequence=1)
+        .values_list("completed_at", "reviewed_at")
+        .first()
+    )
+    if row is None:
+        return ""
+    completed_at, reviewed_at = row
+    if completed_at is None:
+        return "bought"
+    return "reviewed" if reviewed_at is not None else "completed"
+
+
 def vouchers_for_participant(*, participant: Participant) -> QuerySet[Voucher]:
     """The participant's purchases, newest first, with training, provider and platform."""
     return (

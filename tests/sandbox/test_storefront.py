@@ -177,6 +177,17 @@ def test_wrong_otp_shows_the_attempts_left(sandbox_on, sandbox_catalog, visitor)
     assert Payment.objects.get().status == Payment.Status.OTP_SENT
 
 
+def test_a_wrong_otp_says_the_attempts_left_once(sandbox_on, sandbox_catalog, visitor):
+    participant = make_active_participant()
+    page = pay(visitor, "sandbox-004", participant.card_number)
+    wrong = "000000" if last_otp() != "000000" else "111111"
+
+    page = visitor.submit(page.url.removeprefix(visitor.base_url), {"otp": wrong})
+
+    assert page.text.count("Sisa percobaan") == 1
+    assert "Kode OTP salah. Sisa percobaan: 4." in page.text
+
+
 def test_resubmitting_the_same_otp_form_debits_once(sandbox_on, sandbox_catalog, visitor):
     participant = make_active_participant()
     page = pay(visitor, "sandbox-004", participant.card_number)
