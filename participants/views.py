@@ -526,6 +526,7 @@ def _first_training_progress(participant) -> str:
     reader = getattr(settings, "PARTICIPANTS_FIRST_TRAINING_PROGRESS", "")
     return import_string(reader)(participant=participant) if reader else ""
 
+
 # The complaint form's category ("category:subcategory", complaints.forms.TOPIC_CHOICES) that fits
 # each dashboard state; the dashboard's "Ajukan pengaduan" link pre-fills it.
 COMPLAINT_TOPIC = {
