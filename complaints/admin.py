@@ -103,7 +103,7 @@ class ComplaintAdminForm(forms.ModelForm):
         self.fields["assign_to"].initial = self.instance.assigned_to_id
         self.fields["canned_reply"].choices = [
             ("", _("(tidak dipakai)")),
-            *canned_choices(self.instance.category),
+            *canned_choices(self.instance.category, self.instance.subcategory),
         ]
 
     def reply_text(self) -> str:
@@ -112,7 +112,7 @@ class ComplaintAdminForm(forms.ModelForm):
         if typed:
             return typed
         key = self.cleaned_data.get("canned_reply")
-        return canned_text(self.instance.category, key) if key else ""
+        return canned_text(self.instance.category, key, self.instance.subcategory) if key else ""
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -1,7 +1,9 @@
 """Canned replies ("balasan siap pakai") for the common complaint categories.
 
 Data, not a model: the texts change with the program's rules, through a reviewed commit. Each
-entry is ``(key, label for the menu, text sent to the complainant)``; keys are stable.
+entry is ``(key, label for the menu, text sent to the complainant)``; keys are stable. A reply
+written for one sub-category (``SUBCATEGORY_OF``) is offered only on tickets of that
+sub-category; the others of a category fit any of its tickets.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,15 @@ CANNED_REPLIES: dict[str, list[tuple[str, str, str]]] = {
                 "Terima kasih atas laporan Anda. Pastikan foto KTP berformat JPG atau PNG, "
                 "berukuran paling besar 2 MB, tidak buram dan seluruh sisi KTP terlihat. Silakan "
                 "unggah kembali melalui halaman profil Anda."
+            ),
+        ),
+        (
+            "registrasi_langkah",
+            _("Registrasi: lanjutkan langkah di dasbor"),
+            _(
+                "Terima kasih atas laporan Anda. Silakan masuk ke akun Anda dan selesaikan "
+                "langkah pendaftaran yang belum dicentang di dasbor. Jika masih gagal, balas "
+                "email ini dengan tangkapan layar pesan yang muncul."
             ),
         ),
     ],
@@ -90,14 +101,31 @@ CANNED_REPLIES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def canned_choices(category: str) -> list[tuple[str, str]]:
-    """The menu for one category (key, label)."""
-    return [(key, label) for key, label, _text in CANNED_REPLIES.get(category, [])]
+# Replies written for one sub-category of their category.
+SUBCATEGORY_OF = {
+    "registrasi_nik_terdaftar": "nik_sudah_terdaftar",
+    "registrasi_gagal_akun": "gagal_buat_akun",
+    "registrasi_ktp": "gagal_unggah_ktp",
+}
 
 
-def canned_text(category: str, key: str) -> str:
-    """The text for ``key`` within ``category``; ``""`` when there is none."""
-    for candidate, _label, text in CANNED_REPLIES.get(category, []):
+def _fitting(category: str, subcategory: str = "") -> list[tuple[str, str, str]]:
+    return [
+        entry
+        for entry in CANNED_REPLIES.get(category, [])
+        if SUBCATEGORY_OF.get(entry[0], subcategory) == subcategory
+    ]
+
+
+def canned_choices(category: str, subcategory: str = "") -> list[tuple[str, str]]:
+    """The menu for a ticket of ``category`` (and ``subcategory``): (key, label)."""
+    return [(key, label) for key, label, _text in _fitting(category, subcategory)]
+
+
+def canned_text(category: str, key: str, subcategory: str = "") -> str:
+    """The text for ``key`` if it fits a ticket of ``category`` (and ``subcategory``); ``""``
+    when it does not."""
+    for candidate, _label, text in _fitting(category, subcategory):
         if candidate == key:
             return str(text)
     return ""

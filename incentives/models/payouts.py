@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import OtpChallenge, Participant
+from prakerja.money import rupiah
 
 
 class Reason(models.TextChoices):
@@ -207,7 +208,7 @@ class DisbursementBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Batch {self.pk} ({self.installment_count} / Rp{self.total_idr:,})"
+        return f"Batch {self.pk} ({self.installment_count} / {rupiah(self.total_idr)})"
 
 
 class DisbursementBatchEvent(models.Model):

@@ -220,6 +220,27 @@ def test_a_canned_reply_for_the_category_is_sent_when_nothing_is_typed(
     assert str(text) in mail.outbox[-1].body
 
 
+@pytest.mark.parametrize("who", ["demo_staff", "documented_officer"])
+def test_canned_replies_are_offered_for_the_tickets_own_category_only(client, who, request):
+    """A "NIK sudah terdaftar" ticket is offered the NIK reply, not the ones about a failed
+    account or a KTP upload; a reply of another category cannot be sent by a crafted form."""
+    nik = make(category="registrasi", subcategory="nik_sudah_terdaftar")
+    ktp = make(category="registrasi", subcategory="gagal_unggah_ktp")
+    client.force_login(request.getfixturevalue(who))
+    nik_page = client.get(CHANGE.format(nik.pk)).content.decode()
+    ktp_page = client.get(CHANGE.format(ktp.pk)).content.decode()
+    assert 'value="registrasi_nik_terdaftar"' in nik_page
+    assert 'value="registrasi_ktp"' not in nik_page
+    assert 'value="registrasi_gagal_akun"' not in nik_page
+    assert 'value="registrasi_ktp"' in ktp_page
+    assert 'value="registrasi_nik_terdaftar"' not in ktp_page
+    refused = submit_change_form(
+        client, CHANGE.format(nik.pk), "complaint", canned_reply="registrasi_ktp"
+    )
+    assert refused.status_code == 200
+    assert not nik.replies.exists()
+
+
 def test_the_queue_shows_first_response_time_and_filters_by_the_sla(
     client, documented_officer, django_assert_max_num_queries
 ):

@@ -24,6 +24,7 @@ from participants import otp as otp_codes
 from participants import services as participant_services
 from participants.models import DomainError, LedgerEntry, Participant, ParticipantEvent
 from prakerja import db
+from prakerja.money import rupiah
 from trainings import selectors
 from trainings.models import Offering, Payment, Platform, Voucher
 from trainings.services.errors import (
@@ -129,12 +130,12 @@ def start_payment(
     except IntegrityError:
         raise DuplicatePartnerOrder() from None
     text = _(
-        "Kode OTP Kartu Prakerja: %(code)s untuk membeli %(title)s seharga Rp%(amount)s di "
+        "Kode OTP Kartu Prakerja: %(code)s untuk membeli %(title)s seharga %(amount)s di "
         "%(platform)s. Berlaku %(minutes)d menit. JANGAN berikan kode ini kepada siapa pun."
     ) % {
         "code": code,
         "title": offering.training.title[:60],
-        "amount": f"{offering.price_idr:,}".replace(",", "."),
+        "amount": rupiah(offering.price_idr),
         "platform": platform.name,
         "minutes": settings.OTP_TTL_SECONDS // 60,
     }
