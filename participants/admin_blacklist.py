@@ -21,7 +21,18 @@ class BlacklistAddForm(forms.ModelForm):
             (BlacklistEntry.Reason.OTHER, BlacklistEntry.Reason.OTHER.label),
         ],
     )
-    note = forms.CharField(label=_("catatan"), widget=forms.Textarea, required=True)
+    note = forms.CharField(
+        label=_("Catatan internal (hanya untuk petugas)"), widget=forms.Textarea, required=True
+    )
+    participant_reason = forms.CharField(
+        label=_("Alasan untuk peserta"),
+        widget=forms.Textarea,
+        required=False,
+        help_text=_(
+            "Wajib bila peserta memegang kartu: kartunya dicabut, dan kalimat ini dikirim "
+            "kepadanya lewat SMS dan email dan tampil di dasbornya."
+        ),
+    )
 
     class Meta:
         model = BlacklistEntry
@@ -47,6 +58,17 @@ class BlacklistAddForm(forms.ModelForm):
                 )
             )
         return participant
+
+    def clean(self):
+        cleaned = super().clean()
+        participant = cleaned.get("participant")
+        words = (cleaned.get("participant_reason") or "").strip()
+        holds_card = participant is not None and services.blacklisting_revokes(
+            participant=participant
+        )
+        if holds_card and not words:
+            self.add_error("participant_reason", services.ParticipantReasonRequired.message)
+        return cleaned
 
 
 class BlacklistRemoveForm(forms.Form):
@@ -92,6 +114,7 @@ class BlacklistAdmin(NikSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
             participant=form.cleaned_data["participant"],
             reason_code=form.cleaned_data["reason_code"],
             note=form.cleaned_data["note"],
+            participant_reason=form.cleaned_data["participant_reason"],
             actor=request.user,
         )
         # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.

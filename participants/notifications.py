@@ -177,12 +177,18 @@ def card_decision_text(event: ParticipantEvent) -> str:
             "hilang dan hari-hari pembekuan ditambahkan ke batas pembelian pertama. Untuk "
             "menjelaskan atau keberatan, ajukan pengaduan: %(complaint)s"
         )
-    elif event.to_status == Participant.Status.REVOKED:
+    elif event.to_status == Participant.Status.REVOKED and event.reason_code == "fraud":
         text = _(
             "Prakerja: kepesertaan Kartu Prakerja Anda DICABUT pada %(when)s karena "
             "kecurangan. Alasan: %(reason)s Sisa saldo pelatihan hangus dan NIK Anda masuk "
             "daftar hitam program. Jika menurut Anda keputusan ini keliru, ajukan pengaduan: "
             "%(complaint)s"
+        )
+    elif event.to_status == Participant.Status.REVOKED:
+        text = _(
+            "Prakerja: kepesertaan Kartu Prakerja Anda DICABUT pada %(when)s. Alasan: "
+            "%(reason)s Sisa saldo pelatihan hangus dan NIK Anda masuk daftar hitam program. "
+            "Jika menurut Anda keputusan ini keliru, ajukan pengaduan: %(complaint)s"
         )
     elif (
         participant.first_purchase_deadline

@@ -576,7 +576,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             status_event=(
                 selectors.last_status_change(participant=participant)
                 if participant.status == participant.Status.FROZEN
-                or participant.revoke_reason == BlacklistEntry.Reason.FRAUD
+                or participant.revoke_reason
+                in (BlacklistEntry.Reason.FRAUD, BlacklistEntry.Reason.OTHER)
                 else None
             ),
             steps=selectors.next_steps(participant=participant),

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participants.jobs import enqueue_on_commit
 from participants.models import (
     BlacklistEntry,
     DomainError,
@@ -15,7 +16,7 @@ from participants.models import (
 )
 from participants.services.errors import AlreadyBlacklisted
 from participants.services.revocation import revoke_participation
-from participants.services.status import allowed_from, record_event
+from participants.services.status import allowed_from, last_status_event_id, record_event
 
 # --- blacklist and revocation -------------------------------------------------------------------
 
@@ -36,6 +37,7 @@ def add_to_blacklist(
     reason_code: str,
     legal_basis: str = "",
     note: str = "",
+    participant_reason: str = "",
     actor=None,
     now: dt.datetime | None = None,
 ) -> BlacklistEntry:
@@ -44,7 +46,9 @@ def add_to_blacklist(
     A blacklisted person cannot keep a card: a current participant (one whose status may still
     become ``revoked``: selected, active, frozen or expired) is revoked in the same transaction
     (:func:`~participants.services.revocation.revoke_participation`: status, this entry, the
-    forfeit and the freed place), so the card stops at once. Anyone else is blacklisted by
+    forfeit and the freed place), so the card stops at once; given ``participant_reason`` (the
+    admin's form requires it for a card holder), the person is told in those words by SMS and
+    email after commit (``note`` stays internal). Anyone else is blacklisted by
     :func:`bulk_add_to_blacklist` for one person.
     """
     now = now or timezone.now()
@@ -53,14 +57,22 @@ def add_to_blacklist(
             raise AlreadyBlacklisted()
         current = Participant.objects.select_for_update().get(pk=participant.pk)
         if blacklisting_revokes(participant=current):
+            words = (participant_reason or "").strip()
             revoke_participation(
                 participant=participant,
                 reason_code=reason_code,
                 actor=actor,
                 note=note,
+                participant_reason=words,
                 legal_basis=legal_basis,
                 now=now,
             )
+            if words:
+                enqueue_on_commit(
+                    "participants.tasks.notify_card_decision",
+                    last_status_event_id(participant=participant),
+                    robust=True,
+                )
         else:
             bulk_add_to_blacklist(
                 participants=Participant.objects.filter(pk=participant.pk),

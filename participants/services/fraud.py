@@ -18,12 +18,19 @@ from participants.jobs import enqueue_on_commit
 from participants.models import BlacklistEntry, InvalidTransition, Participant, ParticipantEvent
 from participants.services.errors import ParticipantReasonRequired, ReasonRequired
 from participants.services.revocation import revoke_participation
-from participants.services.status import record_event, transition_status
+from participants.services.status import last_status_event_id, record_event, transition_status
 
 REASON_FROZEN = "card_frozen"
 REASON_FREEZE_LIFTED = "freeze_lifted"
-# The audit reason codes of the decisions the person is told about, each with its notice.
-TOLD_DECISIONS = (REASON_FROZEN, REASON_FREEZE_LIFTED, BlacklistEntry.Reason.FRAUD)
+# The audit reason codes of the decisions the person is told about, each with its notice: a
+# freeze, its lift, and a revocation by staff (for fraud, or a blacklist entry for another
+# reason).
+TOLD_DECISIONS = (
+    REASON_FROZEN,
+    REASON_FREEZE_LIFTED,
+    BlacklistEntry.Reason.FRAUD,
+    BlacklistEntry.Reason.OTHER,
+)
 
 
 def required_reason(reason: str) -> str:
@@ -45,13 +52,11 @@ def required_participant_reason(participant_reason: str) -> str:
 
 def _tell_after_commit(participant: Participant) -> None:
     """Queue the SMS and email about the status change just written (its audit row)."""
-    event_id = (
-        ParticipantEvent.objects.filter(participant=participant, kind=ParticipantEvent.Kind.STATUS)
-        .order_by("-created_at", "-id")
-        .values_list("pk", flat=True)
-        .first()
+    enqueue_on_commit(
+        "participants.tasks.notify_card_decision",
+        last_status_event_id(participant=participant),
+        robust=True,
     )
-    enqueue_on_commit("participants.tasks.notify_card_decision", event_id, robust=True)
 
 
 def freeze_card(

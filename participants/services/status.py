@@ -99,6 +99,16 @@ def transition_status(
     return participant
 
 
+def last_status_event_id(*, participant: Participant) -> int | None:
+    """The id of the audit row of the participant's latest status change."""
+    return (
+        ParticipantEvent.objects.filter(participant=participant, kind=ParticipantEvent.Kind.STATUS)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def check_transition(
     *, from_status: str, to: str, reason_code: str = "", frozen_from_status: str = ""
 ) -> None:

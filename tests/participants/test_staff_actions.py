@@ -61,7 +61,12 @@ def test_a_fraud_blacklist_entry_added_in_the_admin_stops_the_card(client, super
     client.force_login(superuser)
     response = client.post(
         reverse("admin:participants_blacklistentry_add"),
-        {"participant": card.pk, "reason_code": "fraud", "note": "KTP orang lain"},
+        {
+            "participant": card.pk,
+            "reason_code": "fraud",
+            "note": "KTP orang lain",
+            "participant_reason": "KTP yang Anda unggah milik orang lain.",
+        },
     )
     assert response.status_code == 302
     card.refresh_from_db()

@@ -192,3 +192,42 @@ def test_a_decision_is_told_once_even_if_its_task_runs_again(
     assert notify_card_decision(event.pk) == {"sms": 0, "email": 0, "failed": 0}
     assert len(sms_to(sms_outbox, card)) == 1
     assert len(mails_to(card)) == 1
+
+
+def test_a_card_holder_blacklisted_in_the_admin_is_told_in_their_words(
+    client, staff, sms_outbox, django_capture_on_commit_callbacks
+):
+    card = make_active_participant()
+    client.force_login(staff)
+    url = reverse("admin:participants_blacklistentry_add")
+    data = rendered_form(client.get(url).content.decode(), "blacklistentry_form")
+    data.update(
+        participant=[str(card.pk)],
+        reason_code=["fraud"],
+        note=["INTERNAL: KTP orang lain, tiket 77"],
+        participant_reason=["KTP yang Anda unggah milik orang lain."],
+        _save=["Simpan"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    card.refresh_from_db()
+    assert card.status == Participant.Status.REVOKED
+    (text,) = sms_to(sms_outbox, card)
+    assert "KTP yang Anda unggah milik orang lain." in text and "tiket 77" not in text
+    html = dashboard_of(client, card)
+    assert "KTP yang Anda unggah milik orang lain." in html and "tiket 77" not in html
+
+
+def test_blacklisting_a_card_holder_needs_the_words_for_the_person(client, staff):
+    card = make_active_participant()
+    client.force_login(staff)
+    url = reverse("admin:participants_blacklistentry_add")
+    data = rendered_form(client.get(url).content.decode(), "blacklistentry_form")
+    data.update(
+        participant=[str(card.pk)], reason_code=["fraud"], note=["KTP palsu"], _save=["Simpan"]
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    card.refresh_from_db()
+    assert card.status == Participant.Status.ACTIVE
