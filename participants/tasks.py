@@ -4,6 +4,7 @@ from celery import shared_task
 
 from participants import notifications, registration, registration_mail, selection
 from participants.models import SelectionRun, User
+from prakerja.jobruns import recorded
 
 
 @shared_task
@@ -38,9 +39,15 @@ def send_not_selected_emails(application_ids: list[int]) -> int:
 
 
 @shared_task
-def run_due_selections() -> list[int]:
+@recorded("run-due-selections")
+def run_due_selections() -> dict:
     """Beat: selection for waves whose announcement time has passed and that have no run."""
-    return [run.wave.number for run in selection.run_due_selections()]
+    runs = selection.run_due_selections()
+    return {
+        "ran": len(runs),
+        "selected": sum(run.selected for run in runs),
+        "waves": [run.wave.number for run in runs],
+    }
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

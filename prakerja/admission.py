@@ -85,13 +85,16 @@ def _now() -> float:
     return time.time()
 
 
+def _keys() -> list[str]:
+    prefix = settings.ADMISSION_KEY_PREFIX
+    return [f"{prefix}:admitted", f"{prefix}:line", f"{prefix}:line-seen", f"{prefix}:tickets"]
+
+
 def _admit(visitor: str) -> tuple[bool, int, int]:
     """(admitted, place in line, people in line) for this visitor, updating the room."""
     client = redis_client.client(settings.REDIS_URL)
-    prefix = settings.ADMISSION_KEY_PREFIX
-    keys = [f"{prefix}:admitted", f"{prefix}:line", f"{prefix}:line-seen", f"{prefix}:tickets"]
     result = client.register_script(_ADMIT)(
-        keys=keys,
+        keys=_keys(),
         args=[
             visitor,
             _now(),
@@ -103,6 +106,20 @@ def _admit(visitor: str) -> tuple[bool, int, int]:
     if result[0] == 0:
         return True, 0, 0
     return False, int(result[1]), int(result[2])
+
+
+def room_counts() -> tuple[int, int]:
+    """(served, waiting) now, for every host alike: visitors who made a request within
+    ``ADMISSION_IDLE_SECONDS`` and visitors in line who refreshed within
+    ``ADMISSION_WAIT_SECONDS`` (those the next admission would still count). Raises
+    ``redis.RedisError`` when Redis does not answer."""
+    admitted, _line, line_seen, _tickets = _keys()
+    now = _now()
+    pipe = redis_client.client(settings.REDIS_URL).pipeline(transaction=False)
+    pipe.zcount(admitted, now - settings.ADMISSION_IDLE_SECONDS, "+inf")
+    pipe.zcount(line_seen, now - settings.ADMISSION_WAIT_SECONDS, "+inf")
+    served, waiting = pipe.execute()
+    return int(served), int(waiting)
 
 
 def _exempt(path: str) -> bool:
@@ -143,6 +160,7 @@ class AdmissionMiddleware:
         if admitted:
             response = self.get_response(request)
         else:
+            request.answered_by = "ruang_tunggu"
             response = _waiting_page(request, place=place, in_line=in_line)
         if new_visitor:
             response.set_cookie(

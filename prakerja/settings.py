@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 # choosing it from each request's cookie and Accept-Language cost every request for nothing
 # (issue 14, scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
+    # First: the request id is on every log line and the measurement covers every middleware.
+    "prakerja.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.admission.AdmissionMiddleware",
@@ -142,7 +144,7 @@ ADMISSION_WAIT_SECONDS = env.int("ADMISSION_WAIT_SECONDS", default=45)
 ADMISSION_REFRESH_SECONDS = env.int("ADMISSION_REFRESH_SECONDS", default=10)
 ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
 # Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
-ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
+ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/metrics", "/static/", "/admin/", "/sandbox/"]
 
 # --- auth -------------------------------------------------------------------------------------
 
@@ -226,7 +228,8 @@ STORAGES = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 _HTTPS = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Probes and scrapers call each host directly on its private address.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # Overridable only for `make loadtest` (plain HTTP on loopback); production keeps the default.
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
@@ -399,10 +402,16 @@ COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
+# Every line of a request, and of the Celery tasks it queued, carries the request's id
+# (prakerja/logcontext.py); the id is also the response's X-Request-ID header. With
+# REQUEST_ID_FROM_PROXY on, a well-formed X-Request-ID from the proxy in front is kept (so the
+# proxy's and the portal's logs share it); off, every request gets a new id.
+REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "prakerja.logcontext.ContextFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -410,7 +419,9 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]}
+    },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -418,6 +429,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- monitoring (GET /metrics; prakerja/metrics/, docs/operations.md) -------------------------
+# The bearer token Prometheus sends; unset, /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Redis keys of the deployment-wide counters (Celery tasks, payouts).
+METRICS_KEY_PREFIX = env.str("METRICS_KEY_PREFIX", default="prakerja:metrics")
 
 # --- participant journey (registration, basic test, orientation) ---------------------------------
 

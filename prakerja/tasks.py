@@ -4,8 +4,11 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from prakerja.jobruns import recorded
+
 
 @shared_task
+@recorded("heartbeat")
 def heartbeat() -> str:
     """Record that beat and a worker are alive; /healthz and operators can read it."""
     now = timezone.now().isoformat()

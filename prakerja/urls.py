@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from prakerja import views
 from prakerja.admin_site import StaffAdminSite
+from prakerja.metrics import views as metrics_views
 from trainings.api import api as partner_api
 
 # Every staff login asks for a TOTP token or a recovery code (django-otp).
@@ -17,6 +18,7 @@ admin.site.index_title = "Pengelolaan program"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("admin/laporan/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("", include("participants.urls")),
