@@ -31,6 +31,7 @@ from participants import (
     waves,
 )
 from participants.models import BlacklistEntry, DomainError
+from prakerja.client_ip import client_ip
 
 
 def _rate(setting: str):
@@ -103,12 +104,25 @@ class LoginView(auth_views.LoginView):
         return self.render_to_response(context)
 
 
-login_view = rate_limited("RATELIMIT_LOGIN")(LoginView.as_view())
+def _login_key(group, request) -> str:
+    """One account from one address (prakerja.client_ip): an address a carrier shares among
+    thousands is limited as a whole only at RATELIMIT_LOGIN_PER_ADDRESS."""
+    account = (request.POST.get("username") or "").strip().lower()
+    return f"{client_ip(request)}|{account}"
+
+
+login_view = rate_limited("RATELIMIT_LOGIN", key=_login_key)(
+    rate_limited("RATELIMIT_LOGIN_PER_ADDRESS")(LoginView.as_view())
+)
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
     """django-axes' answer once an account or an address has failed too often (any login form,
-    the admin's included): the Indonesian 429 page, saying how long the lock lasts."""
+    the admin's included): the Indonesian 429 page, saying how long the lock lasts. An account
+    over its failures from every address (prakerja.login_limits) waits for the end of that
+    window instead."""
+    if getattr(request, "login_account_limited", False):
+        return _limited(request, "LOGIN_FAILURES_PER_ACCOUNT")
     refusal = refusals.resolve("login_locked", area="registrasi")
     return render(request, "participants/rate_limited.html", {"refusal": refusal}, status=429)
 

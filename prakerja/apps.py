@@ -9,6 +9,7 @@ class PrakerjaConfig(AppConfig):
         from django.contrib import admin
         from django.core.signals import request_finished
 
+        from prakerja import login_limits  # noqa: F401  (connects its signal receiver)
         from prakerja.logcontext import forget_request
         from prakerja.permissions import on_post_migrate
 

@@ -100,18 +100,20 @@ TEMPLATES = [
 
 # --- data -------------------------------------------------------------------------------------
 
-# An unset or empty DATABASE_URL means the embedded SQLite file.
-DATABASES = {
-    "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    ),
-}
+# PostgreSQL only. An unset or empty DATABASE_URL means the embedded server under .run/
+# (prakerja/embedded_db.py; started here if it is not running), which production never uses.
+_database_url = env.str("DATABASE_URL", default="")
+if not _database_url:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
+    from prakerja import embedded_db
+
+    _database_url = embedded_db.start()
+DATABASES = {"default": env.db_url_config(_database_url)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web, worker and beat share the file under `make run`; wait for locks instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -226,6 +228,11 @@ STORAGES = {
 # --- security ----------------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies stand in front of the portal, each appending the address it received from to
+# X-Forwarded-For (1: the documented load balancer; 0: clients connect directly and the header
+# is ignored). prakerja/client_ip.py reads it; every rate limit and lockout uses that address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "prakerja.client_ip.client_ip"
 _HTTPS = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
 # Probes and scrapers call each host directly on its private address.
@@ -403,10 +410,9 @@ PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
 # Every line of a request, and of the Celery tasks it queued, carries the request's id
-# (prakerja/logcontext.py); the id is also the response's X-Request-ID header. With
-# REQUEST_ID_FROM_PROXY on, a well-formed X-Request-ID from the proxy in front is kept (so the
-# proxy's and the portal's logs share it); off, every request gets a new id.
-REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
+# (prakerja/logcontext.py); the id is also the response's X-Request-ID header. Behind a trusted
+# proxy (TRUSTED_PROXY_COUNT >= 1) a well-formed X-Request-ID it sets is kept, so the proxy's and
+# the portal's logs share it; without one, every request gets a new id.
 
 LOGGING = {
     "version": 1,
@@ -448,7 +454,10 @@ BASIC_TEST_RETRY_HOURS = env.int("BASIC_TEST_RETRY_HOURS", default=24)
 ORIENTATION_SLACK_SECONDS = env.int("ORIENTATION_SLACK_SECONDS", default=1)
 # django-ratelimit: on in every environment except the test run (tests switch it on to test it).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=not TESTING)
+# Logins per account from one address, and from one address in all: a mobile carrier's address
+# serves thousands of people, so the second figure is high (it stops stuffing lists of accounts).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
+RATELIMIT_LOGIN_PER_ADDRESS = env.str("RATELIMIT_LOGIN_PER_ADDRESS", default="300/m")
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
 # --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
@@ -497,10 +506,19 @@ OTP_TOTP_ISSUER = "Prakerja"
 # AXES_FAILURE_LIMIT failures an account, and separately an address, is locked for
 # AXES_COOLOFF_TIME, on the admin login and the participant login (/masuk/) alike.
 # axes first: it refuses a locked account or address before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+# Then the limit on one account's failures from every address together (prakerja/login_limits.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "prakerja.login_limits.AccountFailureLimitBackend",
+    *AUTHENTICATION_BACKENDS,
+]
+LOGIN_FAILURES_PER_ACCOUNT = env.str("LOGIN_FAILURES_PER_ACCOUNT", default="30/h")
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Account and address together: a mobile carrier puts thousands of people behind one address,
+# so failures from it lock only the account they were made for, from that address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "prakerja.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # both login forms post the email as "username"
 AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"

@@ -180,10 +180,11 @@ def s_invalid_login(client, new_user):
 
 def s_login_locked(client, new_user):
     user = UserFactory()
+    ip = _address()  # the lock holds the account from this address
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/masuk/", {"username": user.email, "password": "x"}, REMOTE_ADDR=_address())
+        client.post("/masuk/", {"username": user.email, "password": "x"}, REMOTE_ADDR=ip)
     data = {"username": user.email, "password": DEFAULT_PASSWORD}
-    return _body(client.post("/masuk/", data, REMOTE_ADDR=_address()))
+    return _body(client.post("/masuk/", data, REMOTE_ADDR=ip))
 
 
 def s_rate_limited(client, new_user, settings):
