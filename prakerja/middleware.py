@@ -45,8 +45,8 @@ def _view_label(request) -> str:
 class RequestContextMiddleware:
     """First in ``MIDDLEWARE``: gives the request its id and measures it.
 
-    The id is the proxy's ``X-Request-ID`` when ``REQUEST_ID_FROM_PROXY`` is on and the value is
-    well formed, else a new one; it is on every log line of the request
+    The id is the ``X-Request-ID`` of the trusted proxy in front (``TRUSTED_PROXY_COUNT`` >= 1)
+    when it is well formed, else a new one; it is on every log line of the request
     (``prakerja.logcontext``), in the ``X-Request-ID`` response header, and in the headers of the
     Celery tasks the request queues. The request is counted by view and status with its
     latency, its database queries and their time (``prakerja.metrics.instruments``).
@@ -56,7 +56,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID") if settings.REQUEST_ID_FROM_PROXY else None
+        trusted = settings.TRUSTED_PROXY_COUNT > 0
+        incoming = request.META.get("HTTP_X_REQUEST_ID") if trusted else None
         request_id = incoming if logcontext.well_formed(incoming) else logcontext.new_request_id()
         request.request_id = request_id
         # Cleared when the response is closed (``request_finished``), not here: Django logs a

@@ -74,7 +74,7 @@ def test_every_response_carries_a_request_id_and_each_request_gets_its_own(clien
 def test_a_proxys_request_id_is_kept_only_when_trusted_and_well_formed(client, settings):
     proxy_id = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff"
     assert client.get("/healthz", HTTP_X_REQUEST_ID=proxy_id)["X-Request-ID"] != proxy_id
-    settings.REQUEST_ID_FROM_PROXY = True
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client.get("/healthz", HTTP_X_REQUEST_ID=proxy_id)["X-Request-ID"] == proxy_id
     for forged in ["x", "baris\nbaru-palsu-12345", "a" * 200, "<script>alert(1)</script>"]:
         answered = client.get("/healthz", HTTP_X_REQUEST_ID=forged)["X-Request-ID"]
