@@ -333,6 +333,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "incentives.tasks.reconcile_payouts",
         "schedule": crontab(hour=5, minute=0),
     },
+    # The program dashboard's daily trends: today's counts so far, and any day missed.
+    "trends-rollup": {
+        "task": "reports.tasks.rollup_trends",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- program amounts and rules (whole rupiah; settings, not constants in code) ------------------

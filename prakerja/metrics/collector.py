@@ -9,9 +9,11 @@ text): every host answers the same values, so queries take ``max`` over hosts.
 - the waiting room: visitors served, waiting, and its capacity;
 - complaints open, and open without a reply past the first-response time.
 
-A source that does not answer is skipped for this scrape and ``prakerja_metrics_source_up``
-says so; the scrape itself still answers. Database reads run with a statement timeout, so a
-slow database cannot hold a scrape (and a gunicorn worker) for long.
+The job's label is ``job_name``: Prometheus gives every scraped series a ``job`` label of its
+own (the scrape job). A source that does not answer is skipped for this scrape and
+``prakerja_metrics_source_up`` says so; the scrape itself still answers. Database reads run
+with a statement timeout, so a slow database cannot hold a scrape (and a gunicorn worker) for
+long.
 """
 
 import json
@@ -101,38 +103,38 @@ class BusinessCollector:
         started = GaugeMetricFamily(
             "prakerja_job_last_started_timestamp_seconds",
             "When the job's last run started (Unix time).",
-            labels=["job"],
+            labels=["job_name"],
         )
         finished = GaugeMetricFamily(
             "prakerja_job_last_finished_timestamp_seconds",
             "When the job's last run finished, successfully or not (Unix time).",
-            labels=["job"],
+            labels=["job_name"],
         )
         success = GaugeMetricFamily(
             "prakerja_job_last_success_timestamp_seconds",
             "When the job last finished without an error (Unix time).",
-            labels=["job"],
+            labels=["job_name"],
         )
         duration = GaugeMetricFamily(
             "prakerja_job_last_duration_seconds",
             "How long the job's last finished run took.",
-            labels=["job"],
+            labels=["job_name"],
         )
         failed = GaugeMetricFamily(
             "prakerja_job_last_failed",
             "1 when the job's last finished run raised an error, else 0.",
-            labels=["job"],
+            labels=["job_name"],
         )
         counts = GaugeMetricFamily(
             "prakerja_job_last_count",
             "A count reported by the job's last successful run (revoked, expired, paid, "
             "failed_<reason>, sent...).",
-            labels=["job", "count"],
+            labels=["job_name", "count"],
         )
         runs = CounterMetricFamily(
             "prakerja_job_runs",
             "Runs of the job by outcome (ok, failed).",
-            labels=["job", "outcome"],
+            labels=["job_name", "outcome"],
         )
         for job in jobs:
             started.add_metric([job.job], _timestamp(job.last_started_at))
@@ -162,7 +164,7 @@ class BusinessCollector:
         interval = GaugeMetricFamily(
             "prakerja_job_schedule_interval_seconds",
             "The expected time between two runs of each beat entry (CELERY_BEAT_SCHEDULE).",
-            labels=["job"],
+            labels=["job_name"],
         )
         for name, entry in sorted(settings.CELERY_BEAT_SCHEDULE.items()):
             seconds = schedule_interval_seconds(entry["schedule"])

@@ -37,3 +37,19 @@ def scrape(base_url: str, token: str = TOKEN) -> dict:
     )
     assert response.status_code == 200, response.text[:500]
     return parse(response.text)
+
+
+def referenced_metric_names() -> set[str]:
+    """Every ``prakerja_*`` series named by the shipped alert rules and dashboard."""
+    import json
+    import re
+    from pathlib import Path
+
+    ops = Path(__file__).resolve().parents[2] / "ops"
+    rules = (ops / "prometheus" / "alerts.yml").read_text().splitlines()
+    texts = [line for line in rules if not line.lstrip().startswith("#")]
+    dashboard = json.loads((ops / "grafana" / "prakerja.json").read_text())
+    texts += [
+        target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])
+    ]
+    return set(re.findall(r"\bprakerja_[a-z0-9_]+\b", "\n".join(texts)))

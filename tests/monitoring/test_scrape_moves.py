@@ -13,7 +13,7 @@ from incentives.models import Installment
 from participants.models import Participant
 from tests.factories import PlatformFactory, make_active_participant
 from tests.incentives.helpers import eligible_participant
-from tests.monitoring.scrape import TOKEN, scrape, value
+from tests.monitoring.scrape import TOKEN, referenced_metric_names, scrape, value
 from tests.trainings.partner import PartnerClient, last_otp, make_offering
 from tests.trainings.sweep_helpers import participant_in, wave_21
 from trainings import services
@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 def test_a_purchase_a_failed_payout_and_a_sweep_move_their_counters(live_server, settings):
     settings.METRICS_TOKEN = TOKEN
+    settings.ADMISSION_CAPACITY = 1000  # the waiting room on, with room for everyone
     assert requests.get(live_server.url + "/metrics", timeout=10).status_code == 401
     wrong = requests.get(
         live_server.url + "/metrics", headers={"Authorization": "Bearer salah"}, timeout=10
@@ -97,7 +98,7 @@ def test_a_purchase_a_failed_payout_and_a_sweep_move_their_counters(live_server,
     # The failed payout: counted by reason for the deployment, and in the job's last run.
     payouts = "prakerja_payouts_total"
     assert moved(payouts, outcome="failed", reason="account_closed") == 1
-    disburse = {"job": "incentives-disburse"}
+    disburse = {"job_name": "incentives-disburse"}
     assert value(after, "prakerja_job_last_count", **disburse, count="failed_account_closed") == 1
     assert moved("prakerja_job_runs_total", **disburse, outcome="ok") == 1
     notices = {"task": "incentives.tasks.notify_payouts"}
@@ -105,7 +106,7 @@ def test_a_purchase_a_failed_payout_and_a_sweep_move_their_counters(live_server,
     assert moved("prakerja_celery_task_duration_seconds_count", **notices) == 1
 
     # The sweep: its run, its revocations, its notices.
-    sweep = {"job": "sweep-deadlines"}
+    sweep = {"job_name": "sweep-deadlines"}
     assert moved("prakerja_job_runs_total", **sweep, outcome="ok") == 1
     assert value(after, "prakerja_job_last_count", **sweep, count="revoked") == 3
     assert value(after, "prakerja_job_last_failed", **sweep) == 0
@@ -117,3 +118,7 @@ def test_a_purchase_a_failed_payout_and_a_sweep_move_their_counters(live_server,
 
     assert value(after, "prakerja_metrics_source_up", source="database") == 1
     assert value(after, "prakerja_metrics_source_up", source="redis") == 1
+
+    # Every series the shipped alert rules and dashboard name is in this real scrape.
+    scraped = {name for name, _labels in after}
+    assert referenced_metric_names() - scraped == set()
