@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format venv demo worker beat clean bench loadtest
 
-$(STAMP): requirements.txt
+# The development venv: what production runs (requirements.txt) plus tests, tooling and the
+# embedded PostgreSQL (requirements-dev.txt, which includes requirements.txt).
+$(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.uploads import AcceptedUpload
+
 # Ticket numbers avoid look-alike characters (0/O, 1/I/L) so they can be read over the phone.
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -87,7 +89,11 @@ class Complaint(models.Model):
     )
     description = models.TextField(_("uraian"))
     attachment = models.FileField(
-        _("tangkapan layar"), upload_to=attachment_path, blank=True, max_length=200
+        _("tangkapan layar"),
+        upload_to=attachment_path,
+        blank=True,
+        max_length=200,
+        validators=[AcceptedUpload("screenshot")],
     )
     attachment_type = models.CharField(
         _("jenis lampiran"), max_length=32, blank=True, editable=False

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     # First: the request id is on every log line and the measurement covers every middleware.
     "prakerja.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "prakerja.uploads.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.admission.AdmissionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -390,6 +391,9 @@ PAYOUT_CALLBACK_URL = env.str(
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
 # The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
 PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
+# Wrong passwords on the payout-account form before it locks, and the window they count in.
+PAYOUT_PASSWORD_MAX_FAILURES = env.int("PAYOUT_PASSWORD_MAX_FAILURES", default=5)
+PAYOUT_PASSWORD_WINDOW_SECONDS = env.int("PAYOUT_PASSWORD_WINDOW_SECONDS", default=900)
 PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
 PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
 PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
@@ -407,6 +411,16 @@ PARTICIPANTS_PLACE_FREED = "trainings.waves.return_place"
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=2 * 1024 * 1024)
+# Orientation videos (admin): MP4 or WebM up to this size (prakerja/uploads.py).
+ORIENTATION_VIDEO_MAX_BYTES = env.int("ORIENTATION_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
+# Request bodies are refused (413) from their Content-Length before they are read: the routes
+# that carry a file allow its limit plus the form around it, every other request this much
+# (the partner API has its own limit, PARTNER_API_MAX_BODY_BYTES).
+UPLOAD_ROUTES = [
+    (r"^/pengaduan/$", "COMPLAINT_ATTACHMENT_MAX_BYTES"),
+    (r"^/admin/participants/orientationvideo/(add|\d+/change)/$", "ORIENTATION_VIDEO_MAX_BYTES"),
+]
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
 # django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
