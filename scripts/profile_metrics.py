@@ -121,7 +121,7 @@ def main() -> None:
         b"".join(response)
         response.close()
 
-    scrape_ms = best_cpu_ms(scrape, n=50, rounds=args.rounds, warmup=5)
+    scrape_ms = best_cpu_ms(scrape, n=min(50, args.n), rounds=args.rounds, warmup=1)
     connection.close()
     floors = profile_request.run_floor(
         argparse.Namespace(
