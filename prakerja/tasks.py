@@ -4,6 +4,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from prakerja import sessions
 from prakerja.jobruns import recorded
 
 
@@ -17,7 +18,7 @@ def heartbeat() -> str:
 
 
 @shared_task
-def remember(key: str, value: str) -> str:
-    """Store a value in the cache. Used to prove end-to-end delivery through a real worker."""
-    cache.set(key, value, timeout=600)
-    return value
+@recorded("clear-sessions")
+def clear_expired_sessions() -> int:
+    """Beat: delete expired sessions from PostgreSQL (``prakerja.sessions``)."""
+    return sessions.clear_expired()

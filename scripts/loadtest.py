@@ -66,6 +66,7 @@ LOAD_ENV = {
     "RATELIMIT_ENABLE": "0",
     "SMS_BACKEND": "file",
     "SMS_FILE_PATH": str(RUN / "sms.jsonl"),
+    "ALLOW_FAKE_GATEWAYS": "1",  # DEBUG off on the stand-ins (prakerja/gateways.py)
     "EMAIL_URL": "consolemail://",
     "LOG_LEVEL": "WARNING",
     "CONN_MAX_AGE": "60",
@@ -109,11 +110,11 @@ def setup_django():
 def seed(*, people: int, cards: int, applicants: int) -> dict:
     """Bulk inserts, like ``seed_load``: one Argon2id hash shared by every synthetic account."""
     import secrets
+    from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.cache import SessionStore
     from django.utils import timezone
 
     from participants.models import Participant, User, Wave
@@ -191,6 +192,8 @@ def seed(*, people: int, cards: int, applicants: int) -> dict:
     session_backend = next(
         path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
     )
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     def sessions(participants) -> list[str]:
         keys = []

@@ -1,6 +1,6 @@
 """The person, waves, selection, the card and its balance ledger, and the blacklist: one module
-a topic (errors, regions, waves, participant, selection, records, challenges, learning), every
-model importable from here. Accounts stay in this module: migrations name
+a topic (errors, regions, waves, participant, selection, records, challenges, learning, outbox),
+every model importable from here. Accounts stay in this module: migrations name
 ``participants.models.UserManager``.
 
 Models hold data and invariants (enforced by the database where possible); every write and
@@ -19,8 +19,14 @@ from participants.models.learning import (
     OrientationVideo,
     VideoProgress,
 )
+from participants.models.outbox import PendingRegistrationMail
 from participants.models.participant import Participant
-from participants.models.records import BlacklistEntry, LedgerEntry, ParticipantEvent
+from participants.models.records import (
+    BlacklistEntry,
+    LedgerEntry,
+    ParticipantEvent,
+    ProfileCorrection,
+)
 from participants.models.regions import District, Province, Regency
 from participants.models.selection import Application, SelectionRun
 from participants.models.waves import PriorityWhitelistEntry, Wave, WaveProvinceQuota
@@ -38,8 +44,10 @@ __all__ = [
     "OtpChallenge",
     "Participant",
     "ParticipantEvent",
+    "PendingRegistrationMail",
     "PhoneOTP",
     "PriorityWhitelistEntry",
+    "ProfileCorrection",
     "Province",
     "Regency",
     "SelectionRun",
@@ -94,7 +102,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("akun")
         verbose_name_plural = _("akun")
-        permissions = [("view_full_nik", _("Dapat melihat NIK lengkap"))]
+        permissions = [
+            ("view_full_nik", _("Dapat melihat NIK lengkap")),
+            ("search_full_nik", _("Dapat mencari peserta dengan NIK lengkap")),
+        ]
 
     def __str__(self) -> str:
         return self.email

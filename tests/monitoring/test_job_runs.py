@@ -12,7 +12,7 @@ from django.core.management import call_command
 from prakerja.jobruns import counts_of
 from prakerja.metrics.collector import schedule_interval_seconds
 from prakerja.models import JobStatus
-from tests.test_operator_commands import BEAT_COMMANDS
+from tests.test_operator_commands import BEAT_COMMANDS, TAKES_NOW
 from tests.trainings.sweep_helpers import participant_in, wave_21
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_the_beat_task_and_the_command_record_their_runs_under_the_beat_entry(en
     assert status.last_duration_seconds >= 0
 
     args = [BEAT_COMMANDS[entry]]
-    if entry != "heartbeat":
+    if BEAT_COMMANDS[entry] in TAKES_NOW:
         args += ["--now", "2021-10-22T00:05"]
     call_command(*args, stdout=io.StringIO())
     assert JobStatus.objects.get(job=entry).runs == 2
