@@ -29,6 +29,7 @@ from participants.models.records import (
 )
 from participants.models.regions import District, Province, Regency
 from participants.models.selection import Application, SelectionRun
+from participants.models.staff import StaffAuthenticator, StaffRecoveryCodes
 from participants.models.waves import PriorityWhitelistEntry, Wave, WaveProvinceQuota
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "Province",
     "Regency",
     "SelectionRun",
+    "StaffAuthenticator",
+    "StaffRecoveryCodes",
     "User",
     "UserManager",
     "VideoProgress",
