@@ -97,7 +97,7 @@ class BlacklistAdmin(NikSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["participant", "reason_code", "note"]
+            return ["participant", "reason_code", "note", "participant_reason"]
         return super().get_fields(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):

@@ -60,6 +60,7 @@ def test_a_fraud_blacklist_in_the_admin_stops_the_card_and_the_dashboard_says_wh
     page.fill("#id_participant", str(card.pk))
     page.select_option("#id_reason_code", "fraud")
     page.fill("#id_note", "Memakai KTP milik orang lain (laporan #31)")
+    page.fill("#id_participant_reason", "KTP yang Anda pakai bukan milik Anda.")
     page.click("input[name=_save]")
     page.wait_for_url(re.compile(r"/admin/participants/blacklistentry/$"))
     entry = BlacklistEntry.objects.get(nik_hash=card.nik_hash)
@@ -80,6 +81,8 @@ def test_a_fraud_blacklist_in_the_admin_stops_the_card_and_the_dashboard_says_wh
     page.click("main button[type=submit]")
     expect(page.locator("#status")).to_have_text("Kepesertaan dicabut")
     expect(page.get_by_text("Kecurangan / penyalahgunaan")).to_be_visible()
+    expect(page.locator("#alasan-petugas")).to_have_text("KTP yang Anda pakai bukan milik Anda.")
+    assert "laporan #31" not in page.locator("main").inner_text()
     expect(page.locator("#penjelasan")).to_contain_text("tidak dapat lagi dipakai membeli")
 
 

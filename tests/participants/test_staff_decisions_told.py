@@ -201,6 +201,7 @@ def test_a_card_holder_blacklisted_in_the_admin_is_told_in_their_words(
     client.force_login(staff)
     url = reverse("admin:participants_blacklistentry_add")
     data = rendered_form(client.get(url).content.decode(), "blacklistentry_form")
+    assert "participant_reason" in data  # the page asks it
     data.update(
         participant=[str(card.pk)],
         reason_code=["fraud"],

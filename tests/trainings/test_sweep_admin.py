@@ -25,7 +25,12 @@ def test_staff_add_a_fraud_entry_through_the_service_and_it_is_audited(client, s
     person = participant_in(wave_21())
     response = client.post(
         reverse("admin:participants_blacklistentry_add"),
-        {"participant": person.pk, "reason_code": "fraud", "note": "KTP palsu"},
+        {
+            "participant": person.pk,
+            "reason_code": "fraud",
+            "note": "KTP palsu",
+            "participant_reason": "KTP yang Anda pakai bukan milik Anda.",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = BlacklistEntry.objects.get()
@@ -39,8 +44,11 @@ def test_staff_add_a_fraud_entry_through_the_service_and_it_is_audited(client, s
 def test_a_second_entry_for_the_same_nik_is_refused_with_a_message(client, staff):
     person = participant_in(wave_21())
     url = reverse("admin:participants_blacklistentry_add")
-    client.post(url, {"participant": person.pk, "reason_code": "fraud", "note": "1"})
-    response = client.post(url, {"participant": person.pk, "reason_code": "fraud", "note": "2"})
+    told = {"participant_reason": "KTP yang Anda pakai bukan milik Anda."}
+    client.post(url, {"participant": person.pk, "reason_code": "fraud", "note": "1", **told})
+    response = client.post(
+        url, {"participant": person.pk, "reason_code": "fraud", "note": "2", **told}
+    )
     assert response.status_code == 200
     assert "sudah ada di daftar hitam" in response.content.decode()
     assert BlacklistEntry.objects.count() == 1
