@@ -54,7 +54,10 @@ def enqueue(
         current_app.send_task(task_name, args=args, countdown=countdown)
         return
     try:
-        task.apply_async(args, countdown=countdown)
+        if countdown is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, countdown=countdown)
     except OperationalError:
         if not inline_if_broker_down:
             raise
