@@ -20,6 +20,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.models import Permission
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.admin import COMPLAINT_OFFICER_PERMISSIONS
@@ -544,3 +545,36 @@ def test_the_superusers_lookups_on_the_same_fields_narrow_the_participant_list(l
     assert not not_narrowed, "\n".join(not_narrowed)
     assert narrowed >= 30, narrowed
     assert not secrets_used, secrets_used
+
+
+@pytest.mark.django_db
+def test_the_csv_exports_follow_the_same_policy(client, people):
+    """An export by staff who may export but not see the full NIK carries no hidden value; with
+    view_full_nik the NIK is whole (and still no birth date, gender, district or address)."""
+    a, _b = people
+    exporter = staff_with(["reports.export_program_data"], "ekspor@prakerja.local")
+    giveaways = [
+        a._nik[:6],
+        a._nik[6:12],
+        A_BIRTH.isoformat(),
+        A_BIRTH.strftime("%d/%m/%Y"),
+        "CIBINONG",
+        "Melati",
+    ]
+    urls = [
+        reverse("reports:export_wave_participants", args=[a.wave.number]),
+        reverse("reports:export_installments"),
+    ]
+    client.force_login(exporter)
+    for url in urls:
+        body = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+        assert a.nik_masked in body, url
+        for giveaway in giveaways:
+            assert giveaway not in body, (url, giveaway)
+    exporter.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
+    exporter = User.objects.get(pk=exporter.pk)
+    client.force_login(exporter)
+    body = b"".join(client.get(urls[0]).streaming_content).decode("utf-8-sig")
+    assert a._nik in body
+    for giveaway in giveaways[2:]:
+        assert giveaway not in body, giveaway
