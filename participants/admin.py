@@ -10,17 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, nik, services, visibility
-from participants.admin_base import (
-    NikSearchMixin,
-    ReadOnlyMixin,
-    ReasonForm,
-    action_with_reason_page,
-)
+from participants.admin_base import NikSearchMixin, ReadOnlyMixin, run_with_reason
 from participants.admin_corrections import correction_page
 from participants.models import (
     BasicTestAttempt,
     BasicTestQuestion,
-    DomainError,
     LedgerEntry,
     OrientationVideo,
     Participant,
@@ -215,43 +209,29 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
     def _with_reason(self, request, queryset, *, action, service, title, done):
         """An intermediate page asks the reason, then ``service`` runs once per person (each in
         its own transaction); people whose status does not allow it are counted as skipped."""
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            count = skipped = 0
-            for participant in queryset.select_related("user"):
-                try:
-                    service(
-                        participant=participant,
-                        reason=form.cleaned_data["reason"],
-                        actor=request.user,
-                    )
-                except DomainError:
-                    skipped += 1
-                    continue
-                count += 1
-            self.message_user(request, done % {"count": count}, messages.SUCCESS)
-            if skipped:
-                self.message_user(
-                    request,
-                    _("%(count)d peserta dilewati: statusnya tidak memungkinkan tindakan ini.")
-                    % {"count": skipped},
-                    messages.WARNING,
-                )
-            return None
-        return action_with_reason_page(
+
+        def skipped(refused) -> None:
+            self.message_user(
+                request,
+                _("%(count)d peserta dilewati: statusnya tidak memungkinkan tindakan ini.")
+                % {"count": len(refused)},
+                messages.WARNING,
+            )
+
+        return run_with_reason(
             self,
             request,
-            form=form,
+            list(queryset.select_related("user")),
+            call=lambda p, reason: service(participant=p, reason=reason, actor=request.user),
+            done=done,
             action=action,
             title=title,
             intro=_(
                 "Tindakan ini berlaku untuk peserta berikut. Alasan dicatat di riwayat keputusan "
                 "masing-masing beserta nama Anda dan waktunya."
             ),
-            items=[
-                (p, f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})")
-                for p in queryset.select_related("user")
-            ],
+            label=lambda p: f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})",
+            on_refused=skipped,
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

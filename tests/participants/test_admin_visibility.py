@@ -46,7 +46,7 @@ from tests.factories import (
     make_nik,
 )
 from tests.incentives.helpers import complete_first_training, give_account
-from tests.staff import admin_http_session
+from tests.staff import admin_http_session, staff_with
 
 # The participant fields a staff member without participants.view_full_nik may not see, and the
 # stored secrets nobody sees (the test's own list, not the policy module's).
@@ -223,42 +223,37 @@ def candidate_lookups(model, paths, lookups, *, thorough: bool) -> list[tuple[st
 # --- data ---------------------------------------------------------------------------------------
 
 
+def _person(*, birth, gender, district, address, serial):
+    """An active participant of a wave of their own, living in ``district``."""
+    now = timezone.now()
+    return make_active_participant(
+        wave=WaveFactory(
+            opens_at=now - dt.timedelta(days=10),
+            closes_at=now - dt.timedelta(days=3),
+            announces_at=now - dt.timedelta(days=1),
+        ),
+        birth_date=birth,
+        gender=gender,
+        district=district,
+        regency=district.regency,
+        province_id=district.regency.province_id,
+        address=address,
+        nik=make_nik(district_code=district.code, birth_date=birth, gender=gender, serial=serial),
+        kk=f"{district.regency_id}010101019{serial:03d}",
+    )
+
+
 @pytest.fixture
 def people(db):
     """A and B differ in every hidden field; both have rows in every list that shows people."""
     load_areas(provinces=["31", "32"])
     cibinong = District.objects.select_related("regency").get(code="320101")
     other = District.objects.select_related("regency").filter(regency__province_id="31").first()
+    a = _person(
+        birth=A_BIRTH, gender="F", district=cibinong, address="Jl. Melati No. 7", serial=123
+    )
+    b = _person(birth=B_BIRTH, gender="M", district=other, address="Gg. Kenanga 9", serial=456)
     now = timezone.now()
-    a = make_active_participant(
-        wave=WaveFactory(
-            opens_at=now - dt.timedelta(days=10),
-            closes_at=now - dt.timedelta(days=3),
-            announces_at=now - dt.timedelta(days=1),
-        ),
-        birth_date=A_BIRTH,
-        gender="F",
-        district=cibinong,
-        regency=cibinong.regency,
-        address="Jl. Melati No. 7",
-        nik=make_nik(district_code="320101", birth_date=A_BIRTH, gender="F", serial=123),
-        kk="3201010101019001",
-    )
-    b = make_active_participant(
-        wave=WaveFactory(
-            opens_at=now - dt.timedelta(days=10),
-            closes_at=now - dt.timedelta(days=3),
-            announces_at=now - dt.timedelta(days=1),
-        ),
-        birth_date=B_BIRTH,
-        gender="M",
-        district=other,
-        regency=other.regency,
-        province_id="31",
-        address="Gg. Kenanga 9",
-        nik=make_nik(district_code=other.code, birth_date=B_BIRTH, gender="M", serial=456),
-        kk="3101010101019002",
-    )
     for person in (a, b):
         Application.objects.create(participant=person, wave=person.wave, joined_at=now)
         BasicTestAttempt.objects.create(
@@ -287,16 +282,6 @@ def people(db):
     a.refresh_from_db()
     b.refresh_from_db()
     return a, b
-
-
-def staff_with(permissions: list[str], email: str) -> User:
-    user = UserFactory(is_staff=True, email=email)
-    for permission in permissions:
-        app_label, codename = permission.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 def every_view_permission() -> list[str]:
