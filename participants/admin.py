@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, nik, services, visibility
-from participants.admin_base import NikSearchMixin, ReadOnlyMixin, run_with_reason
+from participants.admin_base import (
+    DecisionReasonForm,
+    NikSearchMixin,
+    ReadOnlyMixin,
+    run_with_reason,
+)
 from participants.admin_corrections import correction_page
 from participants.models import (
     BasicTestAttempt,
@@ -222,16 +227,23 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
             self,
             request,
             list(queryset.select_related("user")),
-            call=lambda p, reason: service(participant=p, reason=reason, actor=request.user),
+            call=lambda p, data: service(
+                participant=p,
+                reason=data["reason"],
+                participant_reason=data["participant_reason"],
+                actor=request.user,
+            ),
             done=done,
             action=action,
             title=title,
             intro=_(
-                "Tindakan ini berlaku untuk peserta berikut. Alasan dicatat di riwayat keputusan "
-                "masing-masing beserta nama Anda dan waktunya."
+                "Tindakan ini berlaku untuk peserta berikut. Catatan internal dan alasan untuk "
+                "peserta dicatat di riwayat keputusan masing-masing beserta nama Anda dan "
+                "waktunya. Peserta diberi tahu lewat SMS dan email dengan alasan untuk peserta."
             ),
             label=lambda p: f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})",
             on_refused=skipped,
+            form_class=DecisionReasonForm,
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

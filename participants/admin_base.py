@@ -214,7 +214,8 @@ def run_with_reason(
     """An admin action that asks a reason first. Without one, the intermediate page lists
     ``rows`` (each shown as ``label(row)``). With it, ``call(row, reason)`` runs for each row
     (each its own transaction, a service); ``done`` (with ``%(count)d``) reports those that went
-    through, and ``on_refused`` gets the ``(row, DomainError)`` pairs refused on the way."""
+    through, and ``on_refused`` gets the ``(row, DomainError)`` pairs refused on the way.
+    ``call`` gets the form's cleaned data (``reason``, and whatever else ``form_class`` asks)."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if not form.is_valid():
         return action_with_reason_page(
@@ -229,7 +230,7 @@ def run_with_reason(
     count, refused = 0, []
     for row in rows:
         try:
-            call(row, form.cleaned_data["reason"])
+            call(row, form.cleaned_data)
         except DomainError as exc:
             refused.append((row, exc))
             continue
@@ -238,6 +239,24 @@ def run_with_reason(
     if refused and on_refused is not None:
         on_refused(refused)
     return None
+
+
+class DecisionReasonForm(forms.Form):
+    """A decision about a person's card: a note for staff and the words the person is told."""
+
+    reason = forms.CharField(
+        label=_("Catatan internal (hanya untuk petugas)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Tersimpan di riwayat keputusan; tidak pernah ditampilkan kepada peserta."),
+    )
+    participant_reason = forms.CharField(
+        label=_("Alasan untuk peserta"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Dikirim kepada peserta lewat SMS dan email dan tampil di dasbornya. Tulis dengan "
+            "bahasa yang sopan dan jelas, tanpa nama pelapor atau catatan pemeriksaan."
+        ),
+    )
 
 
 def action_with_reason_page(

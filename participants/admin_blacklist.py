@@ -106,8 +106,8 @@ class BlacklistAdmin(NikSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             list(queryset.select_related("participant")),
-            call=lambda entry, reason: services.remove_from_blacklist(
-                entry=entry, reason=reason, actor=request.user
+            call=lambda entry, data: services.remove_from_blacklist(
+                entry=entry, reason=data["reason"], actor=request.user
             ),
             done=_("%(count)d entri dihapus dari daftar hitam."),
             action="remove_entries",

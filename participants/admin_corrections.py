@@ -223,7 +223,7 @@ class ProfileCorrectionAdmin(ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             list(queryset.select_related("participant__user")),
-            call=lambda c, reason: service(correction=c, reason=reason, actor=request.user),
+            call=lambda c, data: service(correction=c, reason=data["reason"], actor=request.user),
             done=done,
             action=action,
             title=title,

@@ -186,21 +186,16 @@ def submit_identity(
                     _("Satu Kartu Keluarga hanya dapat didaftarkan oleh paling banyak 2 orang."),
                     code="family_card_limit",
                 )
-            services.set_identity_numbers(participant=participant, nik=nik, kk=kk)
-            participant.birth_date = birth_date
-            participant.gender = gender
-            participant.district = district
-            participant.regency_id = district.regency_id
-            participant.province_id = district.regency.province_id
-            participant.address = address
-            participant.education = education
-            participant.employment_status = employment_status
-            participant.identity_verified_at = now
-            participant.save()
-            services.record_event(
+            services.record_identity(
                 participant=participant,
-                kind=ParticipantEvent.Kind.PROFILE,
-                reason_code="identity_verified",
+                nik=nik,
+                kk=kk,
+                birth_date=birth_date,
+                gender=gender,
+                district=district,
+                address=address,
+                education=education,
+                employment_status=employment_status,
                 now=now,
             )
     except IntegrityError:
@@ -293,15 +288,7 @@ def verify_phone_otp(*, participant: Participant, code: str, now=None) -> Partic
     with transaction.atomic():
         if not pending.filter(pk=record.pk).update(verified_at=now):
             raise otp.OtpExpired()  # a concurrent request used this code first
-        Participant.objects.filter(pk=participant.pk).update(
-            phone=record.phone, phone_verified_at=now
-        )
-        services.record_event(
-            participant=participant,
-            kind=ParticipantEvent.Kind.PROFILE,
-            reason_code="phone_verified",
-            now=now,
-        )
+        services.record_verified_phone(participant=participant, phone=record.phone, now=now)
     participant.refresh_from_db()
     return participant
 
@@ -333,21 +320,12 @@ def submit_declarations(
             code="declarations_locked",
         )
     with transaction.atomic():
-        Participant.objects.filter(pk=participant.pk).update(
+        services.record_declarations(
+            participant=participant,
             is_student=is_student,
             is_civil_servant=is_civil_servant,
             receives_social_aid=receives_social_aid,
             is_unemployed=is_unemployed,
-            declared_at=now,
-        )
-        services.record_event(
-            participant=participant,
-            kind=ParticipantEvent.Kind.PROFILE,
-            reason_code="declarations",
-            note=(
-                f"student={is_student} civil_servant={is_civil_servant} "
-                f"social_aid={receives_social_aid} unemployed={is_unemployed}"
-            ),
             now=now,
         )
     participant.refresh_from_db()

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from participants import notifications, registration, registration_mail, selection
 from participants.models import SelectionRun, User
+from prakerja.jobruns import recorded
 
 
 @shared_task
@@ -38,9 +39,22 @@ def send_not_selected_emails(application_ids: list[int]) -> int:
 
 
 @shared_task
-def run_due_selections() -> list[int]:
+def notify_card_decision(event_id: int) -> dict[str, int]:
+    """SMS and email about one staff decision on a card (freeze, lift, revocation for fraud),
+    once (``notifications.send_card_decision_notice`` claims it)."""
+    return notifications.send_card_decision_notice(event_id=event_id)
+
+
+@shared_task
+@recorded("run-due-selections")
+def run_due_selections() -> dict:
     """Beat: selection for waves whose announcement time has passed and that have no run."""
-    return [run.wave.number for run in selection.run_due_selections()]
+    runs = selection.run_due_selections()
+    return {
+        "ran": len(runs),
+        "selected": sum(run.selected for run in runs),
+        "waves": [run.wave.number for run in runs],
+    }
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -52,6 +66,7 @@ def send_verification_email(user_id: int, verify_url: str) -> None:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@recorded("registration-mail")
 def flush_registration_mail() -> int:
     """Send the registration emails waiting in Redis or, after a Redis outage, in PostgreSQL
     (``participants.registration_mail``); also the ``registration-mail`` beat entry."""

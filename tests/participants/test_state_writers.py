@@ -25,6 +25,7 @@ from participants.models import (
     ParticipantEvent,
 )
 from participants.selection import run_selection
+from participants.services import profile
 from tests.factories import ParticipantFactory, UserFactory, WaveFactory, make_active_participant
 from tests.incentives.test_finish import pay_everything
 from tests.trainings.sweep_helpers import participant_in, wave_announced, wib
@@ -81,7 +82,11 @@ def test_the_database_allows_exactly_the_transitions_of_the_table():
         for target in S.values:
             if start == target:
                 continue
-            person = ParticipantFactory(status=start)
+            # A frozen card remembers the status it had; leaving the freeze goes back there.
+            frozen_from = target if target in (S.SELECTED, S.ACTIVE) else S.ACTIVE
+            person = ParticipantFactory(
+                status=start, frozen_from_status=frozen_from if start == S.FROZEN else ""
+            )
             allowed = target in Participant.ALLOWED_TRANSITIONS[start]
             try:
                 with transaction.atomic():
@@ -90,6 +95,51 @@ def test_the_database_allows_exactly_the_transitions_of_the_table():
             except DatabaseError:
                 refused = True
             assert refused is not allowed, (start, target)
+
+
+@pytest.mark.parametrize(
+    ("frozen_from", "target", "allowed"),
+    [
+        (S.ACTIVE, S.SELECTED, False),
+        (S.SELECTED, S.ACTIVE, False),
+        (S.ACTIVE, S.ACTIVE, True),
+        (S.SELECTED, S.SELECTED, True),
+        (S.ACTIVE, S.REVOKED, True),
+        (S.SELECTED, S.REVOKED, True),
+    ],
+)
+def test_a_frozen_card_leaves_the_freeze_only_for_its_stored_status_or_revocation(
+    frozen_from, target, allowed
+):
+    """``active -> frozen -> selected`` would skip the refusal of ``active -> selected``: the
+    database lets a frozen card go back only to the status stored when it was frozen."""
+    person = ParticipantFactory(status=S.FROZEN, frozen_from_status=frozen_from)
+    try:
+        with transaction.atomic():
+            _raw_status_update(person.pk, target)
+        refused = False
+    except DatabaseError as exc:
+        assert "invalid participant status transition" in str(exc)
+        refused = True
+    person.refresh_from_db()
+    assert refused is not allowed
+    assert person.status == (target if allowed else S.FROZEN)
+
+
+def test_a_lifted_freeze_returns_exactly_to_the_stored_status():
+    officer = UserFactory(is_staff=True)
+    for start in (S.SELECTED, S.ACTIVE):
+        person = ParticipantFactory(status=start)
+        participant_services.freeze_card(
+            participant=person, reason="Laporan", participant_reason="Diperiksa.", actor=officer
+        )
+        person.refresh_from_db()
+        assert (person.status, person.frozen_from_status) == (S.FROZEN, start)
+        participant_services.lift_freeze(
+            participant=person, reason="Selesai", participant_reason="Dipulihkan.", actor=officer
+        )
+        person.refresh_from_db()
+        assert (person.status, person.frozen_from_status) == (start, "")
 
 
 # --- no code writes a status outside participants/services ---------------------------------------
@@ -445,3 +495,50 @@ def test_the_sweep_audits_each_revocation_and_leaves_a_frozen_card_alone():
     assert status_events(late) == [(S.ACTIVE, S.REVOKED, "no_first_purchase", None, cutoff)]
     frozen.refresh_from_db()
     assert frozen.status == S.FROZEN
+
+
+# --- no code writes a decisive profile field outside participants/services ----------------------
+
+# The fields selection judges (participants.services.profile), under their column names too.
+DECISIVE = {
+    *profile.DECISIVE_FIELDS,
+    *(f"{name}_id" for name in ("district", "regency", "province")),
+    "is_unemployed",
+}
+
+
+def _decisive_writes(relative: str, tree: ast.AST) -> list[str]:
+    hits = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            chain = ast.unparse(node.func.value).lower()
+            written = {keyword.arg for keyword in node.keywords} & DECISIVE
+            if node.func.attr in ("update", "create") and "participant" in chain and written:
+                hits.append(f"{relative}:{node.lineno} {ast.unparse(node)[:80]}")
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Attribute)
+            and target.attr in DECISIVE
+            and "participant" in ast.unparse(target.value).lower()
+            for target in node.targets
+        ):
+            hits.append(f"{relative}:{node.lineno} {ast.unparse(node)[:80]}")
+    return hits
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "participant.birth_date = day",
+        "Participant.objects.filter(pk=1).update(is_student=False, declared_at=now)",
+        "participant.province_id = district.regency.province_id",
+    ],
+)
+def test_the_scan_finds_a_decisive_field_write(source):
+    assert _decisive_writes("example.py", ast.parse(source))
+
+
+def test_no_code_outside_participants_services_writes_a_decisive_profile_field():
+    """Registration, like a staff correction, writes the fields selection judges through
+    ``participants.services`` (one writer, with its audit row)."""
+    writes = [hit for relative, tree in _sources() for hit in _decisive_writes(relative, tree)]
+    assert writes == []
