@@ -79,7 +79,7 @@ def attempts(person, code: str) -> list[ParticipantEvent]:
     return list(ParticipantEvent.objects.filter(participant=person, reason_code=code))
 
 
-# --- finding 2: the correction page leaks nothing the officer may not see -------------------------
+# --- the correction page leaks nothing the officer may not see ------------------------------------
 
 
 def test_an_officer_without_the_full_nik_sees_no_hidden_value_on_the_correction_page(
