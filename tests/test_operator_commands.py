@@ -28,6 +28,7 @@ BEAT_COMMANDS = {
     "expire-balances": "expire_balances",
     "incentives-disburse": "disburse_incentives",
     "incentives-reconcile": "reconcile_payouts",
+    "trends-rollup": "rollup_trends",
     "registration-mail": "send_registration_mail",
     "clear-sessions": "clear_sessions",
 }
@@ -40,6 +41,7 @@ WRITING = {
     "expire_balances",
     "disburse_incentives",
     "reconcile_payouts",
+    "rollup_trends",
 }
 # Every command that takes --now (the heartbeat, the registration mail and the session cleanup
 # always act on the current time).
