@@ -130,9 +130,10 @@ class JobCommand(BaseCommand):
     runs are, so ``/metrics`` shows the last run whoever started it."""
 
     job = ""
+    now_help = clock.NOW_HELP
 
     def add_arguments(self, parser):
-        clock.add_now_argument(parser)
+        clock.add_now_argument(parser, help=self.now_help)
         clock.add_dry_run_argument(parser)
 
     def handle(self, *args, now=None, dry_run=False, **options):
