@@ -60,6 +60,7 @@ DASHBOARD = (_lazy("Ke dasbor"), "dashboard")
 DECLARATIONS = (_lazy("Perbarui Pernyataan Pendaftar"), "declarations")
 ACCOUNT = (_lazy("Perbarui rekening"), "incentives:account_change")
 HISTORY = (_lazy("Riwayat Insentif"), "incentives:history")
+IDENTITY = (_lazy("Perbaiki data identitas"), "identity")
 
 _CHECK_KTP = _lazy(
     "Periksa kembali isian sesuai KTP dan Kartu Keluarga, lalu simpan lagi. Jika data Anda "
@@ -168,6 +169,41 @@ NEXT_STEPS: dict[str, NextStep] = {
             "sudah sesuai tetapi tetap ditolak, ajukan pengaduan."
         ),
         topic="registrasi:lainnya",
+    ),
+    # --- the civil registry's answer (participants.services.registry_checks) -----------------
+    "registry_nik_not_found": NextStep(
+        _lazy(
+            "Periksa 16 digit NIK persis seperti di KTP, lalu simpan lagi. Jika NIK sudah benar, "
+            "datangi Dinas Dukcapil setempat untuk memastikan data kependudukan Anda aktif, atau "
+            "ajukan pengaduan."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
+    ),
+    "registry_kk_mismatch": NextStep(
+        _lazy(
+            "Ketik nomor KK dari Kartu Keluarga terbaru Anda, lalu simpan lagi. Jika Kartu "
+            "Keluarga baru saja diperbarui, data Dukcapil mungkin belum berubah: tunggu beberapa "
+            "hari atau datangi Dinas Dukcapil setempat."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
+    ),
+    "registry_name_mismatch": NextStep(
+        _lazy(
+            "Ketik nama lengkap persis seperti di KTP (tanpa gelar atau singkatan), lalu simpan "
+            "lagi. Jika nama di KTP berbeda dari data Dukcapil, datangi Dinas Dukcapil setempat."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
+    ),
+    "registry_birth_date_mismatch": NextStep(
+        _lazy(
+            "Isi tanggal lahir persis seperti di KTP, lalu simpan lagi. Jika tanggal di KTP "
+            "berbeda dari data Dukcapil, datangi Dinas Dukcapil setempat atau ajukan pengaduan."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
     ),
     "kk_format": NextStep(
         _lazy("Ketik 16 digit No. KK persis seperti di Kartu Keluarga, lalu simpan lagi.")

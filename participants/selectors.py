@@ -100,7 +100,7 @@ def next_steps(*, participant: Participant) -> list[tuple[str, str, bool]]:
     """The registration steps in order: (label, url name, done)."""
     return [
         (_("Konfirmasi email"), "register_done", participant.user.email_verified_at is not None),
-        (_("Data identitas"), "identity", participant.identity_verified_at is not None),
+        (_("Data identitas"), "identity", participant.identity_done),
         (_("Verifikasi nomor HP"), "phone", participant.phone_verified_at is not None),
         (_("Pernyataan Pendaftar"), "declarations", participant.declared_at is not None),
         (_("Tes Motivasi & Kemampuan Dasar"), "basic_test", participant.test_passed_at is not None),

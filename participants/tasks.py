@@ -4,6 +4,7 @@ from celery import shared_task
 
 from participants import notifications, registration, registration_mail, selection
 from participants.models import SelectionRun, User
+from participants.services import registry_checks
 
 
 @shared_task
@@ -70,3 +71,9 @@ def flush_registration_mail() -> int:
 def send_registration_mail(items: list[str]) -> int:
     """Registration emails without Redis (``make run``): one task each."""
     return registration_mail.send(items)
+
+
+@shared_task
+def retry_registry_checks() -> str:
+    """Beat: ask the civil registry again about the pending identity checks that are due."""
+    return registry_checks.retry_due_checks().line()

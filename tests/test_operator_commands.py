@@ -28,6 +28,7 @@ BEAT_COMMANDS = {
     "expire-balances": "expire_balances",
     "incentives-disburse": "disburse_incentives",
     "incentives-reconcile": "reconcile_payouts",
+    "retry-registry-checks": "retry_registry_checks",
 }
 # Commands of jobs that write: each offers --dry-run.
 WRITING = {
@@ -38,6 +39,7 @@ WRITING = {
     "expire_balances",
     "disburse_incentives",
     "reconcile_payouts",
+    "retry_registry_checks",
 }
 # Every command that takes --now (the heartbeat is always the current time).
 TAKES_NOW = (set(BEAT_COMMANDS.values()) - {"heartbeat"}) | {"run_selection", "seed_load"}

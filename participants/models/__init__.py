@@ -12,6 +12,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from participants.models.challenges import OtpChallenge, PhoneOTP
+from participants.models.eligibility import (
+    AgencyList,
+    EligibilityReview,
+    EligibilityReviewEvent,
+    ListException,
+    RegistryCheck,
+)
 from participants.models.errors import DomainError, InvalidTransition
 from participants.models.learning import (
     BasicTestAttempt,
@@ -26,14 +33,18 @@ from participants.models.selection import Application, SelectionRun
 from participants.models.waves import PriorityWhitelistEntry, Wave, WaveProvinceQuota
 
 __all__ = [
+    "AgencyList",
     "Application",
     "BasicTestAttempt",
     "BasicTestQuestion",
     "BlacklistEntry",
     "District",
     "DomainError",
+    "EligibilityReview",
+    "EligibilityReviewEvent",
     "InvalidTransition",
     "LedgerEntry",
+    "ListException",
     "OrientationVideo",
     "OtpChallenge",
     "Participant",
@@ -42,6 +53,7 @@ __all__ = [
     "PriorityWhitelistEntry",
     "Province",
     "Regency",
+    "RegistryCheck",
     "SelectionRun",
     "User",
     "UserManager",
