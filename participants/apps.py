@@ -9,4 +9,9 @@ class ParticipantsConfig(AppConfig):
     def ready(self) -> None:
         # The admin by topic: region reference data (the autocomplete), waves and selection,
         # the blacklist, each in its own module.
-        from participants import admin_blacklist, admin_regions, admin_waves  # noqa: F401
+        from participants import (  # noqa: F401
+            admin_blacklist,
+            admin_eligibility,
+            admin_regions,
+            admin_waves,
+        )

@@ -30,6 +30,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from participants.eligibility import sources
+
 # The complaint category of the place where a refusal happened, for refusals that occur in
 # several places (an OTP refused on the phone step is a registration matter, on the payout
 # account an incentive matter).
@@ -401,6 +403,29 @@ NEXT_STEPS: dict[str, NextStep] = {
         topic="registrasi:lainnya",
         action=DECLARATIONS,
     ),
+    "identity_not_verified": NextStep(
+        _lazy(
+            "Saat seleksi, data identitas Anda belum terverifikasi dengan data Dukcapil. Lihat "
+            "status verifikasinya di dasbor; setelah sesuai, gabung lagi ke gelombang berikutnya "
+            "tanpa mengisi ulang data."
+        ),
+        topic="registrasi:lainnya",
+        action=DASHBOARD,
+    ),
+    **{
+        rule.reason_code: NextStep(
+            _lazy(
+                "Jika data ini keliru (Anda tidak pernah atau sudah tidak lagi tercantum), ajukan "
+                "keberatan lewat pengaduan; kategorinya sudah terisi. Petugas memeriksanya ke "
+                "%(agency)s dan, bila terbukti keliru, mencatat pengecualian agar Anda dapat ikut "
+                "gelombang berikutnya."
+            )
+            % {"agency": rule.agency},
+            topic=f"kelayakan:{rule.source}",
+        )
+        for rule in sources.RULES.values()
+        if rule.reason_code
+    },
     "outside_quota_region": NextStep(_NEXT_WAVE, action=DASHBOARD),
     "quota_full": NextStep(_NEXT_WAVE, action=DASHBOARD),
     # --- orientation (participants.orientation) ----------------------------------------------

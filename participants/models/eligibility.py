@@ -57,6 +57,7 @@ class AgencyList(models.Model):
     transaction (attach the new partition, detach and drop the old, flip ``status``)."""
 
     class Status(models.TextChoices):
+        LOADING = "loading", _("Sedang diimpor")
         ACTIVE = "active", _("Berlaku")
         REPLACED = "replaced", _("Diganti versi baru")
 

@@ -1,0 +1,267 @@
+"""Importing a version of one of the state's lists (``import_exclusion_list``, the admin page).
+
+A list is a CSV whose first column is a NIK (a header line and other columns are allowed). Only
+the project's keyed NIK hash is stored (``participants.crypto``): the file is read in large
+blocks, each NIK checked (16 digits) and hashed in this process, and the hashes are streamed
+into PostgreSQL with ``COPY``, so a clear NIK never reaches the database. One bad line refuses
+the whole file, naming the line: a list applied at selection must be complete.
+
+Each version gets a table of its own, loaded without an index; the version takes effect by
+attaching that table as a partition of ``participants_agencylistentry`` while the previous
+version's partition is detached and dropped, all in the one transaction of the import. Readers
+see the old list or the new one, never a mix; a failed import leaves the old one in force.
+"""
+
+import datetime as dt
+import io
+import zlib
+from dataclasses import dataclass
+
+import psycopg2
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from psycopg2 import sql
+
+from participants import crypto, jobs
+from participants.eligibility.sources import Source
+from participants.models import AgencyList, DomainError
+
+PARENT = "participants_agencylistentry"
+# Permissions of a staff member who imports lists (README, "Staff permissions").
+LIST_OFFICER_PERMISSIONS = ["participants.view_agencylist", "participants.add_agencylist"]
+BLOCK_BYTES = 4 << 20
+COPY_CHUNK_BYTES = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+# pg_try_advisory_xact_lock(class, key): this class id, the source's crc32 as the key.
+_LOCK_CLASS = 0x4C495354  # "LIST"
+
+
+class ListRefused(DomainError):
+    code = "list_refused"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    agency_list: AgencyList
+    replaced: AgencyList | None
+
+
+class _Refusal(Exception):
+    def __init__(self, error: ListRefused):
+        self.error = error
+
+
+class HashedLines(io.RawIOBase):
+    """The CSV ``stream`` as a file of keyed NIK hashes, one per line, for ``COPY``: read in
+    blocks of ``BLOCK_BYTES``; ``rows`` counts the hashes produced. A bad line raises
+    :class:`ListRefused` naming its number (1 for the file's first line)."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+        self.hasher = crypto.bulk_keyed_hasher()
+        self.rows = 0
+        self.line_number = 0
+        self.seen_data = False
+        self.pending = b""
+        self.buffer = b""
+        self.done = False
+        self.first_block = True
+        self.error: ListRefused | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def _lines(self, lines: list[bytes]) -> bytes:
+        hasher = self.hasher
+        out = []
+        append = out.append
+        number = self.line_number
+        for raw in lines:
+            number += 1
+            field = raw.split(b",", 1)[0].strip()
+            if field[:1] == b'"':
+                field = field.strip(b'"').strip()
+            if len(field) == 16 and field.isdigit():
+                append(hasher(field))
+                continue
+            if not raw.strip():
+                continue  # a blank line
+            if not self.seen_data and not out and not field.isdigit():
+                self.seen_data = True  # the header line
+                continue
+            self.line_number = number
+            self.error = ListRefused(
+                _("Berkas ditolak: baris %(line)d tidak berisi NIK 16 digit pada kolom pertama.")
+                % {"line": number},
+                code="list_line_invalid",
+                line=number,
+            )
+            raise self.error
+        self.line_number = number
+        if out:
+            self.seen_data = True
+            self.rows += len(out)
+            return ("\n".join(out) + "\n").encode()
+        return b""
+
+    def _fill(self) -> None:
+        while not self.buffer and not self.done:
+            block = self.stream.read(BLOCK_BYTES)
+            if isinstance(block, str):
+                block = block.encode()
+            if self.first_block:
+                self.first_block = False
+                if block.startswith(_BOM):
+                    block = block[len(_BOM) :]
+            if not block:
+                self.done = True
+                lines = [self.pending] if self.pending else []
+                self.pending = b""
+            else:
+                lines = (self.pending + block).split(b"\n")
+                self.pending = lines.pop()
+            self.buffer = self._lines(lines)
+
+    def read(self, size: int = -1) -> bytes:
+        self._fill()
+        if size is None or size < 0:
+            chunk, self.buffer = self.buffer, b""
+        else:
+            chunk, self.buffer = self.buffer[:size], self.buffer[size:]
+        return chunk
+
+
+def _ddl(cursor, template: str, **names) -> None:
+    """Run ``template`` with ``{name}`` placeholders filled by ``psycopg2.sql``: a string as a
+    quoted identifier, an integer as a literal."""
+    parts = {
+        key: sql.Literal(value) if isinstance(value, int) else sql.Identifier(value)
+        for key, value in names.items()
+    }
+    cursor.execute(sql.SQL(template).format(**parts).as_string(connection.connection))
+
+
+def _source_lock(cursor, source: str) -> bool:
+    cursor.execute(
+        "SELECT pg_try_advisory_xact_lock(%s, %s)",
+        [_LOCK_CLASS, zlib.crc32(source.encode()) & 0x7FFFFFFF],
+    )
+    return cursor.fetchone()[0]
+
+
+def import_list(
+    *,
+    source: str,
+    stream,
+    list_date: dt.date,
+    valid_until: dt.date,
+    file_name: str = "",
+    actor=None,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Import ``stream`` (a binary file: CSV of NIKs) as the next version of ``source``'s list,
+    replacing the version in force, in one transaction. The re-check of participants against the
+    lists is queued after the commit.
+
+    Raises :class:`ListRefused`: ``list_source_unknown``, ``list_validity_invalid``,
+    ``list_line_invalid`` (with the line), ``list_empty``, ``list_import_running`` (another import
+    of this source holds its lock), ``list_in_use`` (the previous version stayed in use by a
+    running selection past ``LIST_SWAP_LOCK_TIMEOUT_SECONDS``).
+    """
+    if source not in Source.values:
+        raise ListRefused(
+            _("Sumber daftar tidak dikenal: %(source)s.") % {"source": source},
+            code="list_source_unknown",
+        )
+    if valid_until < list_date:
+        raise ListRefused(
+            _("Tanggal berlaku sampai tidak boleh sebelum tanggal data."),
+            code="list_validity_invalid",
+        )
+    now = now or timezone.now()
+    lines = HashedLines(stream)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not _source_lock(cursor, source):
+            raise ListRefused(
+                _("Impor daftar ini sedang berjalan. Tunggu sampai selesai, lalu coba lagi."),
+                code="list_import_running",
+            )
+        version = (
+            AgencyList.objects.filter(source=source).aggregate(v=Max("version"))["v"] or 0
+        ) + 1
+        new = AgencyList.objects.create(
+            source=source,
+            version=version,
+            list_date=list_date,
+            valid_until=valid_until,
+            file_name=file_name[:200],
+            status=AgencyList.Status.LOADING,
+            imported_at=now,
+            imported_by=actor,
+        )
+        _ddl(
+            cursor,
+            "CREATE TABLE {table} (list_id integer NOT NULL DEFAULT {id} CHECK (list_id = {id}),"
+            " nik_hash varchar(64) NOT NULL)",
+            table=new.partition,
+            id=new.pk,
+        )
+        copy = sql.SQL("COPY {table} (nik_hash) FROM STDIN").format(
+            table=sql.Identifier(new.partition)
+        )
+        try:
+            cursor.copy_expert(copy.as_string(connection.connection), lines, COPY_CHUNK_BYTES)
+        except psycopg2.Error:
+            # psycopg2 reports an exception raised by read() as a cancelled COPY.
+            if lines.error is not None:
+                raise lines.error from None
+            raise
+        if not lines.rows:
+            raise ListRefused(_("Berkas tidak berisi satu NIK pun."), code="list_empty")
+        _ddl(cursor, "ANALYZE {table}", table=new.partition)
+        old = (
+            AgencyList.objects.select_for_update()
+            .filter(source=source, status=AgencyList.Status.ACTIVE)
+            .first()
+        )
+        cursor.execute(
+            "SET LOCAL lock_timeout = %s", [f"{settings.LIST_SWAP_LOCK_TIMEOUT_SECONDS:d}s"]
+        )
+        try:
+            _ddl(
+                cursor,
+                "ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({id})",
+                parent=PARENT,
+                table=new.partition,
+                id=new.pk,
+            )
+            if old is not None:
+                _ddl(
+                    cursor,
+                    "ALTER TABLE {parent} DETACH PARTITION {old}",
+                    parent=PARENT,
+                    old=old.partition,
+                )
+                _ddl(cursor, "DROP TABLE {old}", old=old.partition)
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "pgcode", "") == "55P03":  # lock_not_available
+                raise ListRefused(
+                    _("Daftar sedang dipakai proses seleksi. Coba impor lagi beberapa menit lagi."),
+                    code="list_in_use",
+                ) from exc
+            raise
+        if old is not None:
+            AgencyList.objects.filter(pk=old.pk).update(
+                status=AgencyList.Status.REPLACED, replaced_at=now
+            )
+            old.refresh_from_db()
+        AgencyList.objects.filter(pk=new.pk).update(
+            status=AgencyList.Status.ACTIVE, rows=lines.rows
+        )
+        new.refresh_from_db()
+        jobs.enqueue_on_commit("participants.tasks.recheck_eligibility", robust=True)
+    return ImportResult(agency_list=new, replaced=old)
