@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format venv demo worker beat clean bench loadtest
 
-$(STAMP): requirements.txt
+# The development venv: what production runs (requirements.txt) plus tests, tooling and the
+# embedded PostgreSQL (requirements-dev.txt, which includes requirements.txt).
+$(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -22,10 +24,10 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-1} SANDBOX=$${SANDBOX:-1} $(PY) manage.py seed_demo
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} SANDBOX=$${SANDBOX:-1} exec $(VENV)/bin/honcho start -f Procfile.dev
 
-## make test: the whole suite; PostgreSQL when it answers (or DATABASE_URL), else SQLite.
+## make test: the whole suite on PostgreSQL: DATABASE_URL, else 127.0.0.1:5432 when it answers,
+## else the embedded server under .run/ (scripts/pick_database.py).
 test: $(STAMP)
-	@url="$$($(PY) scripts/pick_database.py)"; \
-	echo "make test: database $$($(PY) scripts/pick_database.py --describe "$$url")"; \
+	@url="$$($(PY) scripts/pick_database.py)" || exit 1; \
 	if [ -n "$$REDIS_URL" ]; then echo "make test: redis $$REDIS_URL"; else echo "make test: no REDIS_URL, tests marked 'redis' are skipped"; fi; \
 	DATABASE_URL="$$url" $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -38,6 +40,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 clean:
+	-@test -x $(PY) && $(PY) -m prakerja.embedded_db stop
 	rm -rf .run test-artifacts staticfiles
 
 ## make loadtest: the launch-day load test (issue 14; docs/performance.md). Not part of `make test`

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from complaints import attachments
 from complaints.models import SOURCE_CHOICES, Complaint
 from participants.sms import normalize_phone
+from prakerja import uploads
 
 C = Complaint.Category
 S = Complaint.Subcategory
@@ -76,7 +76,7 @@ class ComplaintForm(forms.Form):
     screenshot = forms.FileField(
         label=_("Tangkapan layar (opsional)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,.png,.jpg,.jpeg"}),
     )
     consent = forms.BooleanField(
         label=_(
@@ -101,7 +101,7 @@ class ComplaintForm(forms.Form):
     def clean_screenshot(self):
         upload = self.cleaned_data.get("screenshot")
         if upload:
-            self.attachment_type = attachments.check_attachment(upload)
+            self.attachment_type = uploads.check(upload, uploads.SCREENSHOT).content_type
         return upload
 
     def topic_parts(self) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from participants.eligibility.sources import EXCLUSION_SOURCES, Source
+from prakerja.uploads import AcceptedUpload
 
 # The exclusion lists a person may contest, as the sub-categories of "Keberatan data instansi".
 SOURCE_CHOICES = [(code, Source(code).label) for code in EXCLUSION_SOURCES]
@@ -99,7 +100,11 @@ class Complaint(models.Model):
     )
     description = models.TextField(_("uraian"))
     attachment = models.FileField(
-        _("tangkapan layar"), upload_to=attachment_path, blank=True, max_length=200
+        _("tangkapan layar"),
+        upload_to=attachment_path,
+        blank=True,
+        max_length=200,
+        validators=[AcceptedUpload("screenshot")],
     )
     attachment_type = models.CharField(
         _("jenis lampiran"), max_length=32, blank=True, editable=False

@@ -46,7 +46,7 @@ def submit_complaint(
 ) -> Complaint:
     """File a complaint with a fresh ticket number and queue the confirmation email.
 
-    ``attachment`` must already be checked (``complaints.attachments.check_attachment``) and
+    ``attachment`` must already be checked (``prakerja.uploads.check`` with ``SCREENSHOT``) and
     ``attachment_type`` is its sniffed MIME type. Raises :class:`InvalidTopic`.
     """
     if subcategory not in ("", *Complaint.SUBCATEGORIES.get(category, ())) or (

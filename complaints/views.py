@@ -15,6 +15,7 @@ from complaints.models import Complaint
 from participants import refusals
 from participants import selectors as participant_selectors
 from participants.models import DomainError
+from prakerja import uploads
 
 
 def _rate_per_ip(group, request) -> str:
@@ -160,10 +161,4 @@ def _owner_attachment_url(complaint: Complaint) -> str:
 
 
 def _serve(complaint: Complaint) -> FileResponse:
-    if not complaint.attachment:
-        raise Http404
-    response = FileResponse(complaint.attachment.open("rb"), content_type=complaint.attachment_type)
-    response["Content-Disposition"] = f'inline; filename="{complaint.ticket_number}"'
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return uploads.serve(complaint.attachment, uploads.SCREENSHOT, filename=complaint.ticket_number)

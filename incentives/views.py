@@ -67,8 +67,15 @@ def _payout_refusal(participant, installments, account) -> refusals.Refusal | No
 @login_required
 def account_change(request: HttpRequest) -> HttpResponse:
     participant = _participant(request)
+    account = selectors.payout_account_for(participant=participant)
+    try:
+        services.ensure_account_may_change(participant=participant)
+    except DomainError as exc:
+        # No form to fill in vain: only the reason and what to do next.
+        context = {"account": account, "refusal": refusals.of_error(exc, area="insentif")}
+        return render(request, "incentives/account_form.html", context)
     form = forms.PayoutAccountForm(request.POST or None)
-    context = {"form": form, "account": selectors.payout_account_for(participant=participant)}
+    context = {"form": form, "account": account}
     if request.method == "POST" and form.is_valid():
         try:
             change = services.request_payout_account_change(
@@ -77,9 +84,10 @@ def account_change(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             field = ACCOUNT_ERROR_FIELDS.get(exc.code)
             context["refusal"] = refusals.form_refusal(form, field, exc, area="insentif")
-        else:
-            messages.info(request, _("Kode OTP telah dikirim lewat SMS ke nomor HP Anda."))
-            return redirect("incentives:account_confirm", change_id=change.pk)
+            status = 429 if exc.code == "payout_password_locked" else 200
+            return render(request, "incentives/account_form.html", context, status=status)
+        messages.info(request, _("Kode OTP telah dikirim lewat SMS ke nomor HP Anda."))
+        return redirect("incentives:account_confirm", change_id=change.pk)
     return render(request, "incentives/account_form.html", context)
 
 

@@ -378,6 +378,16 @@ class BasicTestAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+# What a staff member who manages the orientation videos needs, exactly (documented in the
+# README; tests log in with these). An upload is accepted only as MP4 or WebM, by content and
+# extension (prakerja/uploads.py).
+ORIENTATION_OFFICER_PERMISSIONS = [
+    "participants.view_orientationvideo",
+    "participants.add_orientationvideo",
+    "participants.change_orientationvideo",
+]
+
+
 @admin.register(OrientationVideo)
 class OrientationVideoAdmin(admin.ModelAdmin):
     list_display = ["order", "title", "duration_seconds", "is_active"]

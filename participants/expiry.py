@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from participants import selectors, services
@@ -76,9 +76,12 @@ def expire_balances(
 
 
 def _batch(*, now: dt.datetime, after: int, limit: int) -> tuple[int | None, int, int, int]:
-    taken = candidates(now=now).filter(pk__gt=after).order_by("pk")
-    if connection.vendor == "postgresql":
-        taken = taken.select_for_update(skip_locked=True, of=("self",))
+    taken = (
+        candidates(now=now)
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
     ids = list(taken.values_list("pk", flat=True)[:limit])
     if not ids:
         return None, 0, 0, 0

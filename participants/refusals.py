@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +108,14 @@ NEXT_STEPS: dict[str, NextStep] = {
         ),
         topic="lainnya:",
         action=RESET,
+    ),
+    "upload_too_large": NextStep(
+        _lazy(
+            "Perkecil berkas menjadi paling besar %(limit)s (misalnya tangkapan layar, bukan "
+            "foto kamera atau video), lalu kirim lagi. Jika tetap gagal, ajukan pengaduan tanpa "
+            "lampiran."
+        ),
+        topic="lainnya:",
     ),
     "rate_limited": NextStep(
         _lazy(
@@ -460,6 +469,31 @@ NEXT_STEPS: dict[str, NextStep] = {
         ),
         topic="lainnya:",
     ),
+    "payout_password_locked": NextStep(
+        _lazy(
+            "Tunggu %(wait)s, lalu coba lagi dengan kata sandi akun Anda. Lupa kata sandi? Atur "
+            "ulang lewat email. Jika bukan Anda yang mencoba, ganti kata sandi dan ajukan "
+            "pengaduan."
+        ),
+        topic="insentif:",
+        action=RESET,
+    ),
+    "payout_account_revoked": NextStep(
+        _lazy(
+            "Insentif tidak dibayarkan kepada peserta yang kepesertaannya dicabut. Alasan dan "
+            "dasar hukumnya ada di dasbor. Jika menurut Anda keputusan ini keliru, ajukan "
+            "pengaduan."
+        ),
+        topic="insentif:",
+        action=DASHBOARD,
+    ),
+    "payout_account_frozen": NextStep(
+        _lazy(
+            "Tunggu hasil pemeriksaan petugas; setelah pembekuan dibuka, ubah rekening di halaman "
+            "ini. Untuk menjelaskan atau mengajukan keberatan, ajukan pengaduan."
+        ),
+        topic="insentif:",
+    ),
     "card_not_active": NextStep(
         _lazy("Tonton ketiga video pengenalan; setelah itu nomor kartu aktif untuk membeli."),
         action=(_lazy("Tonton video pengenalan"), "orientation"),
@@ -653,6 +687,7 @@ def duration_text(seconds: float) -> str:
 def _setting_values() -> dict:
     return {
         "wait": _("beberapa menit"),
+        "limit": filesizeformat(settings.COMPLAINT_ATTACHMENT_MAX_BYTES),
         "retry_at": _("%(n)d jam setelah percobaan terakhir")
         % {"n": settings.BASIC_TEST_RETRY_HOURS},
         "lock_failures": settings.AXES_FAILURE_LIMIT,

@@ -126,11 +126,9 @@ def verify_email(*, token: str, now=None) -> User:
 
 def _lock_family_card(kk_hash: str) -> None:
     """Serialize registrations on one family card until the transaction ends, so two people
-    cannot both become its third member. PostgreSQL: a transaction-scoped advisory lock on the
-    hash; SQLite: write transactions are already serialized (``transaction_mode=IMMEDIATE``)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(kk_hash[:15], 16)])
+    cannot both become its third member: a transaction-scoped advisory lock on the hash."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(kk_hash[:15], 16)])
 
 
 def submit_identity(

@@ -4,8 +4,7 @@ quota, and the grant of card, balance and deadline to those selected (docs/progr
 The work is set-based: a fixed handful of SQL statements whatever the number of applicants
 (about 20; see ``run_selection``). One decision table is computed with CTEs and window functions,
 and every write (applications, participants, ledger, audit events) is an ``UPDATE ... FROM`` or
-``INSERT ... SELECT`` from it. The same SQL runs on PostgreSQL and on SQLite (``make run``); on
-SQLite an ``md5`` function is registered on the connection.
+``INSERT ... SELECT`` from it.
 
 The draw is replayable by anyone: within each quota, eligible applicants are ordered by priority
 tier, then by ``md5(seed || ':' || participant_id)`` (lowercase hex, compared byte-wise), then by
@@ -79,16 +78,6 @@ def age_cutoffs(wave: Wave) -> tuple[dt.date, dt.date]:
     return _years_before(close_day, nik.MIN_AGE), _years_before(close_day, nik.MAX_AGE + 1)
 
 
-def _register_sqlite_functions() -> None:
-    connection.ensure_connection()
-    connection.connection.create_function(
-        "md5",
-        1,
-        lambda value: None if value is None else hashlib.md5(str(value).encode()).hexdigest(),  # noqa: S324
-        deterministic=True,
-    )
-
-
 def _tables() -> dict[str, str]:
     return {
         "app": Application._meta.db_table,
@@ -103,7 +92,7 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
+def _decision_sql(*, has_quotas: bool) -> str:
     """One row per application: its reason ('' when selected), tier, draw rank and selected flag.
 
     Reasons are checked in a fixed order, so each applicant gets the first that applies. The KK
@@ -115,15 +104,11 @@ def _decision_sql(*, has_quotas: bool, postgres: bool) -> str:
     # Byte-wise comparison: the draw key's order is defined on bytes, and the partitions (family
     # card, province) only need equal values together, which "C" sorts far faster than a
     # linguistic collation.
-    collate = ' COLLATE "C"' if postgres else ""
+    collate = ' COLLATE "C"'
     outside = "WHEN q.quota IS NULL THEN 'outside_quota_region'" if has_quotas else ""
     quota = "q.quota" if has_quotas else "%(quota_total)s"
     quota_key = f"province_id{collate}" if has_quotas else "0"
-    draw_prefix = (
-        "('x' || left(draw_key, 16))::bit(64)::bigint # '-9223372036854775808'::bigint, "
-        if postgres
-        else ""
-    )
+    draw_prefix = "('x' || left(draw_key, 16))::bit(64)::bigint # '-9223372036854775808'::bigint, "
     # Only constants and table names are interpolated; values travel as parameters.
     return f"""
         CREATE TEMP TABLE {{decisions}} AS
@@ -241,20 +226,16 @@ def mark_processing(*, wave: Wave) -> int:
 def _decide(cursor, *, wave: Wave, seed: str) -> None:
     """Create the temporary decision table for ``wave`` and ``seed`` (inside a transaction: the
     SET LOCALs and, on rollback, the table go with it). Used by the run and the preview."""
-    postgres = connection.vendor == "postgresql"
-    if connection.vendor == "sqlite":
-        _register_sqlite_functions()
-    if postgres:
-        # The two window sorts over all applicants fit in memory instead of spilling;
-        # JIT compilation costs more (about 0.7 s) than it saves in these statements.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL jit = off")
+    # The two window sorts over all applicants fit in memory instead of spilling; JIT
+    # compilation costs more (about 0.7 s) than it saves in these statements.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("SET LOCAL jit = off")
     ops = connection.ops
     youngest, oldest = age_cutoffs(wave)
     has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
     _execute(
         cursor,
-        _decision_sql(has_quotas=has_quotas, postgres=postgres),
+        _decision_sql(has_quotas=has_quotas),
         {
             "seed": seed,
             "wave_id": wave.pk,
@@ -292,7 +273,6 @@ def run_selection(
     if SelectionRun.objects.filter(wave=wave).exists():
         raise SelectionAlreadyRun(wave=wave.number)
     seed = seed or new_seed()
-    postgres = connection.vendor == "postgresql"
     ops = connection.ops
 
     with transaction.atomic():
@@ -303,8 +283,7 @@ def run_selection(
             raise SelectionAlreadyRun(wave=wave.number) from exc
         with connection.cursor() as cursor:
             _decide(cursor, wave=wave, seed=seed)
-            if postgres:
-                _execute(cursor, "ANALYZE {decisions}")
+            _execute(cursor, "ANALYZE {decisions}")
             _execute(cursor, "SELECT reason, count(*) FROM {decisions} GROUP BY reason")
             counts = dict(cursor.fetchall())
             selected = counts.pop(SELECTED_REASON, 0)
@@ -316,7 +295,6 @@ def run_selection(
                 selected=selected,
                 actor=actor,
                 now=now,
-                postgres=postgres,
             )
             _execute(
                 cursor,
@@ -355,7 +333,7 @@ def run_selection(
     return run
 
 
-def _grant(cursor, *, wave, selected, actor, now, postgres) -> None:
+def _grant(cursor, *, wave, selected, actor, now) -> None:
     """Card numbers for the selected, then ``bulk_select``: status ``selected`` with the wave,
     selection time and deadline, the card, the balance with its GRANT ledger entry and the audit
     row. Card numbers come from ``secrets`` in Python, sent as one parameter; the few that collide
@@ -363,23 +341,15 @@ def _grant(cursor, *, wave, selected, actor, now, postgres) -> None:
     if selected == 0:
         return
     numbers = _new_card_numbers(selected + selected // 100 + 16)
-    if postgres:
-        _execute(
-            cursor,
-            """
-            CREATE TEMP TABLE {cards} AS
-            SELECT t.ord AS ord, t.number AS number
-            FROM unnest(string_to_array(%s, ',')) WITH ORDINALITY AS t(number, ord)
-            """,
-            [",".join(numbers)],
-        )
-    else:
-        _execute(
-            cursor,
-            "CREATE TEMP TABLE {cards} AS "
-            "SELECT key + 1 AS ord, value AS number FROM json_each(%s)",
-            ["[" + ",".join(f'"{n}"' for n in numbers) + "]"],
-        )
+    _execute(
+        cursor,
+        """
+        CREATE TEMP TABLE {cards} AS
+        SELECT t.ord AS ord, t.number AS number
+        FROM unnest(string_to_array(%s, ',')) WITH ORDINALITY AS t(number, ord)
+        """,
+        [",".join(numbers)],
+    )
     _execute(
         cursor,
         """

@@ -1,14 +1,13 @@
 """Participant pages. Views are thin: authorize, select, validate, call one service."""
 
 import functools
-import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -32,6 +31,7 @@ from participants import (
 )
 from participants.models import BlacklistEntry, DomainError
 from participants.services import registry_checks
+from prakerja import uploads
 from prakerja.client_ip import client_ip
 
 
@@ -488,10 +488,7 @@ def orientation_event(request: HttpRequest, participant, pk: int, event: str) ->
 @participant_required
 def orientation_file(request: HttpRequest, participant, pk: int) -> HttpResponse:
     video = selectors.video_for_participant(pk=pk)
-    if not video.file:
-        raise Http404
-    content_type = mimetypes.guess_type(video.file.name)[0] or "application/octet-stream"
-    return FileResponse(video.file.open("rb"), content_type=content_type)
+    return uploads.serve(video.file, uploads.VIDEO, filename=f"orientasi-{video.order}")
 
 
 def _revoke_reason_text(code: str) -> str:

@@ -78,7 +78,7 @@ def _converters(model: type[Model], attnames: tuple[str, ...], alias: str) -> tu
 
 def from_row(model: type[Model], attnames: tuple[str, ...], values, *, using: str = "default"):
     """A model instance from a row of raw SQL whose columns are ``attnames`` of ``model``, with
-    the conversions the ORM applies (a UUID or a date read from SQLite, JSON, ...). Fields not
+    the conversions the ORM applies (JSON, a custom field's from_db_value, ...). Fields not
     in ``attnames`` are deferred: they load from the database if read."""
     values = list(values)
     connection = connections[using]

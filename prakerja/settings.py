@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 # (issue 14, scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "prakerja.uploads.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.admission.AdmissionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -98,18 +99,20 @@ TEMPLATES = [
 
 # --- data -------------------------------------------------------------------------------------
 
-# An unset or empty DATABASE_URL means the embedded SQLite file.
-DATABASES = {
-    "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    ),
-}
+# PostgreSQL only. An unset or empty DATABASE_URL means the embedded server under .run/
+# (prakerja/embedded_db.py; started here if it is not running), which production never uses.
+_database_url = env.str("DATABASE_URL", default="")
+if not _database_url:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
+    from prakerja import embedded_db
+
+    _database_url = embedded_db.start()
+DATABASES = {"default": env.db_url_config(_database_url)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web, worker and beat share the file under `make run`; wait for locks instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -411,6 +414,9 @@ PAYOUT_CALLBACK_URL = env.str(
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
 # The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
 PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
+# Wrong passwords on the payout-account form before it locks, and the window they count in.
+PAYOUT_PASSWORD_MAX_FAILURES = env.int("PAYOUT_PASSWORD_MAX_FAILURES", default=5)
+PAYOUT_PASSWORD_WINDOW_SECONDS = env.int("PAYOUT_PASSWORD_WINDOW_SECONDS", default=900)
 PAYOUT_APPROVAL_THRESHOLD_IDR = env.int("PAYOUT_APPROVAL_THRESHOLD_IDR", default=1_000_000_000)
 PAYOUT_BATCH_SIZE = env.int("PAYOUT_BATCH_SIZE", default=500)
 PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=600)
@@ -428,6 +434,16 @@ PARTICIPANTS_PLACE_FREED = "trainings.waves.return_place"
 # --- complaints (Formulir Pengaduan) ------------------------------------------------------------
 
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=2 * 1024 * 1024)
+# Orientation videos (admin): MP4 or WebM up to this size (prakerja/uploads.py).
+ORIENTATION_VIDEO_MAX_BYTES = env.int("ORIENTATION_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
+# Request bodies are refused (413) from their Content-Length before they are read: the routes
+# that carry a file allow its limit plus the form around it, every other request this much
+# (the partner API has its own limit, PARTNER_API_MAX_BODY_BYTES).
+UPLOAD_ROUTES = [
+    (r"^/pengaduan/$", "COMPLAINT_ATTACHMENT_MAX_BYTES"),
+    (r"^/admin/participants/orientationvideo/(add|\d+/change)/$", "ORIENTATION_VIDEO_MAX_BYTES"),
+]
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
 # django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")

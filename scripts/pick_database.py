@@ -1,13 +1,13 @@
-"""Choose the database for `make test` (README, "The two commands"): DATABASE_URL when set,
-else the local PostgreSQL at 127.0.0.1:5432 when it answers, else the SQLite file. Prints the
-URL."""
+"""Choose the PostgreSQL database for `make test` (README, "The two commands"): DATABASE_URL when
+set, else the local server at 127.0.0.1:5432 when it answers, else the embedded server under
+.run/ (started if needed: prakerja/embedded_db.py). Prints the URL, and where it is on stderr."""
 
 import os
 import socket
 import sys
+from pathlib import Path
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/prakerja"
-SQLITE = "sqlite:///test.sqlite3"
 
 
 def postgres_answers() -> bool:
@@ -21,15 +21,19 @@ def postgres_answers() -> bool:
 def pick() -> str:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    return LOCAL_POSTGRES if postgres_answers() else SQLITE
+    if postgres_answers():
+        return LOCAL_POSTGRES
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from prakerja import embedded_db
+
+    print(
+        "make test: nothing answers on 127.0.0.1:5432, using the embedded PostgreSQL",
+        file=sys.stderr,
+    )
+    return embedded_db.start()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--describe":
-        url = sys.argv[2]
-        if url.startswith("sqlite"):
-            print(f"{url} (SQLite: tests marked 'postgres' are skipped, listed at the end)")
-        else:
-            print(url.split("@")[-1] if "@" in url else url)
-    else:
-        print(pick())
+    url = pick()
+    print(f"make test: database {url.split('@')[-1]}", file=sys.stderr)
+    print(url)

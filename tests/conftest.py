@@ -1,11 +1,11 @@
-"""Shared fixtures: database-dependent skips, the SMS outbox, and a headless Chromium browser."""
+"""Shared fixtures: skips for what the machine lacks (Redis, Chromium), the SMS outbox, and a
+headless Chromium browser."""
 
 import os
 import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from participants import sms
 
@@ -15,12 +15,9 @@ PHONE = {"width": 360, "height": 740}
 
 
 def pytest_collection_modifyitems(config, items):
-    on_sqlite = connection.vendor == "sqlite"
     no_redis = not os.environ.get("REDIS_URL")
     no_browser = not Path(CHROMIUM).exists()
     for item in items:
-        if on_sqlite and "postgres" in item.keywords:
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (running on SQLite)"))
         if no_redis and "redis" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="needs Redis (REDIS_URL is not set)"))
         if no_browser and "browser" in item.keywords:

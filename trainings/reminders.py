@@ -33,7 +33,6 @@ class ReminderResult:
 INSERT_SQL = """
 INSERT INTO {reminder} (participant_id, days_before, created_at)
 SELECT due.id, %s, %s FROM ({due}) due
-WHERE 1 = 1  -- SQLite needs a WHERE before an upsert's ON CONFLICT (parsing ambiguity)
 ON CONFLICT (participant_id, days_before) DO NOTHING
 """
 
@@ -43,17 +42,14 @@ ON CONFLICT (participant_id, days_before) DO NOTHING
 CLAIM_SQL = """
 UPDATE {reminder} SET sent_at = %s
 WHERE sent_at IS NULL AND id IN (
-    SELECT id FROM {reminder} WHERE sent_at IS NULL ORDER BY id LIMIT %s {lock}
+    SELECT id FROM {reminder} WHERE sent_at IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
 )
 RETURNING participant_id, days_before
 """
 
 
 def _tables() -> dict[str, str]:
-    return {
-        "reminder": DeadlineReminder._meta.db_table,
-        "lock": "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else "",
-    }
+    return {"reminder": DeadlineReminder._meta.db_table}
 
 
 def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult:

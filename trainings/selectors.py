@@ -59,7 +59,7 @@ _TRAINING_FIELDS = ("id", "title", "provider_id")
 
 
 @functools.cache
-def _lock_pending_payment_sql(vendor_locks: bool) -> str:
+def _lock_pending_payment_sql() -> str:
     payment = ", ".join(f"pay.{Payment._meta.get_field(name).column}" for name in _PAYMENT_FIELDS)
     sql = f"""
         SELECT {payment}, t.id, t.title, t.provider_id
@@ -68,10 +68,10 @@ def _lock_pending_payment_sql(vendor_locks: bool) -> str:
         JOIN {Training._meta.db_table} t ON t.id = o.training_id
         JOIN {Participant._meta.db_table} p ON p.id = pay.participant_id
         WHERE pay.id = %s AND pay.platform_id = %s AND pay.status = %s
+        FOR UPDATE OF pay, p
     """  # noqa: S608 (names from the models)
-    # PostgreSQL: the payment's row and its participant's, until the transaction ends. SQLite
-    # (the demo) has no row locks; its write transactions run one at a time.
-    return sql + " FOR UPDATE OF pay, p" if vendor_locks else sql
+    # The payment's row and its participant's stay locked until the transaction ends.
+    return sql
 
 
 def lock_pending_payment(*, platform: Platform, pk: uuid.UUID) -> Payment | None:
@@ -85,7 +85,7 @@ def lock_pending_payment(*, platform: Platform, pk: uuid.UUID) -> Payment | None
     """
     using = router.db_for_write(Payment)
     connection = connections[using]
-    sql = _lock_pending_payment_sql(connection.features.has_select_for_update_of)
+    sql = _lock_pending_payment_sql()
     with connection.cursor() as cursor:
         cursor.execute(
             sql,

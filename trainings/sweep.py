@@ -12,7 +12,7 @@ UPDATEs of the same row, so whichever commits first wins and the other sees the 
 in flight holds the row lock; the sweep skips locked rows (``SKIP LOCKED``) instead of waiting, so
 purchases are never blocked by it, and a second pass picks up rows that were locked in the first.
 
-On PostgreSQL the batches are shared out to ``SWEEP_WORKERS`` threads, each with its own database
+The batches are shared out to ``SWEEP_WORKERS`` threads, each with its own database
 connection: one statement first cuts the candidates into id ranges of at most one batch each, and
 the workers take ranges from a queue. A batch is CPU work in its PostgreSQL backend, so on two
 cores two workers nearly halve the wall time; the batches touch disjoint participants, and the few
@@ -80,8 +80,8 @@ def sweep_deadlines(
     transaction of a constant number of SQL statements.
 
     Returns the run, or ``None`` when another sweep holds the PostgreSQL advisory lock (nothing
-    was done). Revocation notices (SMS and email) are queued after each batch commits. On
-    PostgreSQL, outside a transaction, ``workers`` threads (``SWEEP_WORKERS``) run the batches.
+    was done). Revocation notices (SMS and email) are queued after each batch commits. Outside a
+    transaction, ``workers`` threads (``SWEEP_WORKERS``) run the batches.
     """
     cutoff = now or timezone.now()
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
@@ -95,11 +95,10 @@ def sweep_deadlines(
         run, _created = SweepRun.objects.get_or_create(
             cutoff=cutoff, defaults={"started_at": timezone.now()}
         )
-        postgres = connection.vendor == "postgresql"
         run_batch = _batch
         # Worker threads have connections of their own: they cannot see a caller's transaction
         # that has not committed, so inside one the batches run here, one after another.
-        workers = 1 if connection.in_atomic_block or not postgres else workers
+        workers = 1 if connection.in_atomic_block else workers
         # Pass 1 walks the ids once (keyset); pass 2 picks up rows a purchase had locked during
         # pass 1 and that are still candidates (the purchase failed or was rolled back).
         for _pass in range(2):
@@ -222,15 +221,10 @@ def _parallel_batches(*, workers, run_batch, run, cutoff, limit) -> Iterator[Bat
 
 
 class _sweep_lock:
-    """A session-level PostgreSQL advisory lock, held across the batches' transactions.
-
-    Other databases (SQLite under ``make run``) have a single writer anyway: the lock is a no-op.
-    """
+    """A session-level PostgreSQL advisory lock, held across the batches' transactions."""
 
     def __enter__(self) -> bool:
         self.held = False
-        if connection.vendor != "postgresql":
-            return True
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
             self.held = bool(cursor.fetchone()[0])

@@ -15,6 +15,7 @@ Callers import from here; the modules are the topics.
 
 from incentives.services.accounts import (  # noqa: F401
     confirm_payout_account_change,
+    ensure_account_may_change,
     request_payout_account_change,
     requeue_fixed_accounts,
 )

@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +20,9 @@ from incentives.services.errors import (
     EwalletNotOwnPhone,
     InvalidAccountNumber,
     OtpExpired,
+    PayoutAccountFrozen,
+    PayoutAccountRevoked,
+    PayoutPasswordLocked,
     WrongPassword,
 )
 from participants import otp, sms
@@ -33,6 +37,45 @@ R = PayoutRequest.Status
 
 
 # --- payout account -------------------------------------------------------------------------------
+
+
+def ensure_account_may_change(*, participant: Participant) -> None:
+    """Raise :class:`PayoutAccountRevoked` or :class:`PayoutAccountFrozen` when the payout
+    account may not change: nothing is paid to a revoked person, and a frozen card is under a
+    fraud check, whose outcome a new destination for the money must not anticipate."""
+    if participant.status == Participant.Status.REVOKED:
+        raise PayoutAccountRevoked()
+    if participant.status == Participant.Status.FROZEN:
+        raise PayoutAccountFrozen()
+
+
+def _check_password(*, participant: Participant, password: str, now: dt.datetime) -> None:
+    """The account password, with at most ``PAYOUT_PASSWORD_MAX_FAILURES`` wrong ones per
+    ``PAYOUT_PASSWORD_WINDOW_SECONDS``. Each wrong one is an audit row (someone may be trying
+    to redirect the money), and those rows are the count: it holds across web hosts and
+    through a Redis outage."""
+    window = dt.timedelta(seconds=settings.PAYOUT_PASSWORD_WINDOW_SECONDS)
+    failures = list(
+        ParticipantEvent.objects.filter(
+            participant=participant,
+            kind=ParticipantEvent.Kind.PAYOUT,
+            reason_code="account_password_wrong",
+            created_at__gt=now - window,
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[: settings.PAYOUT_PASSWORD_MAX_FAILURES]
+    )
+    if len(failures) >= settings.PAYOUT_PASSWORD_MAX_FAILURES:
+        raise PayoutPasswordLocked(seconds_left=int((failures[0] + window - now).total_seconds()))
+    if not participant.user.check_password(password):
+        record_event(
+            participant=participant,
+            kind=ParticipantEvent.Kind.PAYOUT,
+            reason_code="account_password_wrong",
+            actor=participant.user,
+            now=now,
+        )
+        raise WrongPassword()
 
 
 def _clean_number(kind: str, number: str, participant: Participant) -> str:
@@ -60,12 +103,13 @@ def request_payout_account_change(
     number, stores the pending change and sends a 6-digit OTP by SMS to the registered phone
     (the OTP's lifecycle and rate limits: ``participants.otp``).
 
-    Raises :class:`WrongPassword`, :class:`InvalidAccountNumber`, :class:`EwalletNotOwnPhone`,
-    :class:`OtpRateLimited`.
+    Raises :class:`PayoutAccountRevoked`, :class:`PayoutAccountFrozen`,
+    :class:`PayoutPasswordLocked`, :class:`WrongPassword`, :class:`InvalidAccountNumber`,
+    :class:`EwalletNotOwnPhone`, :class:`OtpRateLimited`.
     """
     now = now or timezone.now()
-    if not participant.user.check_password(password):
-        raise WrongPassword()
+    ensure_account_may_change(participant=participant)
+    _check_password(participant=participant, password=password, now=now)
     clean = _clean_number(kind, number, participant)
     change = PayoutAccountChange(
         participant=participant,
@@ -104,10 +148,12 @@ def confirm_payout_account_change(
     The attempt is counted by ``participants.otp.verify`` before this service opens its
     transaction, so a wrong code stays counted.
 
-    Raises :class:`OtpInvalid`, :class:`OtpExpired` (also for a change already applied),
-    :class:`OtpLocked`.
+    Raises :class:`PayoutAccountRevoked`, :class:`PayoutAccountFrozen` (the status may have
+    changed since the code was sent), :class:`OtpInvalid`, :class:`OtpExpired` (also for a change
+    already applied), :class:`OtpLocked`.
     """
     now = now or timezone.now()
+    ensure_account_may_change(participant=participant)
     pending = PayoutAccountChange.objects.filter(participant=participant, confirmed_at__isnull=True)
     change = otp.verify(challenges=pending, pk=change_id, code=code, now=now)
     with transaction.atomic():

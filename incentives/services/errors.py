@@ -14,6 +14,9 @@ __all__ = [
     "OtpInvalid",
     "OtpLocked",
     "OtpRateLimited",
+    "PayoutAccountFrozen",
+    "PayoutAccountRevoked",
+    "PayoutPasswordLocked",
     "SurveyAlreadyCompleted",
     "SurveyNotOpen",
     "WrongPassword",
@@ -26,6 +29,21 @@ __all__ = [
 class WrongPassword(DomainError):
     code = "wrong_password"
     message = _("Kata sandi salah.")
+
+
+class PayoutPasswordLocked(DomainError):
+    code = "payout_password_locked"
+    message = _("Terlalu banyak kata sandi salah. Perubahan rekening dikunci sementara.")
+
+
+class PayoutAccountRevoked(DomainError):
+    code = "payout_account_revoked"
+    message = _("Kepesertaan Anda telah dicabut, sehingga rekening insentif tidak dapat diubah.")
+
+
+class PayoutAccountFrozen(DomainError):
+    code = "payout_account_frozen"
+    message = _("Kartu Anda sedang dibekukan, sehingga rekening insentif tidak dapat diubah.")
 
 
 class InvalidAccountNumber(DomainError):

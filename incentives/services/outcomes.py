@@ -206,7 +206,7 @@ def _record_payout_events(
 ) -> None:
     """One audit row per installment that has just reached ``to_status``, written by one
     ``INSERT ... SELECT`` (a chunk holds thousands; building model instances would cost more
-    than the payouts). Plain SQL that PostgreSQL and SQLite both run."""
+    than the payouts)."""
     event = ParticipantEvent._meta
     inst = Installment._meta
     columns = ", ".join(

@@ -174,9 +174,8 @@ def idempotency_key(*, installment_id: int, attempt: int) -> str:
 
 def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Claim]:
     """Take up to ``size`` scheduled installments of the batch for this worker and store their
-    payout requests, in one transaction, before anything slow happens. On PostgreSQL the rows
-    are locked with SKIP LOCKED so concurrent workers take disjoint sets; on SQLite (one writer
-    at a time) the conditional UPDATE alone decides. The claim token is this worker's fence:
+    payout requests, in one transaction, before anything slow happens. The rows are locked with
+    SKIP LOCKED so concurrent workers take disjoint sets. The claim token is this worker's fence:
     every later call and write checks it (:func:`_still_mine`)."""
     token = uuid.uuid4()
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Drop the varchar_pattern_ops ("_like") indexes Django adds on PostgreSQL for indexed CharFields
+"""Drop the varchar_pattern_ops ("_like") indexes Django adds for indexed CharFields
 of the two tables the nightly sweep writes in bulk (participant, blacklist).
 
 They serve only prefix ``LIKE 'abc%'`` queries, which nothing runs on hashes, codes, phone numbers,
@@ -44,15 +44,11 @@ LIKE_INDEXES = [
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for _table, name, _column in LIKE_INDEXES:
         schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def restore(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for table, name, column in LIKE_INDEXES:
         schema_editor.execute(
             f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}" varchar_pattern_ops)'

@@ -1,4 +1,4 @@
-"""Selection updates every application of a wave; make those HOT updates on PostgreSQL.
+"""Selection updates every application of a wave; make those HOT updates.
 
 A HOT update writes the new row version into the same heap page and adds no index entries. It
 needs two things: no index on a column the update changes (the wave-and-status index becomes a
@@ -13,15 +13,11 @@ FILLFACTOR = 40
 
 
 def set_fillfactor(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"ALTER TABLE participants_application SET (fillfactor = {FILLFACTOR})"
-        )
+    schema_editor.execute(f"ALTER TABLE participants_application SET (fillfactor = {FILLFACTOR})")
 
 
 def reset_fillfactor(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE participants_application RESET (fillfactor)")
+    schema_editor.execute("ALTER TABLE participants_application RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):

@@ -1,12 +1,11 @@
-"""On PostgreSQL the database itself refuses a change of ``participants_participant.status`` that
+"""The database itself refuses a change of ``participants_participant.status`` that
 ``Participant.ALLOWED_TRANSITIONS`` does not allow, whoever writes it (a service, a bulk job, raw
 SQL, the admin, psql).
 
 The allowed pairs sit in the trigger's WHEN clause, so a valid change costs one expression and no
 function call (the selection and the sweep move up to a million rows); only a refused change calls
 the function, which raises. The pairs are frozen here: a change of the table needs a new
-migration, and tests/participants/test_state_writers.py fails until it has one. SQLite (the demo)
-relies on the services.
+migration, and tests/participants/test_state_writers.py fails until it has one.
 """
 
 from django.db import migrations
@@ -51,13 +50,11 @@ DROP FUNCTION IF EXISTS participants_refuse_status_transition();
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
+    schema_editor.execute(CREATE, params=None)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+    schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from participants.models.participant import Participant
+from prakerja.uploads import AcceptedUpload, stored_name
 
 # --- the basic test ("Tes Motivasi & Kemampuan Dasar") -------------------------------------------
 
@@ -82,13 +83,23 @@ class BasicTestAttempt(models.Model):
 # --- orientation ----------------------------------------------------------------------------------
 
 
+def video_path(instance: "OrientationVideo", filename: str) -> str:
+    return stored_name("orientasi", filename)
+
+
 class OrientationVideo(models.Model):
     """An introduction video. Participants watch every active one, in order, to the end."""
 
     order = models.PositiveSmallIntegerField(_("urutan"), unique=True)
     title = models.CharField(_("judul"), max_length=150)
     description = models.TextField(_("keterangan"), blank=True)
-    file = models.FileField(_("berkas video"), upload_to="orientasi/", blank=True)
+    file = models.FileField(
+        _("berkas video"),
+        upload_to=video_path,
+        blank=True,
+        validators=[AcceptedUpload("video")],
+        help_text=_("MP4 atau WebM."),
+    )
     url = models.CharField(
         _("alamat video"),
         max_length=500,

@@ -4,22 +4,19 @@ ledger entry, and the STATUS audit row (from, to, reason, actor, time).
 
 The rules are the ones of :func:`transition_statuses` (the move must be in
 ``ALLOWED_TRANSITIONS`` and is re-checked on the rows written) and of :func:`bulk_grant_balance`
-(amount, expiry, one GRANT entry each with the balance after it). On PostgreSQL they are applied
-in one statement, so each selected row is rewritten once rather than three times (every such
-write touches each index of the table; at 100,000 selected that is most of the run). Elsewhere
-the same rules step by step.
+(amount, expiry, one GRANT entry each with the balance after it), applied in one statement, so
+each selected row is rewritten once rather than three times (every such write touches each index
+of the table; at 100,000 selected that is most of the run).
 """
 
 import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 
 from participants import deadlines
 from participants.models import LedgerEntry, Participant, ParticipantEvent
-from participants.services.ledger import bulk_grant_balance
-from participants.services.status import sources_for, transition_statuses
+from participants.services.status import sources_for
 
 GRANT_SQL = """
 WITH moved AS (
@@ -69,23 +66,6 @@ def bulk_select(
     to = Participant.Status.SELECTED
     (source,) = sources_for(to, from_statuses=[Participant.Status.APPLICANT])
     first_purchase_deadline = deadlines.first_purchase_deadline(granted_at)
-    if connection.vendor != "postgresql":
-        return _select_step_by_step(
-            choices_sql=choices_sql,
-            source=source,
-            reason_code=reason_code,
-            note=note,
-            reference=reference,
-            actor=actor,
-            now=now,
-            granted_at=granted_at,
-            fields={
-                "wave_id": wave_id,
-                "selected_at": granted_at,
-                "first_purchase_deadline": first_purchase_deadline,
-                "updated_at": now,
-            },
-        )
     adapt = connection.ops.adapt_datetimefield_value
     sql = GRANT_SQL.format(
         participant=Participant._meta.db_table,
@@ -114,31 +94,3 @@ def bulk_select(
             },
         )
         return cursor.fetchone()[0]
-
-
-def _select_step_by_step(
-    *, choices_sql, source, reason_code, note, reference, actor, now, granted_at, fields
-) -> int:
-    chosen = Participant.objects.filter(
-        pk__in=RawSQL(f"SELECT participant_id FROM ({choices_sql}) c", ())  # noqa: S608, S611 (SQL from the caller)
-    )
-    with transaction.atomic(savepoint=False):
-        moved = transition_statuses(
-            participants=chosen.filter(wave__isnull=True),
-            to=Participant.Status.SELECTED,
-            from_statuses=[source],
-            reason_code=reason_code,
-            note=note,
-            actor=actor,
-            now=now,
-            **fields,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE {Participant._meta.db_table} AS p SET card_number = c.card_number
-                FROM ({choices_sql}) c WHERE p.id = c.participant_id
-                """  # noqa: S608 (table name and SQL from the caller)
-            )
-        bulk_grant_balance(participants=chosen, granted_at=granted_at, reference=reference)
-    return moved

@@ -140,10 +140,10 @@ def debit_for_purchase(
 
 def _debit(*, participant_id: int, amount_idr: int, now: dt.datetime) -> int | None:
     """The conditional UPDATE of :func:`debit_for_purchase`; the balance after it, or ``None``
-    when a rule refuses (nothing written). ``UPDATE ... RETURNING`` (PostgreSQL, SQLite 3.35+)
-    saves reading the balance back, and the statement is not compiled by the ORM on every
-    purchase. The deadline guard is NULL-safe, as ``selectors.past_first_purchase_deadline``
-    counts it (its balance condition is implied by ``balance_expires_at > now``)."""
+    when a rule refuses (nothing written). ``UPDATE ... RETURNING`` saves reading the balance
+    back, and the statement is not compiled by the ORM on every purchase. The deadline guard is
+    NULL-safe, as ``selectors.past_first_purchase_deadline`` counts it (its balance condition is
+    implied by ``balance_expires_at > now``)."""
     table = connection.ops.quote_name(Participant._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
@@ -246,7 +246,7 @@ def bulk_zero_balances(
             columns="src.id, %s, -src.balance_idr, 0, %s, %s",
             values=(kind, reference, connection.ops.adapt_datetimefield_value(now)),
         )
-        # The rows are locked by now (PostgreSQL) or the only writer is us (SQLite).
+        # The rows are locked by now: the sum is what the UPDATE zeroes.
         amount = positive.aggregate(total=Sum("balance_idr"))["total"] or 0
         zeroed = positive.update(balance_idr=0, updated_at=now)
         if zeroed != count:

@@ -17,9 +17,7 @@ from participants.models import (
     ParticipantEvent,
     User,
 )
-from participants.services.blacklist import bulk_add_to_blacklist
-from participants.services.ledger import bulk_zero_balances
-from participants.services.status import allowed_from, check_transition, transition_statuses
+from participants.services.status import allowed_from, check_transition
 
 REVOKED = Participant.Status.REVOKED
 
@@ -93,33 +91,24 @@ def bulk_revoke(
     """Revoke every participant of ``participants`` whose status allows it (at most ``limit``,
     by id): status ``revoked`` with ``revoked_at``/``revoke_reason``, NIK blacklisted unless it
     already is, the balance forfeited with a FORFEIT ledger entry, a STATUS audit row (from, to,
-    reason, actor, time) and a BLACKLIST one. With ``skip_locked`` (PostgreSQL) rows locked by
-    another transaction (a purchase in flight) are left for a later call.
+    reason, actor, time) and a BLACKLIST one. With ``skip_locked`` rows locked by another
+    transaction (a purchase in flight) are left for a later call.
 
-    On PostgreSQL this is one statement whatever the number (the sweep revokes 10,000 per call);
-    elsewhere the same rules through :func:`transition_statuses`, :func:`bulk_zero_balances` and
-    :func:`bulk_add_to_blacklist`. Call inside a transaction to keep it with your own writes.
+    One statement whatever the number (the sweep revokes 10,000 per call). Call inside a
+    transaction to keep it with your own writes.
     """
     now = now or timezone.now()
-    batch = participants.filter(status__in=allowed_from(REVOKED)).order_by("pk")
-    if connection.vendor == "postgresql":
-        batch = batch.select_for_update(skip_locked=skip_locked, of=("self",))
-    batch = batch.values_list("id", "status", "balance_idr", "wave_id", "province_id")
+    batch = (
+        participants.filter(status__in=allowed_from(REVOKED))
+        .order_by("pk")
+        .select_for_update(skip_locked=skip_locked, of=("self",))
+        .values_list("id", "status", "balance_idr", "wave_id", "province_id")
+    )
     if limit is not None:
         batch = batch[:limit]
     # No savepoint of its own: a failure rolls back the caller's transaction (a sweep batch).
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            return _revoke_in_one_statement(
-                batch=batch,
-                reason_code=reason_code,
-                actor=actor,
-                note=note,
-                legal_basis=legal_basis,
-                now=now,
-                reference=reference,
-            )
-        return _revoke_step_by_step(
+        return _revoke_in_one_statement(
             batch=batch,
             reason_code=reason_code,
             actor=actor,
@@ -130,7 +119,7 @@ def bulk_revoke(
         )
 
 
-# PostgreSQL: one statement. The UPDATE re-checks the status on the locked rows, so a purchase or
+# One statement. The UPDATE re-checks the status on the locked rows, so a purchase or
 # a staff action that committed first is never overwritten. The statuses come from the table.
 REVOKE_SQL = """
 WITH batch AS ({batch}),
@@ -217,48 +206,4 @@ def _revoke_in_one_statement(
         revoked_ids=list(revoked_ids),
         forfeited_idr=int(forfeited),
         freed=[(wave_id, province_id, n) for wave_id, province_id, n in freed],
-    )
-
-
-def _revoke_step_by_step(
-    *, batch, reason_code, actor, note, legal_basis, now, reference
-) -> BulkRevocation:
-    """Any database (SQLite under ``make run``): the same rules, one service each."""
-    rows = [(pk, wave_id, province_id) for pk, _s, _b, wave_id, province_id in batch]
-    if not rows:
-        return BulkRevocation(considered=0, last_id=None, revoked_ids=[], forfeited_idr=0, freed=[])
-    ids = [pk for pk, _wave, _province in rows]
-    chosen = Participant.objects.filter(pk__in=ids)
-    _count, forfeited = bulk_zero_balances(
-        participants=chosen, kind=LedgerEntry.Kind.FORFEIT, reference=reference, now=now
-    )
-    transition_statuses(
-        participants=chosen,
-        to=REVOKED,
-        reason_code=reason_code,
-        actor=actor,
-        note=note or legal_basis,
-        now=now,
-        revoked_at=now,
-        revoke_reason=reason_code,
-        updated_at=now,
-    )
-    bulk_add_to_blacklist(
-        participants=chosen,
-        reason_code=reason_code,
-        legal_basis=legal_basis,
-        note=note,
-        actor=actor,
-        now=now,
-    )
-    freed: dict[tuple[int, str], int] = {}
-    for _pk, wave_id, province_id in rows:
-        if wave_id and province_id:
-            freed[(wave_id, province_id)] = freed.get((wave_id, province_id), 0) + 1
-    return BulkRevocation(
-        considered=len(rows),
-        last_id=ids[-1],
-        revoked_ids=ids,
-        forfeited_idr=forfeited,
-        freed=[(wave, province, n) for (wave, province), n in sorted(freed.items())],
     )

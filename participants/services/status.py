@@ -114,11 +114,10 @@ def sources_for(to: str, *, from_statuses: Iterable[str] | None = None) -> list[
 
 
 def locked_sql(participants: QuerySet, *fields: str) -> tuple[str, tuple]:
-    """``participants`` as SQL selecting ``fields``, row-locked on PostgreSQL (the caller is in a
-    transaction), to be used as a subquery of a set-based write."""
-    if connection.vendor == "postgresql":
-        participants = participants.select_for_update(of=("self",))
-    return participants.order_by().values_list(*fields).query.sql_with_params()
+    """``participants`` as SQL selecting ``fields``, row-locked (the caller is in a transaction),
+    to be used as a subquery of a set-based write."""
+    locked = participants.select_for_update(of=("self",)).order_by().values_list(*fields)
+    return locked.query.sql_with_params()
 
 
 def transition_statuses(

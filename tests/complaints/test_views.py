@@ -161,7 +161,8 @@ def test_a_png_screenshot_is_stored_outside_the_web_root_and_served_to_owner_and
 ):
     participant = ParticipantFactory()
     client.force_login(participant.user)
-    upload = SimpleUploadedFile("layar.exe", png_bytes, content_type="application/octet-stream")
+    # The type the browser names is ignored; the content and the extension decide.
+    upload = SimpleUploadedFile("Layar.PNG", png_bytes, content_type="application/octet-stream")
     client.post(URL, form_data(screenshot=upload))
     complaint = Complaint.objects.get()
     stored = Path(complaint.attachment.path)

@@ -403,7 +403,6 @@ def test_disburse_incentives_command_reads_a_naive_time_as_wib(monkeypatch):
         call_command("disburse_incentives", "--now", "besok pagi")
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_one_batch_never_send_an_installment_twice():
     now = timezone.now()

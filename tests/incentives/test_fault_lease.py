@@ -86,7 +86,6 @@ def _storm_of_callbacks(client: Client, rng: random.Random) -> Counter:
 
 
 @pytest.mark.redis
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_claims_that_outlive_their_lease_killed_workers_and_forged_callbacks_pay_once():
     rng = random.Random(int(os.environ.get("FAULT_SEED", "12")))

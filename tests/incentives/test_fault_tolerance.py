@@ -49,7 +49,6 @@ def _deliver_callback(
 
 
 @pytest.mark.redis
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_thousand_installments_survive_faults_and_a_killed_worker():
     now = timezone.now().replace(microsecond=0)

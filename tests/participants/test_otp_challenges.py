@@ -118,7 +118,7 @@ def _stored_attempts(model, pk) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {column} FROM {model._meta.db_table} WHERE id = %s",
-            [pk.hex if connection.vendor == "sqlite" else str(pk)],
+            [str(pk)],
         )
         return cursor.fetchone()[0]
 

@@ -195,6 +195,13 @@ def s_rate_limited(client, new_user, settings):
     return _body(client.post(reverse("register"), {"full_name": "A"}, REMOTE_ADDR=ip))
 
 
+def s_upload_too_large(client, new_user):
+    body = b"x"
+    big = str(300 * 1024 * 1024)
+    kind = "multipart/form-data; boundary=x"
+    return _body(client.post("/pengaduan/", body, content_type=kind, CONTENT_LENGTH=big))
+
+
 def s_email_link_expired(client, new_user):
     token = registration.email_verification_token(user=new_user)
     later = timezone.now() + dt.timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE_SECONDS + 60)
@@ -429,6 +436,19 @@ def s_wrong_password(client, new_user):
     return _account_change(client, password="bukan-sandinya")
 
 
+def s_payout_password_locked(client, new_user, settings):
+    settings.PAYOUT_PASSWORD_MAX_FAILURES = 1
+    return _account_change(client, password="bukan-sandinya", twice=True)
+
+
+def _account_page(status: str):
+    def scenario(client, new_user):
+        _login(client, _in_status(status))
+        return _body(client.get(reverse("incentives:account_change")))
+
+    return scenario
+
+
 def s_invalid_account_number(client, new_user):
     return _account_change(client, number="123")
 
@@ -490,6 +510,7 @@ SCENARIOS = [
     ("invalid_login", "registrasi", s_invalid_login),
     ("login_locked", "registrasi", s_login_locked),
     ("rate_limited", "lainnya", s_rate_limited),
+    ("upload_too_large", "lainnya", s_upload_too_large),
     ("email_link_expired", "registrasi", s_email_link_expired),
     ("email_link_invalid", "registrasi", s_email_link_invalid),
     ("reset_link_invalid", "lainnya", s_reset_link_invalid),
@@ -532,6 +553,9 @@ SCENARIOS = [
     ("training_not_completed", "pembelian", s_training_not_completed),
     ("survey_not_open", "insentif", s_survey_not_open),
     ("wrong_password", "insentif", s_wrong_password),
+    ("payout_password_locked", "insentif", s_payout_password_locked),
+    ("payout_account_revoked", "insentif", _account_page("revoked")),
+    ("payout_account_frozen", "insentif", _account_page("frozen")),
     ("invalid_account_number", "insentif", s_invalid_account_number),
     ("ewallet_not_own_phone", "insentif", s_ewallet_not_own_phone),
     ("too_many_otp_requests", "insentif", s_payout_too_many_otp_requests),

@@ -335,7 +335,6 @@ def test_identity_page_shows_age_failure_on_the_birth_date(client, areas, new_us
     assert form.errors["birth_date"] == ["Usia pendaftar minimal 18 tahun."]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_three_simultaneous_registrations_on_one_family_card_admit_two():
     import threading

@@ -78,7 +78,6 @@ def _index_definitions() -> set[tuple[str, bool]]:
         return set(cursor.fetchall())
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_rebuilding_indexes_restores_every_index_and_unique_constraint():
     before = _index_definitions()

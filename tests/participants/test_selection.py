@@ -544,10 +544,6 @@ def test_admin_action_runs_selection_and_reports_counts(admin_client, admin_user
 
 @pytest.mark.django_db
 def test_python_draw_key_equals_the_sql_one():
-    from participants.selection import _register_sqlite_functions
-
-    if connection.vendor == "sqlite":
-        _register_sqlite_functions()
     with connection.cursor() as cursor:
         cursor.execute("SELECT md5(%s || ':' || %s)", ["abc", 7])
         assert cursor.fetchone()[0] == draw_key(seed="abc", participant_id=7)
@@ -570,7 +566,6 @@ def test_a_real_worker_delivers_the_announcement_through_redis(real_worker):
     assert len(mail.outbox) == 3
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_runs_for_one_wave_select_once():
     import threading

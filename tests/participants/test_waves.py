@@ -114,7 +114,6 @@ def test_join_button_on_the_dashboard(client):
     assert Application.objects.filter(participant=participant, wave=wave).exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_joins_of_one_wave_one_succeeds():
     participant, wave = ParticipantFactory(), open_wave()

@@ -17,7 +17,7 @@ from trainings import services
 from trainings.models import IdempotencyRecord, Payment, Voucher
 from trainings.services import errors
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_concurrently(count: int, fn) -> list:

@@ -73,7 +73,6 @@ def test_the_database_refuses_a_second_reminder_for_the_same_mark():
         )
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reminder_runs_at_once_send_each_reminder_once(sms_outbox):
     wave = wave_21()

@@ -16,7 +16,6 @@ from participants.services import (
     CardRevoked,
     add_to_blacklist,
     debit_for_purchase,
-    revocation,
 )
 from tests.trainings.sweep_helpers import (
     participant_in,
@@ -31,17 +30,6 @@ from trainings.models import RecoveredQuota, SweepRun
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["native", "orm"])
-def batch_path(request, monkeypatch):
-    """Run each scenario through the PostgreSQL statement and through the portable ORM path
-    (the one SQLite uses under `make run`)."""
-    if request.param == "orm":
-        monkeypatch.setattr(revocation, "_revoke_in_one_statement", revocation._revoke_step_by_step)
-    elif connection.vendor != "postgresql":
-        pytest.skip("the native batch needs PostgreSQL")
-    return request.param
-
-
 def test_wave_21_deadline_is_21_october_23_59_59_wib():
     wave = wave_21()
     deadline = deadlines.first_purchase_deadline(wave.announces_at)
@@ -51,7 +39,7 @@ def test_wave_21_deadline_is_21_october_23_59_59_wib():
     )
 
 
-def test_untouched_at_23_59_59_on_day_30_and_revoked_at_midnight_of_day_31(batch_path):
+def test_untouched_at_23_59_59_on_day_30_and_revoked_at_midnight_of_day_31():
     wave = wave_21()
     person = participant_in(wave)
     assert person.first_purchase_deadline == wib(2021, 10, 21, 23, 59, 59, 999999)
@@ -100,7 +88,7 @@ def test_untouched_at_23_59_59_on_day_30_and_revoked_at_midnight_of_day_31(batch
     assert (pool.recovered, pool.allocated) == (1, 0)
 
 
-def test_selected_participant_not_yet_oriented_is_revoked_too(batch_path):
+def test_selected_participant_not_yet_oriented_is_revoked_too():
     person = participant_in(wave_21(), status=Participant.Status.SELECTED)
     sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5))
     person.refresh_from_db()
@@ -108,7 +96,7 @@ def test_selected_participant_not_yet_oriented_is_revoked_too(batch_path):
     assert person.events.filter(from_status="selected", to_status="revoked").exists()
 
 
-def test_a_first_purchase_before_the_deadline_keeps_the_participant(batch_path):
+def test_a_first_purchase_before_the_deadline_keeps_the_participant():
     person = participant_in(wave_21())
     debit_for_purchase(
         participant_id=person.pk,
@@ -124,7 +112,7 @@ def test_a_first_purchase_before_the_deadline_keeps_the_participant(batch_path):
     assert not BlacklistEntry.objects.exists()
 
 
-def test_rerun_for_the_same_cutoff_changes_nothing(batch_path):
+def test_rerun_for_the_same_cutoff_changes_nothing():
     wave = wave_21()
     for _ in range(3):
         participant_in(wave)
@@ -137,7 +125,7 @@ def test_rerun_for_the_same_cutoff_changes_nothing(batch_path):
     assert run.revoked == 3
 
 
-def test_a_late_run_revokes_exactly_those_past_their_deadline_at_the_cutoff(batch_path):
+def test_a_late_run_revokes_exactly_those_past_their_deadline_at_the_cutoff():
     early = participant_in(wave_21())  # deadline 21 Oct 2021
     later_wave = wave_announced(22, wib(2021, 10, 1, 20))  # deadline 30 Oct 2021
     later = participant_in(later_wave)
@@ -150,7 +138,7 @@ def test_a_late_run_revokes_exactly_those_past_their_deadline_at_the_cutoff(batc
     assert run.revoked == 1
 
 
-def test_a_crash_between_batches_then_a_rerun_ends_like_one_clean_run(batch_path, monkeypatch):
+def test_a_crash_between_batches_then_a_rerun_ends_like_one_clean_run(monkeypatch):
     wave = wave_21()
     other = wave_announced(23, wib(2021, 9, 20, 9))
     for index in range(7):
@@ -189,8 +177,6 @@ def test_a_crash_between_batches_then_a_rerun_ends_like_one_clean_run(batch_path
 
 @pytest.mark.parametrize("people,batch_size", [(9, 3), (20, 3), (20, 10)])
 def test_each_batch_is_three_statements_never_one_per_participant(people, batch_size):
-    if connection.vendor != "postgresql":
-        pytest.skip("the statement count is a PostgreSQL figure")
     wave = wave_21()
     for _ in range(people):
         participant_in(wave)
@@ -215,8 +201,6 @@ def test_each_batch_is_three_statements_never_one_per_participant(people, batch_
 
 
 def test_a_rerun_with_nothing_to_do_is_a_handful_of_statements():
-    if connection.vendor != "postgresql":
-        pytest.skip("the statement count is a PostgreSQL figure")
     participant_in(wave_21())
     cutoff = wib(2021, 10, 22, 0, 5)
     sweep.sweep_deadlines(now=cutoff, notify=False)
@@ -231,7 +215,7 @@ def test_a_rerun_with_nothing_to_do_is_a_handful_of_statements():
     assert len(statements) == 6
 
 
-def test_an_already_blacklisted_nik_is_revoked_without_a_second_entry(batch_path):
+def test_an_already_blacklisted_nik_is_revoked_without_a_second_entry():
     person = participant_in(wave_21())
     add_to_blacklist(participant=person, reason_code="fraud", now=wib(2021, 10, 1))
     sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5))
@@ -241,7 +225,7 @@ def test_an_already_blacklisted_nik_is_revoked_without_a_second_entry(batch_path
 
 
 def test_revoked_participants_are_told_why_and_the_rule_after_commit(
-    batch_path, django_capture_on_commit_callbacks, sms_outbox
+    django_capture_on_commit_callbacks, sms_outbox
 ):
     person = participant_in(wave_21())
     untouched = participant_in(wave_announced(24, wib(2021, 10, 10, 20)))
@@ -255,7 +239,7 @@ def test_revoked_participants_are_told_why_and_the_rule_after_commit(
     assert untouched.phone not in [m.to for m in sms_outbox]
 
 
-def test_a_revoked_card_is_refused_by_the_debit_with_card_revoked(batch_path):
+def test_a_revoked_card_is_refused_by_the_debit_with_card_revoked():
     person = participant_in(wave_21())
     sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5))
     with pytest.raises(CardRevoked) as excinfo:
@@ -273,7 +257,7 @@ def test_a_batch_larger_than_10000_is_refused():
         sweep.sweep_deadlines(now=wib(2021, 10, 22), batch_size=10_001)
 
 
-def test_recovered_places_are_counted_per_wave_and_province(batch_path):
+def test_recovered_places_are_counted_per_wave_and_province():
     from tests.factories import ProvinceFactory, RegencyFactory
 
     wave = wave_21()
@@ -290,7 +274,7 @@ def test_recovered_places_are_counted_per_wave_and_province(batch_path):
     assert pools == {"32": 3, "35": 2}
 
 
-def test_the_run_covers_today_only_up_to_its_cutoff(batch_path):
+def test_the_run_covers_today_only_up_to_its_cutoff():
     wave = wave_21()
     person = participant_in(wave)
     run = sweep.sweep_deadlines(now=person.first_purchase_deadline)
@@ -300,7 +284,7 @@ def test_the_run_covers_today_only_up_to_its_cutoff(batch_path):
 
 
 def test_notices_are_queued_in_chunks_after_each_batch(
-    batch_path, settings, monkeypatch, django_capture_on_commit_callbacks
+    settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     from trainings import tasks
 

@@ -19,7 +19,7 @@ from tests.trainings.sweep_helpers import participant_in, wave_21, wave_announce
 from trainings import sweep
 from trainings.models import RecoveredQuota, SweepRun
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CUTOFF = wib(2021, 10, 22, 0, 5)
 

@@ -68,7 +68,6 @@ def test_a_taken_number_or_times_out_of_order_are_refused_and_nothing_is_taken()
     assert RecoveredQuota.objects.get().allocated == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_opening_waves_at_once_never_count_a_place_twice():
     staff = UserFactory(is_staff=True)

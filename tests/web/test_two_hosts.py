@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 
 from participants import cards, deadlines, registration
@@ -40,7 +39,6 @@ from tests.trainings.partner import PartnerClient, make_offering
 from trainings import services as training_services
 
 pytestmark = [
-    pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
@@ -387,4 +385,3 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
     served = [host for host in browser.served_by if host != "?"]
     assert {"host_a", "host_b"} <= set(served), served
     assert not _emails_to(hosts, email, folder="web-mail", timeout=0)
-    assert connection.vendor == "postgresql"

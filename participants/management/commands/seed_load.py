@@ -62,8 +62,8 @@ def _copy_value(value) -> str:
 
 
 def bulk_insert(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
-    """Insert ``rows`` (tuples in ``columns`` order) into ``model``'s table in batches: COPY on
-    PostgreSQL, executemany elsewhere. Every other NOT NULL column gets the field's default,
+    """Insert ``rows`` (tuples in ``columns`` order) into ``model``'s table in batches of COPY.
+    Every other NOT NULL column gets the field's default,
     computed once. Returns the number of rows."""
     fields = {f.column: f for f in model._meta.concrete_fields}
     constants = {}
@@ -78,33 +78,16 @@ def bulk_insert(model: type[models.Model], columns: list[str], rows: Iterable[tu
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in all_columns)
     total = 0
+    suffix = "".join("\t" + _copy_value(v) for v in constants.values())
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            suffix = "".join("\t" + _copy_value(v) for v in constants.values())
-            for batch in _batches(rows, BATCH):
-                buffer = io.StringIO()
-                for row in batch:
-                    buffer.write("\t".join(map(_copy_value, row)) + suffix + "\n")
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buffer)
-                total += len(batch)
-        else:
-            ops = connection.ops
-            const = [_adapt(ops, v) for v in constants.values()]
-            marks = ", ".join(["%s"] * len(all_columns))
-            sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
-            for batch in _batches(rows, BATCH):
-                cursor.executemany(sql, [[_adapt(ops, v) for v in row] + const for row in batch])
-                total += len(batch)
+        for batch in _batches(rows, BATCH):
+            buffer = io.StringIO()
+            for row in batch:
+                buffer.write("\t".join(map(_copy_value, row)) + suffix + "\n")
+            buffer.seek(0)
+            cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buffer)
+            total += len(batch)
     return total
-
-
-def _adapt(ops, value):
-    if isinstance(value, dt.datetime):
-        return ops.adapt_datetimefield_value(value)
-    if isinstance(value, dt.date):
-        return ops.adapt_datefield_value(value)
-    return value
 
 
 def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
@@ -122,27 +105,21 @@ def reserve_ids(model: type[models.Model], count: int) -> int:
     """Reserve ``count`` consecutive primary keys and return the first."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
-                [table, table, count],
-            )
-            return cursor.fetchone()[0] - count + 1
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+            [table, table, count],
+        )
+        return cursor.fetchone()[0] - count + 1
 
 
 @contextmanager
 def indexes_rebuilt_after(tables: list[str]) -> Iterator[None]:
-    """On PostgreSQL, drop the secondary indexes and unique constraints of ``tables`` for the
+    """Drop the secondary indexes and unique constraints of ``tables`` for the
     duration of the block and rebuild them at its end (same transaction, so a failure restores
     them). Building a btree from sorted data is much faster than a million random inserts into
     indexes on hashes. Holds an exclusive lock on the tables: for load databases, not live ones.
     Uniqueness is still enforced when the constraints are re-added."""
-    if connection.vendor != "postgresql":
-        yield
-        return
     saved = []
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -184,7 +161,7 @@ def indexes_rebuilt_after(tables: list[str]) -> Iterator[None]:
 
 class Command(BaseCommand):
     help = (
-        "Load N synthetic participants for benchmarks, with bulk inserts (COPY on PostgreSQL). "
+        "Load N synthetic participants for benchmarks, with bulk inserts (COPY). "
         "The first --selected K of them are participants selected in earlier waves (card, "
         "Rp balance with its GRANT ledger entry, first-purchase deadline); --past-deadline P of "
         "those are in a wave whose 30-day deadline has passed without a purchase (what the "
@@ -211,7 +188,7 @@ class Command(BaseCommand):
             default="auto",
             help="rebuild: drop the secondary indexes and unique constraints of the user, "
             "participant and application tables during the load and rebuild them after it "
-            "(PostgreSQL; locks the tables meanwhile); keep: insert into them row by row; auto "
+            "(locks the tables meanwhile); keep: insert into them row by row; auto "
             "(default): rebuild from 100,000 participants up",
         )
 
@@ -233,14 +210,13 @@ class Command(BaseCommand):
                 past_deadline=past_deadline,
                 quota=quota,
             )
-        if connection.vendor == "postgresql":
-            # What autovacuum does in the days a real wave is open: statistics, and (VACUUM,
-            # outside a transaction) hint bits and the visibility map, so that the first job
-            # reading these rows does not pay for writing every page back once.
-            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-            with connection.cursor() as cursor:
-                for model in (User, Participant, Application, LedgerEntry, BlacklistEntry):
-                    cursor.execute(f"{command} {model._meta.db_table}")
+        # What autovacuum does in the days a real wave is open: statistics, and (VACUUM, outside
+        # a transaction) hint bits and the visibility map, so that the first job reading these
+        # rows does not pay for writing every page back once.
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cursor:
+            for model in (User, Participant, Application, LedgerEntry, BlacklistEntry):
+                cursor.execute(f"{command} {model._meta.db_table}")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"seed_load: participants={participants} applicants={summary['applicants']} "

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0064_participant_frozen_at_deadline_extension'),
+        ('participants', '0065_alter_orientationvideo_file'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0002_indonesian_verbose_names'),
+        ('complaints', '0003_alter_complaint_attachment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
