@@ -105,7 +105,6 @@ FIELD_LABELS = {
     "is_civil_servant": _("ASN/TNI/Polri/perangkat desa/DPR(D)/direksi BUMN(D)"),
     "receives_social_aid": _("Menerima bantuan sosial lain"),
     "is_unemployed": _("Sedang tidak bekerja"),
-    "priority_tier": _("Tingkat prioritas (0 = tertinggi)"),
 }
 
 

@@ -30,7 +30,7 @@ from participants.models.participant import Participant
 from participants.models.records import BlacklistEntry, LedgerEntry, ParticipantEvent
 from participants.models.regions import District, Province, Regency
 from participants.models.selection import Application, SelectionRun
-from participants.models.waves import PriorityWhitelistEntry, Wave, WaveProvinceQuota
+from participants.models.waves import Wave, WaveProvinceQuota
 
 __all__ = [
     "AgencyList",
@@ -50,7 +50,6 @@ __all__ = [
     "Participant",
     "ParticipantEvent",
     "PhoneOTP",
-    "PriorityWhitelistEntry",
     "Province",
     "Regency",
     "RegistryCheck",

@@ -149,7 +149,6 @@ class Participant(models.Model):
     declared_at = models.DateTimeField(_("pernyataan diisi pada"), null=True, blank=True)
 
     test_passed_at = models.DateTimeField(_("lulus tes dasar pada"), null=True, blank=True)
-    priority_tier = models.PositiveSmallIntegerField(_("tingkat prioritas"), default=9)
 
     # Program status
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.APPLICANT)

@@ -16,8 +16,9 @@ from participants.models import District, DomainError, Participant, ParticipantE
 from participants.services.fraud import required_reason
 from participants.services.status import record_event
 
-# Fields that decide eligibility (docs/program.md section 2) or the order of the draw. The NIK
-# encodes the birth date, the gender and the district; the regency and province follow the district.
+# Fields that decide eligibility (docs/program.md section 2). The NIK encodes the birth date, the
+# gender and the district; the regency and province follow the district. The draw's priority tier
+# is not among them: it comes only from the laid-off workers' list (participants.eligibility).
 CORRECTABLE_FIELDS = (
     "birth_date",
     "gender",
@@ -28,7 +29,6 @@ CORRECTABLE_FIELDS = (
     "is_civil_servant",
     "receives_social_aid",
     "is_unemployed",
-    "priority_tier",
 )
 DECISIVE_FIELDS = (*CORRECTABLE_FIELDS, "regency", "province")
 REASON_CORRECTED = "profile_corrected"

@@ -77,17 +77,17 @@ def test_a_fraud_blacklist_entry_added_in_the_admin_stops_the_card(client, super
 
 
 def test_the_plain_change_form_cannot_change_who_gets_selected(client, superuser):
-    participant = ParticipantFactory(priority_tier=9, is_student=False)
+    participant = ParticipantFactory(is_student=False)
     client.force_login(superuser)
     data = change_form_data(client, participant)
-    data.update(is_student="true", priority_tier="0", birth_date="1990-01-01", gender="F")
+    data.update(is_student="true", education="s1", birth_date="1990-01-01", gender="F")
     response = client.post(
         reverse("admin:participants_participant_change", args=[participant.pk]), data
     )
     assert response.status_code == 302
     participant.refresh_from_db()
     assert participant.is_student is False
-    assert participant.priority_tier == 9
+    assert participant.education == "sma"
     assert participant.birth_date == dt.date(1995, 6, 15)
     assert participant.gender == "M"
     assert not ParticipantEvent.objects.filter(participant=participant).exists()
@@ -168,19 +168,19 @@ def test_revoke_for_fraud_blacklists_forfeits_and_returns_the_place(superuser):
 
 
 def test_correcting_a_decisive_field_records_old_and_new_value(superuser):
-    person = ParticipantFactory(is_student=False, priority_tier=9)
+    person = ParticipantFactory(is_student=False, is_unemployed=True)
     events = services.correct_profile(
         participant=person,
-        changes={"is_student": True, "priority_tier": 0, "education": person.education},
+        changes={"is_student": True, "is_unemployed": False, "education": person.education},
         reason="Surat keterangan kampus",
         actor=superuser,
     )
     person.refresh_from_db()
-    assert (person.is_student, person.priority_tier) == (True, 0)
+    assert (person.is_student, person.is_unemployed) == (True, False)
     rows = sorted((e.field, e.old_value, e.new_value, e.note, e.actor_id, e.kind) for e in events)
     assert rows == [
         ("is_student", "false", "true", "Surat keterangan kampus", superuser.pk, "profile"),
-        ("priority_tier", "9", "0", "Surat keterangan kampus", superuser.pk, "profile"),
+        ("is_unemployed", "true", "false", "Surat keterangan kampus", superuser.pk, "profile"),
     ]
 
 
@@ -312,7 +312,7 @@ def test_revoke_for_fraud_through_the_admin(client, staff):
 
 
 def test_correct_a_profile_field_through_the_admin(client, staff):
-    person = ParticipantFactory(priority_tier=9)
+    person = ParticipantFactory(education="sma")
     client.force_login(staff)
     page = run_action(client, "correct_profile", [person])
     url = reverse("admin:participants_participant_correct", args=[person.pk])
@@ -320,20 +320,20 @@ def test_correct_a_profile_field_through_the_admin(client, staff):
     form = page.context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data["birth_date"] = person.birth_date.isoformat()
-    data.update(priority_tier="0", reason="Daftar PHK Kemnaker")
+    data.update(education="s1", reason="Ijazah S1 terlampir")
     page = client.post(url, data, follow=True)
     assert "1 data dikoreksi" in page.content.decode()
     person.refresh_from_db()
-    assert person.priority_tier == 0
+    assert person.education == "s1"
     event = ParticipantEvent.objects.get(participant=person)
     assert (event.field, event.old_value, event.new_value, event.actor) == (
-        "priority_tier",
-        "9",
-        "0",
+        "education",
+        "sma",
+        "s1",
         staff,
     )
     body = client.get(reverse("admin:participants_participant_change", args=[person.pk]))
-    assert "Daftar PHK Kemnaker" in body.content.decode()
+    assert "Ijazah S1 terlampir" in body.content.decode()
 
 
 def test_a_correction_against_the_nik_shows_the_error(client, superuser):

@@ -88,29 +88,29 @@ def test_staff_correct_a_decisive_field_and_the_history_shows_who_when_why_old_a
 ):
     base = live_server.url
     UserFactory(is_staff=True, is_superuser=True, email="staf@prakerja.local")
-    person = ParticipantFactory(priority_tier=9, is_student=False)
+    person = ParticipantFactory(education="sma", is_student=False)
     change_url = f"{base}/admin/participants/participant/{person.pk}/change/"
 
     admin_login(page, base, "staf@prakerja.local")
     page.goto(change_url)
     # The plain form shows the decisive fields but has no input for them.
-    for name in ("priority_tier", "is_student", "birth_date", "gender", "status"):
+    for name in ("education", "is_student", "birth_date", "gender", "status"):
         expect(page.locator(f"#id_{name}")).to_have_count(0)
-    expect(page.locator(".field-priority_tier .readonly")).to_have_text("9")
+    expect(page.locator(".field-education .readonly")).to_have_text("SMA/SMK/sederajat")
 
     page.get_by_role("link", name="Koreksi data profil").click()
-    page.fill("#id_priority_tier", "0")
-    page.fill("#id_reason", "Tercantum di daftar korban PHK Kemnaker (surat 12/2026)")
+    page.select_option("#id_education", "s1")
+    page.fill("#id_reason", "Ijazah S1 terlampir (legalisir 12/2026)")
     page.get_by_role("button", name="Simpan koreksi").click()
     page.wait_for_url(change_url)
     expect(page.locator(".messagelist")).to_contain_text("1 data dikoreksi")
 
-    row = page.locator("tr", has_text="priority_tier")
+    row = page.locator("tr", has_text="education")
     expect(row).to_contain_text("staf@prakerja.local")  # who
-    expect(row).to_contain_text("Tercantum di daftar korban PHK Kemnaker")  # why
-    expect(row.locator(".field-old_value")).to_have_text("9")  # old
-    expect(row.locator(".field-new_value")).to_have_text("0")  # new
+    expect(row).to_contain_text("Ijazah S1 terlampir")  # why
+    expect(row.locator(".field-old_value")).to_have_text("sma")  # old
+    expect(row.locator(".field-new_value")).to_have_text("s1")  # new
     expect(row.locator(".field-created_at")).not_to_be_empty()  # when
-    expect(page.locator(".field-priority_tier .readonly")).to_have_text("0")
+    expect(page.locator(".field-education .readonly")).to_have_text("Sarjana (S1)")
     person.refresh_from_db()
-    assert person.priority_tier == 0
+    assert person.education == "s1"
