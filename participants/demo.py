@@ -201,6 +201,8 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
         participant.education = Participant.Education.SMA
         participant.employment_status = Participant.Employment.UNEMPLOYED
         participant.identity_verified_at = now
+        participant.registry_status = Participant.RegistryStatus.MATCH
+        participant.registry_checked_at = now
         services.set_identity_numbers(
             participant=participant, nik=_nik(birth, gender, serial), kk=f"3201{serial:012d}"
         )
