@@ -1,21 +1,23 @@
-"""Benchmark the staff program dashboard and the CSV exports at scale (issue 7).
+"""Staff reports benchmark: the program dashboard and the CSV exports over N generated
+participants, beside their floors.
 
-Run against your own PostgreSQL database (never production):
+Generates N synthetic participants with set-based SQL (``generate_series``: users,
+participants, applications, purchases, vouchers, installments, recovered quota, complaints over
+ten waves; ``--keep`` reuses what an earlier run generated), then measures:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_complaints \\
-        .venv/bin/python scripts/bench_reports.py --participants 1000000
+- the dashboard (``GET /admin/laporan/`` as a superuser past the second factor): the median of
+  ``--runs`` renders, its queries and size. Floor: the same aggregates (funnel per wave,
+  recovered pool, purchases per platform, complaints per category and age, installments per
+  status and failure reason) as plain SQL on bare tables holding the same rows, the median of
+  as many runs;
+- the CSV export of the largest wave, masked and with full NIKs (decrypted), and of every
+  installment: time, rows, bytes, and the process's memory (tracemalloc and RSS). Floor: a
+  ``COPY ... TO STDOUT`` of the same rows and columns from bare tables, read to the end.
 
-It generates synthetic participants with set-based SQL (``generate_series``; once, reused on
-later runs), then measures:
-
-- the dashboard (``GET /admin/laporan/``): wall time of several renders and the query count;
-- the CSV export of the largest wave, masked and with full NIKs: time, rows, bytes, peak Python
-  memory (tracemalloc) and the process's resident set size before and after.
-
-It prints the figures; nothing here is a test.
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_bench \\
+        .venv/bin/python scripts/bench_reports.py --size 1000000 [--runs 5] [--keep]
 """
 
-import argparse
 import os
 import resource
 import statistics
@@ -24,22 +26,39 @@ import time
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prakerja.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchutil
+
+
+def arguments(parser) -> None:
+    parser.add_argument("--runs", type=int, default=5, help="dashboard renders")
+    parser.add_argument("--keep", action="store_true", help="reuse the generated participants")
+    parser.add_argument("--skip-full-nik", action="store_true")
+    parser.add_argument("--dashboard-only", action="store_true")
+
+
 # DEBUG off (no query log growing in memory). TESTING only relaxes what a script cannot do here
 # (hashed static manifest, HTTPS redirect, production keys); the code paths are production's.
-os.environ["DEBUG"] = "0"
-os.environ["TESTING"] = "1"
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-
-import django
-
-django.setup()
+args = benchutil.start(
+    __doc__,
+    size=1_000_000,
+    unit="participants",
+    aliases=("--participants",),
+    arguments=arguments,
+    env={
+        "DEBUG": "0",
+        "TESTING": "1",
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost"),
+    },
+)
 
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from complaints.selectors import AGE_BUCKETS  # noqa: E402
 from participants import crypto  # noqa: E402
 from participants.models import User  # noqa: E402
 
@@ -242,7 +261,7 @@ def ensure_installments() -> None:
         cursor.execute(
             "INSERT INTO incentives_installment (participant_id, kind, number, amount_idr, due_at,"
             " status, reason_code, attempts, temporary_failures, next_attempt_at, paid_at,"
-            " failed_at, created_at)"
+            " failed_at, notified_status, created_at)"
             " SELECT v.participant_id, 'monthly', n, 600000, now() + (n - 2) * interval '30 days',"
             "  CASE WHEN n = 1 OR (n = 2 AND v.participant_id %% 5 > 1) THEN 'paid'"
             "   WHEN n = 2 THEN 'failed' ELSE 'scheduled' END,"
@@ -251,7 +270,7 @@ def ensure_installments() -> None:
             "   [1 + v.participant_id %% 4] ELSE '' END,"
             "  CASE WHEN n <= 2 THEN 1 ELSE 0 END, 0, now(),"
             "  CASE WHEN n = 1 OR (n = 2 AND v.participant_id %% 5 > 1) THEN now() END,"
-            "  CASE WHEN n = 2 AND v.participant_id %% 5 <= 1 THEN now() END, now()"
+            "  CASE WHEN n = 2 AND v.participant_id %% 5 <= 1 THEN now() END, '', now()"
             " FROM trainings_voucher v CROSS JOIN generate_series(1, 4) n"
             " WHERE v.code LIKE 'LD%%' AND v.reviewed_at IS NOT NULL"
             " ON CONFLICT DO NOTHING",
@@ -285,122 +304,335 @@ def ensure_nik_token() -> None:
             print(f"re-encrypted {cursor.rowcount} generated NIKs under the current key")
 
 
-def staff_client() -> Client:
-    user, _ = User.objects.get_or_create(
+def staff_client(*, superuser: bool, permissions: tuple[str, ...] = ()) -> Client:
+    """A client logged in as the bench's staff member, past the admin's second factor (a TOTP
+    device, as after typing its token): a superuser, or staff with exactly ``permissions``."""
+    from django.contrib.auth.models import Permission
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from participants.staff_otp import ensure_totp_device
+
+    user, _ = User.objects.update_or_create(
         email="bench-staff@load.local",
-        defaults={"full_name": "Bench Staff", "is_staff": True, "is_superuser": True},
+        defaults={"full_name": "Bench Staff", "is_staff": True, "is_superuser": superuser},
     )
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    ensure_totp_device(user=user)
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
     return client
 
 
+# --- the dashboard --------------------------------------------------------------------------------
+
+DASHBOARD_TABLES = {
+    "application": "SELECT id, wave_id, status, reason_code FROM participants_application",
+    "participant": "SELECT id, wave_id, status, oriented_at, first_purchase_at "
+    "FROM participants_participant",
+    "voucher": "SELECT id, participant_id, sequence, completed_at, reviewed_at "
+    "FROM trainings_voucher",
+    "wave": "SELECT id, number, quota_total, is_additional, opens_at, closes_at "
+    "FROM participants_wave",
+    "selectionrun": "SELECT id, wave_id FROM participants_selectionrun",
+    "recovered": "SELECT id, source_wave_id, recovered, allocated FROM trainings_recoveredquota",
+    "payment": "SELECT id, platform_id, status, amount_idr FROM trainings_payment",
+    "platform": "SELECT id, name FROM trainings_platform",
+    "complaint": "SELECT id, category, status, created_at FROM complaints_complaint",
+    "installment": "SELECT id, status, reason_code, amount_idr FROM incentives_installment",
+}
+
+
+def dashboard_floor_sql() -> list[tuple[str, dict]]:
+    now = timezone.now()
+    buckets = []
+    params: dict = {"now": now}
+    for key, _label, lower, upper in AGE_BUCKETS:
+        condition = "status <> 'selesai'"
+        if lower is not None:
+            params[f"{key}_lower"] = now - lower
+            condition += f" AND created_at <= %({key}_lower)s"
+        if upper is not None:
+            params[f"{key}_upper"] = now - upper
+            condition += f" AND created_at > %({key}_upper)s"
+        buckets.append(f"count(*) FILTER (WHERE {condition})")
+    return [
+        (
+            "SELECT wave_id, count(*), count(*) FILTER (WHERE status = 'selected' OR "
+            "(status = 'not_selected' AND reason_code = 'quota_full')), "
+            "count(*) FILTER (WHERE status = 'selected') FROM bare_application GROUP BY wave_id",
+            {},
+        ),
+        (
+            "SELECT p.wave_id, count(*) FILTER (WHERE p.oriented_at IS NOT NULL), "
+            "count(*) FILTER (WHERE p.first_purchase_at IS NOT NULL), "
+            "count(*) FILTER (WHERE p.status = 'revoked'), "
+            "count(*) FILTER (WHERE v.completed_at IS NOT NULL), "
+            "count(*) FILTER (WHERE v.reviewed_at IS NOT NULL) "
+            "FROM bare_participant p "
+            "LEFT JOIN bare_voucher v ON v.participant_id = p.id AND v.sequence = 1 "
+            "WHERE p.wave_id IS NOT NULL GROUP BY p.wave_id",
+            {},
+        ),
+        (
+            "SELECT w.id, w.number, w.quota_total, w.is_additional, w.opens_at, w.closes_at, "
+            "EXISTS (SELECT 1 FROM bare_selectionrun r WHERE r.wave_id = w.id) "
+            "FROM bare_wave w ORDER BY w.number DESC",
+            {},
+        ),
+        (
+            "SELECT w.number, sum(r.recovered), sum(r.allocated) FROM bare_recovered r "
+            "JOIN bare_wave w ON w.id = r.source_wave_id GROUP BY w.number ORDER BY 1 DESC",
+            {},
+        ),
+        (
+            "SELECT pl.name, count(*), sum(p.amount_idr) FROM bare_payment p "
+            "JOIN bare_platform pl ON pl.id = p.platform_id WHERE p.status = 'paid' "
+            "GROUP BY pl.name ORDER BY 2 DESC, 1",
+            {},
+        ),
+        (
+            "SELECT category, count(*), count(*) FILTER (WHERE status <> 'selesai'), "
+            f"{', '.join(buckets)} FROM bare_complaint GROUP BY category",
+            params,
+        ),
+        ("SELECT status, count(*), sum(amount_idr) FROM bare_installment GROUP BY status", {}),
+        (
+            "SELECT reason_code, count(*), sum(amount_idr) FROM bare_installment "
+            "WHERE status = 'failed' GROUP BY reason_code ORDER BY 2 DESC, 1",
+            {},
+        ),
+    ]
+
+
+def dashboard_floor(cursor) -> None:
+    for sql, params in dashboard_floor_sql():
+        cursor.execute(sql, params)
+        cursor.fetchall()
+
+
+def funnel_outcome() -> tuple[dict, dict]:
+    """The funnel per wave as the dashboard counts it, and as the floor's queries do."""
+    from reports import selectors
+
+    portal = {
+        funnel["id"]: [stage["value"] for stage in funnel["stages"]]
+        for funnel in selectors.wave_funnels()
+        if any(stage["value"] for stage in funnel["stages"])
+    }
+    applications, participants = dashboard_floor_sql()[:2]
+    with connection.cursor() as cursor:
+        cursor.execute(*applications)
+        counted = {wave: list(row) for wave, *row in cursor.fetchall()}
+        cursor.execute(*participants)
+        for wave, oriented, bought, revoked, completed, reviewed in cursor.fetchall():
+            counted.setdefault(wave, [0, 0, 0])
+            counted[wave] += [oriented, bought, completed, reviewed, revoked]
+    floor = {wave: row + [0] * (8 - len(row)) for wave, row in counted.items()}
+    return portal, floor
+
+
 def bench_dashboard(client: Client, runs: int) -> None:
+    bare = benchutil.Floor(DASHBOARD_TABLES)
+    bare.snapshot()
+    bare.build()
+    benchutil.settle(args.size)
+    bare.repeat(dashboard_floor, runs=1)  # warm up, as the dashboard is
+    floors = [statistics.median(bare.repeat(dashboard_floor, runs=runs))]
     client.get("/admin/laporan/")  # warm-up: connection, templates, caches
     times = []
     for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries, benchutil.stopwatch() as watch:
             response = client.get("/admin/laporan/")
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.status_code
-    print(
-        f"dashboard: {runs} renders, min {min(times):.2f} s, median "
-        f"{statistics.median(times):.2f} s, max {max(times):.2f} s; {len(queries)} queries, "
-        f"{len(response.content) // 1024} KB"
-    )
+        times.append(watch.seconds)
+        if response.status_code != 200:
+            raise SystemExit(f"bench_reports: the dashboard answered {response.status_code}")
+    floors.append(statistics.median(bare.repeat(dashboard_floor, runs=runs)))
+    benchutil.same_outcome(*funnel_outcome())
+    bare.drop()
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+    benchutil.report(
+        f"staff dashboard, {args.size:,} participants",
+        statistics.median(times),
+        floors,
+        detail=f"median of {runs} renders (min {min(times):.2f} s, max {max(times):.2f} s); "
+        f"{len(queries)} queries, {len(response.content) // 1024} KB; the floor's "
+        f"{len(dashboard_floor_sql())} queries, median of {runs} runs",
+    )
     for query in slowest:
-        print(f"   {float(query['time']):.3f} s  {query['sql'][:110]}")
+        print(f"    {float(query['time']):.3f} s  {query['sql'][:110]}")
 
 
-def bench_export(client: Client, *, number: int, full_nik: bool, trace: bool) -> None:
-    from django.contrib.auth.models import Permission
+# --- the exports ----------------------------------------------------------------------------------
 
-    user = User.objects.get(email="bench-staff@load.local")
-    # A superuser has every permission; toggle superuser to choose masked or full NIKs.
-    User.objects.filter(pk=user.pk).update(is_superuser=full_nik)
-    if not full_nik:
-        user.user_permissions.add(
-            Permission.objects.get(codename="export_program_data"),
-            Permission.objects.get(codename="view_program_dashboard"),
-        )
+EXPORT_TABLES = {
+    "application": "SELECT id, participant_id, wave_id, status, reason_code, joined_at, "
+    "decided_at FROM participants_application",
+    "participant": "SELECT id, user_id, status, nik_masked, nik_encrypted, province_id, "
+    "revoke_reason FROM participants_participant",
+    "user": "SELECT id, full_name, email FROM participants_user",
+    "province": "SELECT code AS id, name FROM participants_province",
+    "installment": "SELECT id, participant_id, kind, number, amount_idr, due_at, status, "
+    "reason_code, attempts, paid_at, failed_at FROM incentives_installment",
+}
+
+EXPORT_WAVE_COPY = """
+    COPY (
+        SELECT a.id, a.participant_id, u.full_name, u.email, p.nik_masked, p.province_id,
+            pr.name, a.status, a.reason_code, p.status, p.revoke_reason, a.joined_at,
+            a.decided_at
+        FROM bare_application a
+        JOIN bare_participant p ON p.id = a.participant_id
+        JOIN bare_user u ON u.id = p.user_id
+        LEFT JOIN bare_province pr ON pr.id = p.province_id
+        WHERE a.wave_id = {wave} ORDER BY a.id
+    ) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+EXPORT_INSTALLMENTS_COPY = """
+    COPY (
+        SELECT i.id, i.participant_id, u.full_name, p.nik_masked, i.kind, i.number,
+            i.amount_idr, i.due_at, i.status, i.reason_code, i.attempts, i.paid_at, i.failed_at
+        FROM bare_installment i
+        JOIN bare_participant p ON p.id = i.participant_id
+        JOIN bare_user u ON u.id = p.user_id
+        ORDER BY i.id
+    ) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
+
+class Sink:
+    """A file that counts what is written to it (COPY's output, read to the end)."""
+
+    def __init__(self):
+        self.bytes = 0
+        self.rows = 0
+
+    def write(self, data) -> int:
+        self.bytes += len(data)
+        self.rows += data.count(b"\n" if isinstance(data, bytes) else "\n")
+        return len(data)
+
+
+def copy_floor(bare: benchutil.Floor, sql: str) -> tuple[float, int]:
+    """Seconds for the COPY, and the data rows it wrote (the header left out)."""
+    sink = Sink()
+
+    def work(cursor) -> None:
+        cursor.cursor.copy_expert(sql, sink)
+
+    return bare.run(work, build=False, drop=False), sink.rows - 1
+
+
+def download(client: Client, url: str, *, trace: bool = False) -> dict:
     if trace:
         tracemalloc.start()
     rss_before = rss_mb()
-    started = time.perf_counter()
-    response = client.get(f"/admin/laporan/ekspor/peserta/{number}/")
-    assert response.status_code == 200, response.status_code
-    rows, size, rss_max = -1, 0, rss_before
-    for chunk in response.streaming_content:
-        size += len(chunk)
-        rows += chunk.count(b"\n")
-        if rows % 50_000 == 0:
-            rss_max = max(rss_max, rss_mb())
-    elapsed = time.perf_counter() - started
-    response.close()
-    rss_max = max(rss_max, rss_mb())
-    traced = ""
+    with benchutil.stopwatch() as watch:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"bench_reports: {url} answered {response.status_code}")
+        rows, size, rss_max = -1, 0, rss_before
+        for chunk in response.streaming_content:
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+            if rows % 50_000 == 0:
+                rss_max = max(rss_max, rss_mb())
+        response.close()
+    peak = None
     if trace:
-        _current, peak = tracemalloc.get_traced_memory()
+        peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
         tracemalloc.stop()
-        traced = f", tracemalloc peak {peak / 1024 / 1024:.1f} MB"
-    print(
-        f"export wave {number} ({'full' if full_nik else 'masked'} NIK"
-        f"{', traced' if trace else ''}): {rows} rows, {size / 1024 / 1024:.1f} MB in "
-        f"{elapsed:.1f} s ({rows / elapsed:,.0f} rows/s); RSS {rss_before:.0f} -> max "
-        f"{rss_max:.0f} MB{traced}"
+    return {
+        "seconds": watch.seconds,
+        "rows": rows,
+        "mb": size / 1024 / 1024,
+        "rss": f"RSS {rss_before:.0f} -> max {max(rss_max, rss_mb()):.0f} MB",
+        "peak": peak,
+    }
+
+
+def bench_exports(biggest: int, smallest: int) -> None:
+    from participants.models import Wave
+
+    wave_id = Wave.objects.get(number=biggest).pk
+    bare = benchutil.Floor(EXPORT_TABLES)
+    bare.snapshot()
+    bare.build()
+    benchutil.settle(args.size)
+    wave_copy = EXPORT_WAVE_COPY.format(wave=int(wave_id))
+    wave_floors, installment_floors = [], []
+    wave_rows = installment_rows = 0
+
+    def floors() -> None:
+        nonlocal wave_rows, installment_rows
+        seconds, wave_rows = copy_floor(bare, wave_copy)
+        wave_floors.append(seconds)
+        seconds, installment_rows = copy_floor(bare, EXPORT_INSTALLMENTS_COPY)
+        installment_floors.append(seconds)
+
+    floors()
+
+    masked = staff_client(
+        superuser=False, permissions=("view_program_dashboard", "export_program_data")
+    )
+    export = download(masked, f"/admin/laporan/ekspor/peserta/{biggest}/")
+    small = download(masked, f"/admin/laporan/ekspor/peserta/{smallest}/", trace=True)
+    traced = download(masked, f"/admin/laporan/ekspor/peserta/{biggest}/", trace=True)
+    installments = download(masked, "/admin/laporan/ekspor/cicilan/")
+    full = None
+    if not args.skip_full_nik:
+        full = download(staff_client(superuser=True), f"/admin/laporan/ekspor/peserta/{biggest}/")
+    floors()
+    bare.drop()
+    benchutil.same_outcome(
+        {"wave rows": export["rows"], "installment rows": installments["rows"]},
+        {"wave rows": wave_rows, "installment rows": installment_rows},
     )
 
-
-def bench_installments(client: Client) -> None:
-    started = time.perf_counter()
-    response = client.get("/admin/laporan/ekspor/cicilan/")
-    assert response.status_code == 200, response.status_code
-    size = sum(len(chunk) for chunk in response.streaming_content)
-    print(
-        f"export installments: {size / 1024 / 1024:.1f} MB in {time.perf_counter() - started:.1f} s"
+    benchutil.report(
+        f"CSV export of wave {biggest}, masked NIK, {export['rows']:,} rows",
+        export["seconds"],
+        wave_floors,
+        detail=f"{export['mb']:.1f} MB; {export['rss']}; Python peak memory (tracemalloc) "
+        f"{small['peak']:.1f} MB for {small['rows']:,} rows, {traced['peak']:.1f} MB for "
+        f"{traced['rows']:,}",
+    )
+    if full:
+        benchutil.report(
+            f"CSV export of wave {biggest}, full NIK, {full['rows']:,} rows",
+            full["seconds"],
+            wave_floors,
+            detail=f"{full['mb']:.1f} MB, every NIK decrypted; the floor copies the masked NIK",
+        )
+    benchutil.report(
+        f"CSV export of every installment, {installments['rows']:,} rows",
+        installments["seconds"],
+        installment_floors,
+        detail=f"{installments['mb']:.1f} MB",
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--participants", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--skip-full-nik", action="store_true")
-    parser.add_argument("--dashboard-only", action="store_true")
-    args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("bench_reports needs PostgreSQL (set DATABASE_URL to your own database)")
-
     have = existing_load()
-    if have < args.participants:
-        print(f"generating {args.participants - have} participants (have {have}) ...")
-        generate(args.participants - have, start=have)
+    if have < args.size:
+        print(f"  generating {args.size - have:,} participants (have {have:,}) ...")
+        generate(args.size - have, start=have)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM participants_participant")
-        total = cursor.fetchone()[0]
         cursor.execute(
             "SELECT w.number, count(*) FROM participants_application a JOIN participants_wave w"
-            " ON w.id = a.wave_id GROUP BY w.number ORDER BY count(*) DESC"
+            " ON w.id = a.wave_id GROUP BY w.number ORDER BY count(*) DESC, w.number"
         )
         sizes = cursor.fetchall()
-    print(f"database: {total} participants; applications per wave: {dict(sizes)}")
-
+    print(f"  applications per wave: {dict(sizes)}")
     ensure_installments()
     ensure_nik_token()
-    client = staff_client()
-    bench_dashboard(client, args.runs)
-    if args.dashboard_only:
-        return
-    biggest, smallest = sizes[0][0], sizes[-1][0]
-    bench_export(client, number=biggest, full_nik=False, trace=False)
-    bench_export(client, number=smallest, full_nik=False, trace=True)
-    bench_export(client, number=biggest, full_nik=False, trace=True)
-    bench_installments(client)
-    if not args.skip_full_nik:
-        bench_export(client, number=biggest, full_nik=True, trace=False)
-    print(f"process peak RSS {peak_rss_mb():.0f} MB")
+    bench_dashboard(staff_client(superuser=True), args.runs)
+    if not args.dashboard_only:
+        bench_exports(sizes[0][0], sizes[-1][0])
+    print(f"  process peak RSS {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,85 +1,264 @@
-"""Selection benchmark: load N applicants with seed_load, run the selection, print the time and
-the number of SQL statements.
+"""Selection benchmark: N applicants in a closed wave, the selection run, beside its floor.
 
-    DATABASE_URL=postgres://.../prakerja_bench .venv/bin/python scripts/bench_selection.py \
-        --applicants 10000 1000000
+Loads N applicants with ``seed_load`` (a closed wave with province quotas totalling
+--places-ratio of them, default 10%; the real program had 2-10%), then times
+``participants.selection.run_selection`` with its COMMIT, and prints its SQL statements.
 
-Runs against the database in DATABASE_URL (PostgreSQL only; it adds data, use a scratch
-database). Each size gets a fresh closed wave with province quotas totalling --places-ratio of
-the applicants (default 10%; the real program had 2-10%). Statements are counted with a
-connection execute wrapper, plus one for the COMMIT.
+The floor: the same decision and grant as plain SQL on bare tables holding the same rows
+(applications, participants, quotas, blacklist, priority list), in one transaction with the
+same ``work_mem``: the eligibility reasons, the family-card limit, the seeded draw per province
+(``md5(seed || ':' || id)`` after the priority tier), the quota cut, the grant (status, wave,
+card, balance, deadlines) with its GRANT ledger entry and audit row, and every application's
+outcome. Not in the floor: drawing random card numbers (it derives them from the id) and the
+run's bookkeeping. The script stops if the floor's counts (selected, grants, audit rows,
+decisions by reason, and who is selected) differ from the portal's.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_bench \\
+        .venv/bin/python scripts/bench_selection.py --size 1000000
 """
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
 from unittest import mock
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prakerja.settings")
-os.environ.setdefault("DEBUG", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchutil
 
-import django
 
-django.setup()
+def arguments(parser) -> None:
+    parser.add_argument("--places-ratio", type=float, default=0.10)
 
-from benchutil import floor_seconds, report_ratio, settle  # noqa: E402
+
+args = benchutil.start(
+    __doc__, size=1_000_000, unit="applicants", aliases=("--applicants",), arguments=arguments
+)
+
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from participants import deadlines  # noqa: E402
 from participants.models import Wave  # noqa: E402
-from participants.selection import run_selection  # noqa: E402
+from participants.selection import age_cutoffs, run_selection  # noqa: E402
+
+# The rows the floor starts from, copied before the selection changes them.
+BARE_TABLES = {
+    "participant": """
+        SELECT p.id, p.province_id, p.nik_hash, p.kk_hash, p.priority_tier, p.birth_date,
+               p.is_student, p.is_civil_servant, p.receives_social_aid, p.status, p.wave_id,
+               p.card_number, p.balance_idr, p.balance_expires_at, p.selected_at,
+               p.first_purchase_deadline, p.updated_at
+        FROM participants_participant p
+    """,
+    "application": """
+        SELECT id, participant_id, status, reason_code, priority_tier, draw_rank, decided_at
+        FROM participants_application WHERE wave_id = %(wave)s
+    """,
+    "quota": "SELECT province_id, quota FROM participants_waveprovincequota "
+    "WHERE wave_id = %(wave)s",
+    "blacklist": "SELECT nik_hash FROM participants_blacklistentry WHERE removed_at IS NULL",
+    "whitelist": "SELECT nik_hash, tier FROM participants_prioritywhitelistentry",
+    "ledger": "SELECT participant_id, kind, amount_idr, balance_after_idr, reference, created_at "
+    "FROM participants_ledgerentry WHERE false",
+    "event": "SELECT participant_id, kind, from_status, to_status, reason_code, note, created_at "
+    "FROM participants_participantevent WHERE false",
+}
+
+FLOOR_DECISION = """
+    CREATE TEMP TABLE bare_decision ON COMMIT DROP AS
+    WITH base AS (
+        SELECT a.id AS application_id, p.id AS participant_id, p.province_id, p.kk_hash,
+            COALESCE(w.tier, p.priority_tier) AS tier, q.quota,
+            md5(%(seed)s || ':' || p.id) AS draw_key,
+            CASE
+                WHEN p.status <> 'applicant' OR p.wave_id IS NOT NULL THEN 'already_participant'
+                WHEN b.nik_hash IS NOT NULL THEN 'blacklisted'
+                WHEN p.birth_date > %(youngest)s THEN 'too_young'
+                WHEN p.birth_date <= %(oldest)s THEN 'too_old'
+                WHEN p.is_student THEN 'student'
+                WHEN p.is_civil_servant THEN 'civil_servant'
+                WHEN p.receives_social_aid THEN 'other_social_aid'
+                WHEN q.quota IS NULL THEN 'outside_quota_region'
+            END AS reason
+        FROM bare_application a
+        JOIN bare_participant p ON p.id = a.participant_id
+        LEFT JOIN bare_whitelist w ON w.nik_hash = p.nik_hash
+        LEFT JOIN bare_blacklist b ON b.nik_hash = p.nik_hash
+        LEFT JOIN bare_quota q ON q.province_id = p.province_id
+    ),
+    -- At most two participants per family card, earlier waves included: ranked only within
+    -- the families that could exceed it.
+    crowded AS (
+        SELECT f.kk_hash, COALESCE(e.n, 0) AS n
+        FROM (SELECT kk_hash, count(*) AS size FROM base
+              WHERE reason IS NULL AND kk_hash <> '' GROUP BY kk_hash) f
+        LEFT JOIN (SELECT kk_hash, count(*) AS n FROM bare_participant
+                   WHERE wave_id IS NOT NULL AND kk_hash <> '' GROUP BY kk_hash) e
+            ON e.kk_hash = f.kk_hash
+        WHERE f.size + COALESCE(e.n, 0) > 2
+    ),
+    over_limit AS (
+        SELECT participant_id FROM (
+            SELECT b.participant_id, c.n + row_number() OVER (
+                PARTITION BY b.kk_hash ORDER BY b.tier, b.draw_key COLLATE "C", b.participant_id
+            ) AS kk_rank
+            FROM base b JOIN crowded c ON c.kk_hash = b.kk_hash
+            WHERE b.reason IS NULL
+        ) ranked_in_family
+        WHERE kk_rank > 2
+    ),
+    checked AS (
+        SELECT b.application_id, b.participant_id, b.province_id, b.tier, b.quota, b.draw_key,
+            COALESCE(b.reason, CASE WHEN o.participant_id IS NOT NULL
+                                    THEN 'family_card_limit' END) AS reason
+        FROM base b LEFT JOIN over_limit o ON o.participant_id = b.participant_id
+    ),
+    ranked AS (
+        SELECT checked.*, row_number() OVER (
+            PARTITION BY province_id COLLATE "C"
+            ORDER BY tier, draw_key COLLATE "C", participant_id
+        ) AS position
+        FROM checked WHERE reason IS NULL
+    )
+    SELECT application_id, participant_id, tier, position AS draw_rank,
+        position <= quota AS selected,
+        CASE WHEN position <= quota THEN '' ELSE 'quota_full' END AS reason
+    FROM ranked
+    UNION ALL
+    SELECT application_id, participant_id, tier, NULL, false, reason FROM checked
+    WHERE reason IS NOT NULL
+"""
+
+FLOOR_GRANT = """
+    WITH moved AS (
+        UPDATE bare_participant p
+        SET status = 'selected', wave_id = %(wave)s, selected_at = %(announced)s,
+            first_purchase_deadline = %(deadline)s,
+            card_number = '5890' || lpad(p.id::text, 12, '0'),
+            balance_idr = p.balance_idr + %(amount)s, balance_expires_at = %(expires)s,
+            updated_at = %(now)s
+        FROM bare_decision d
+        WHERE d.selected AND p.id = d.participant_id
+        RETURNING p.id, p.balance_idr
+    ),
+    events AS (
+        INSERT INTO bare_event (participant_id, kind, from_status, to_status, reason_code, note,
+                                created_at)
+        SELECT id, 'status', 'applicant', 'selected', 'selected', %(note)s, %(now)s FROM moved
+    )
+    INSERT INTO bare_ledger (participant_id, kind, amount_idr, balance_after_idr, reference,
+                             created_at)
+    SELECT id, 'grant', %(amount)s, balance_idr, %(reference)s, %(announced)s FROM moved
+"""
+
+FLOOR_OUTCOMES = """
+    UPDATE bare_application a
+    SET status = CASE WHEN d.selected THEN 'selected' ELSE 'not_selected' END,
+        reason_code = d.reason, priority_tier = d.tier, draw_rank = d.draw_rank,
+        decided_at = %(now)s
+    FROM bare_decision d
+    WHERE a.id = d.application_id
+"""
+
+
+def floor_work(params: dict):
+    def work(cursor) -> None:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(FLOOR_DECISION, params)
+        cursor.execute(FLOOR_GRANT, params)
+        cursor.execute(FLOOR_OUTCOMES, params)
+
+    return work
+
+
+FLOOR_OUTCOME = {
+    "selected": "SELECT count(*) FROM bare_participant WHERE status = 'selected'",
+    "who": "SELECT md5(string_agg(id::text, ',' ORDER BY id)) FROM bare_participant "
+    "WHERE status = 'selected'",
+    "grants": "SELECT count(*) FROM bare_ledger",
+    "audit rows": "SELECT count(*) FROM bare_event",
+    "decided": "SELECT count(*) FROM bare_application WHERE decided_at IS NOT NULL",
+    "quota_full": "SELECT count(*) FROM bare_application WHERE reason_code = 'quota_full'",
+    "family_card_limit": "SELECT count(*) FROM bare_application "
+    "WHERE reason_code = 'family_card_limit'",
+    "blacklisted": "SELECT count(*) FROM bare_application WHERE reason_code = 'blacklisted'",
+}
+PORTAL_OUTCOME = {
+    "selected": "SELECT count(*) FROM participants_participant WHERE status = 'selected'",
+    "who": "SELECT md5(string_agg(id::text, ',' ORDER BY id)) FROM participants_participant "
+    "WHERE status = 'selected'",
+    "grants": "SELECT count(*) FROM participants_ledgerentry WHERE kind = 'grant'",
+    "audit rows": "SELECT count(*) FROM participants_participantevent",
+    "decided": "SELECT count(*) FROM participants_application WHERE decided_at IS NOT NULL",
+    "quota_full": "SELECT count(*) FROM participants_application WHERE reason_code = 'quota_full'",
+    "family_card_limit": "SELECT count(*) FROM participants_application "
+    "WHERE reason_code = 'family_card_limit'",
+    "blacklisted": "SELECT count(*) FROM participants_application "
+    "WHERE reason_code = 'blacklisted'",
+}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--applicants", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--places-ratio", type=float, default=0.10)
-    args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("bench_selection needs PostgreSQL (DATABASE_URL)")
-    print(f"bench_selection: cpus={os.cpu_count()} load_avg={os.getloadavg()[0]:.1f}")
-    for n in args.applicants:
-        started = time.monotonic()
-        call_command("seed_load", participants=n, quota=int(n * args.places_ratio))
-        load_seconds = time.monotonic() - started
-        wave = Wave.objects.order_by("-number").first()
-        statements: list[tuple[float, str]] = []
+    n = args.size
+    places = max(1, int(n * args.places_ratio))
+    with benchutil.stopwatch() as load:
+        call_command("seed_load", participants=n, quota=places)
+    wave = Wave.objects.order_by("-number").first()
+    youngest, oldest = age_cutoffs(wave)
+    params = {
+        "wave": wave.pk,
+        "seed": f"bench-{n}",
+        "youngest": youngest,
+        "oldest": oldest,
+        "announced": wave.announces_at,
+        "deadline": deadlines.first_purchase_deadline(wave.announces_at),
+        "expires": deadlines.balance_expiry(wave.announces_at),
+        "amount": settings.TRAINING_BALANCE_IDR,
+        "now": wave.closes_at,
+        "note": f"Seleksi gelombang {wave.number}",
+        "reference": f"wave:{wave.number}",
+    }
+    bare = benchutil.Floor(BARE_TABLES, {"wave": wave.pk})
+    bare.snapshot()
+    floors = [bare.run(floor_work(params))]
 
-        def count(execute, sql, params, many, context, statements=statements):
-            began = time.monotonic()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                statements.append((time.monotonic() - began, " ".join(sql.split())[:60]))
+    statements: list[tuple[float, str]] = []
 
-        settle()  # a real wave's rows are days old, not being written out
-        floors = [floor_seconds()]
-        settle()
-        load_avg = os.getloadavg()[0]
-        started = time.monotonic()
-        # An outer transaction, so the COMMIT (WAL flush and the deferred foreign-key checks
-        # of every inserted or updated row) is timed on its own. The announcement is not queued:
-        # no worker consumes it here.
-        with mock.patch("participants.selection._enqueue_announcement"), transaction.atomic():
-            with connection.execute_wrapper(count):
-                run = run_selection(wave=wave, seed=f"bench-{n}", now=wave.closes_at)
-            committing = time.monotonic()
-        commit_seconds = time.monotonic() - committing
-        seconds = time.monotonic() - started
-        print(
-            f"N={n:>9,} selection_seconds={seconds:6.1f} (commit {commit_seconds:.1f}) "
-            f"statements={len(statements) + 1} "
-            f"selected={run.selected:,} not_selected={run.not_selected:,} "
-            f"load_seconds={load_seconds:6.1f} load_avg_at_start={load_avg:.1f}",
-            flush=True,
-        )
-        for spent, sql in sorted(statements, reverse=True)[:6]:
-            print(f"    {spent:6.1f}s  {sql}", flush=True)
-        floors.append(floor_seconds())
-        report_ratio(f"selection N={n:,}", seconds, floors)
+    def count(execute, sql, sql_params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, sql_params, many, context)
+        finally:
+            statements.append((time.perf_counter() - began, " ".join(sql.split())[:60]))
+
+    benchutil.settle(n)  # a real wave's rows are days old, not being written out
+    # An outer transaction, so that the COMMIT (WAL flush and the deferred foreign-key checks of
+    # every inserted or updated row) is timed too. The announcement is not queued: no worker
+    # consumes it here.
+    with (
+        benchutil.stopwatch() as watch,
+        mock.patch("participants.selection._enqueue_announcement"),
+        transaction.atomic(),
+        connection.execute_wrapper(count),
+    ):
+        run = run_selection(wave=wave, seed=params["seed"], now=wave.closes_at)
+    floors.append(
+        bare.run(floor_work(params), outcome=lambda c: benchutil.counts(c, FLOOR_OUTCOME))
+    )
+    bare.drop()
+    with connection.cursor() as cursor:
+        benchutil.same_outcome(benchutil.counts(cursor, PORTAL_OUTCOME), bare.outcome)
+    benchutil.report(
+        f"selection {n:,} applicants, {places:,} places",
+        watch.seconds,
+        floors,
+        detail=f"{len(statements) + 1} SQL statements; selected {run.selected:,}, "
+        f"not selected {run.not_selected:,}; loaded in {load.seconds:.1f} s",
+    )
+    for spent, sql in sorted(statements, reverse=True)[:6]:
+        print(f"    {spent:6.2f} s  {sql}")
 
 
 if __name__ == "__main__":

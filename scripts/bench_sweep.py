@@ -1,40 +1,54 @@
-"""Benchmark the nightly deadline sweep on PostgreSQL (issue 5).
+"""Sweep benchmark: N selected participants, 70% past their first-purchase deadline, the
+nightly sweep beside its floor.
 
-Generates N selected participants (default 1,000,000) straight in SQL with ``generate_series``
-(users, participants, grant ledger entries), 70% of them past their first-purchase deadline and
-interleaved by id with the others, then runs ``trainings.sweep.sweep_deadlines`` and prints the
-time, the number of batches and the SQL statements it executed; then reruns it for the same
-cut-off (expected: no change, a few seconds).
+Generates N selected participants straight in SQL with ``generate_series`` (users, participants,
+grant ledger entries), 70% of them past their first-purchase deadline and interleaved by id with
+the others, then times ``trainings.sweep.sweep_deadlines`` (its batches, worker threads and
+commits) and prints its SQL statements; then reruns it for the same cut-off (expected: no change,
+a few statements).
 
-It TRUNCATEs the program's tables first, so it refuses a database whose name does not contain
-"bench" or "sweep". Usage::
+The floor: the same revocation as one plain SQL statement on bare tables holding the same rows:
+the UPDATE of every past-deadline row (status, reason, time, balance to 0), its blacklist entry,
+its forfeit ledger entry, its two audit rows, and the places returned to the recovered pool per
+wave and province.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_sweep DEBUG=1 \\
-        .venv/bin/python scripts/bench_sweep.py [--participants N] [--keep]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_bench \\
+        .venv/bin/python scripts/bench_sweep.py --size 1000000 [--keep] [--workers N]
 """
 
-import argparse
 import datetime as dt
-import os
 import sys
 import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prakerja.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchutil
 
-import django
 
-django.setup()
+def arguments(parser) -> None:
+    parser.add_argument("--past-per-10", type=int, default=7, help="how many in 10 are late")
+    parser.add_argument("--keep", action="store_true", help="reuse the data already loaded")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker threads (default: SWEEP_WORKERS)"
+    )
 
-from benchutil import floor_seconds, report_ratio, settle, truncate_program_tables  # noqa: E402
+
+args = benchutil.start(
+    __doc__,
+    size=1_000_000,
+    unit="selected participants",
+    aliases=("--participants",),
+    arguments=arguments,
+)
+
 from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 
 from participants import deadlines  # noqa: E402
 from participants.models import Province, Wave  # noqa: E402
+from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE  # noqa: E402
 from trainings import sweep  # noqa: E402
 from trainings.models import SweepRun  # noqa: E402
 
@@ -121,7 +135,6 @@ def generate(n: int, past_per_10: int) -> None:
     with connection.cursor() as cursor:
         for table in ["participants_user", "participants_participant", "participants_ledgerentry"]:
             cursor.execute(f"VACUUM ANALYZE {table}")
-    settle()
 
 
 class StatementCounter:
@@ -160,41 +173,112 @@ def scalar(sql: str) -> int:
         return cursor.fetchone()[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, default=1_000_000)
-    parser.add_argument("--past-per-10", type=int, default=7, help="how many in 10 are late")
-    parser.add_argument("--keep", action="store_true", help="reuse the data already loaded")
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker threads (default: SWEEP_WORKERS)"
+BARE_TABLES = {
+    "participant": """
+        SELECT p.id, u.full_name, p.status, p.wave_id, p.province_id, p.nik_hash, p.nik_masked,
+               p.first_purchase_deadline, p.first_purchase_at, p.balance_idr,
+               p.balance_expires_at, p.revoked_at, p.revoke_reason, p.updated_at
+        FROM participants_participant p JOIN participants_user u ON u.id = p.user_id
+    """,
+    "blacklist": """
+        SELECT nik_hash, nik_masked, full_name, participant_id, reason_code, legal_basis,
+               created_at
+        FROM participants_blacklistentry WHERE removed_at IS NULL
+    """,
+    "ledger": "SELECT participant_id, kind, amount_idr, balance_after_idr, reference, created_at "
+    "FROM participants_ledgerentry WHERE false",
+    "event": "SELECT participant_id, kind, from_status, to_status, reason_code, note, created_at "
+    "FROM participants_participantevent WHERE false",
+    "recovered": "SELECT source_wave_id, province_id, recovered, allocated "
+    "FROM trainings_recoveredquota WHERE false",
+}
+
+FLOOR_REVOKE = """
+    WITH gone AS (
+        UPDATE bare_participant p
+        SET status = 'revoked', revoked_at = %(now)s, revoke_reason = 'no_first_purchase',
+            balance_idr = 0, updated_at = %(now)s
+        FROM (SELECT id, status, balance_idr FROM bare_participant
+              WHERE status IN ('selected', 'active') AND first_purchase_at IS NULL
+                AND first_purchase_deadline < %(cutoff)s
+                AND (balance_expires_at IS NULL
+                     OR balance_expires_at > first_purchase_deadline)) old
+        WHERE p.id = old.id
+        RETURNING p.id, p.full_name, p.wave_id, p.province_id, p.nik_hash, p.nik_masked,
+                  old.status AS old_status, old.balance_idr AS old_balance
+    ),
+    blacklisted AS (
+        INSERT INTO bare_blacklist (nik_hash, nik_masked, full_name, participant_id,
+                                    reason_code, legal_basis, created_at)
+        SELECT g.nik_hash, g.nik_masked, g.full_name, g.id, 'no_first_purchase',
+               %(legal_basis)s, %(now)s
+        FROM gone g
+        WHERE g.nik_hash IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM bare_blacklist b WHERE b.nik_hash = g.nik_hash)
+        RETURNING participant_id
+    ),
+    forfeited AS (
+        INSERT INTO bare_ledger (participant_id, kind, amount_idr, balance_after_idr, reference,
+                                 created_at)
+        SELECT id, 'forfeit', -old_balance, 0, 'sweep', %(now)s FROM gone WHERE old_balance > 0
+    ),
+    events AS (
+        INSERT INTO bare_event (participant_id, kind, from_status, to_status, reason_code, note,
+                                created_at)
+        SELECT id, 'status', old_status, 'revoked', 'no_first_purchase', %(legal_basis)s,
+               %(now)s FROM gone
+        UNION ALL
+        SELECT participant_id, 'blacklist', '', '', 'no_first_purchase', %(legal_basis)s,
+               %(now)s FROM blacklisted
     )
-    args = parser.parse_args()
+    INSERT INTO bare_recovered (source_wave_id, province_id, recovered, allocated)
+    SELECT wave_id, province_id, count(*), 0 FROM gone
+    WHERE wave_id IS NOT NULL AND province_id IS NOT NULL
+    GROUP BY wave_id, province_id
+"""
 
-    if connection.vendor != "postgresql":
-        sys.exit("bench_sweep needs PostgreSQL (set DATABASE_URL)")
-    name = connection.settings_dict["NAME"]
-    if "bench" not in name and "sweep" not in name:
-        sys.exit(f"refusing to TRUNCATE database {name!r}: its name must contain bench or sweep")
 
+def floor_work(cursor) -> None:
+    cursor.execute(
+        FLOOR_REVOKE,
+        {"now": CUTOFF, "cutoff": CUTOFF, "legal_basis": LEGAL_BASIS_NO_FIRST_PURCHASE},
+    )
+
+
+FLOOR_OUTCOME = {
+    "revoked": "SELECT count(*) FROM bare_participant WHERE status = 'revoked'",
+    "forfeits": "SELECT count(*) FROM bare_ledger WHERE kind = 'forfeit'",
+    "blacklisted": "SELECT count(*) FROM bare_blacklist",
+    "audit rows": "SELECT count(*) FROM bare_event",
+    "places returned": "SELECT coalesce(sum(recovered), 0) FROM bare_recovered",
+}
+PORTAL_OUTCOME = {
+    "revoked": "SELECT count(*) FROM participants_participant WHERE status = 'revoked'",
+    "forfeits": "SELECT count(*) FROM participants_ledgerentry WHERE kind = 'forfeit'",
+    "blacklisted": "SELECT count(*) FROM participants_blacklistentry WHERE removed_at IS NULL",
+    "audit rows": "SELECT count(*) FROM participants_participantevent",
+    "places returned": "SELECT coalesce(sum(recovered), 0) FROM trainings_recoveredquota",
+}
+
+
+def main() -> None:
     if not args.keep:
-        started = time.perf_counter()
-        truncate_program_tables()
-        generate(args.participants, args.past_per_10)
+        with benchutil.stopwatch() as load:
+            generate(args.size, args.past_per_10)
         print(
-            f"generated participants={args.participants:,} "
-            f"past_deadline={args.participants * args.past_per_10 // 10:,} "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"  generated {args.size:,} participants, "
+            f"{args.size * args.past_per_10 // 10:,} past the deadline, in {load.seconds:.1f} s"
         )
-    else:
-        settle()
-
     workers = args.workers or sweep.settings.SWEEP_WORKERS
-    print(f"bench_sweep: cpus={os.cpu_count()} load_avg={os.getloadavg()[0]:.1f} workers={workers}")
-    floors = [floor_seconds()]
-    settle()
+    bare = benchutil.Floor(BARE_TABLES)
+    bare.snapshot()
+    floors = [bare.run(floor_work)]
+    benchutil.settle(args.size)
     elapsed, statements, run = timed_sweep(workers)
-    floors.append(floor_seconds())
-    report_ratio(f"sweep N={args.participants:,}", elapsed, floors)
+    floors.append(bare.run(floor_work, outcome=lambda c: benchutil.counts(c, FLOOR_OUTCOME)))
+    bare.drop()
+    with connection.cursor() as cursor:
+        benchutil.same_outcome(benchutil.counts(cursor, PORTAL_OUTCOME), bare.outcome)
     # lock, get-or-create (2), 2 candidate probes, finish, reload, unlock; with workers, the
     # range query too. Batch statements: three per batch (the revocation, the places returned to
     # the recovered pool, the run's counters), plus the empty end of the keyset walk (serial) or
@@ -202,35 +286,34 @@ def main() -> None:
     fixed = 8 + (1 if workers > 1 else 0)
     per_batch = 3
     empty = statements - fixed - per_batch * run.batches
-    print(
-        f"sweep: {elapsed:.1f} s, revoked={run.revoked:,}, batches={run.batches}, "
-        f"sql_statements={statements} = {fixed} fixed + {statements - fixed} batch statements "
-        f"({run.batches} batches of at most {sweep.settings.SWEEP_BATCH_SIZE:,} x {per_batch} + "
-        f"{empty} empty), load_avg={os.getloadavg()[0]:.1f}"
+    benchutil.report(
+        f"sweep {args.size:,} selected, {run.revoked:,} past the deadline",
+        elapsed,
+        floors,
+        detail=f"{workers} worker(s), {run.batches} batches of at most "
+        f"{sweep.settings.SWEEP_BATCH_SIZE:,}, {statements} SQL statements = {fixed} fixed + "
+        f"{per_batch} x {run.batches} + {empty} empty",
     )
-    before = (
-        scalar("SELECT count(*) FROM participants_ledgerentry"),
-        scalar("SELECT count(*) FROM participants_participantevent"),
-        scalar("SELECT count(*) FROM participants_blacklistentry"),
-        scalar("SELECT coalesce(sum(recovered), 0) FROM trainings_recoveredquota"),
-        scalar("SELECT count(*) FROM participants_participant WHERE status = 'revoked'"),
-    )
+    before = counts()
     elapsed, statements, rerun = timed_sweep(workers)
-    after = (
+    after = counts()
+    print(
+        f"  rerun for the same cut-off: {elapsed:.2f} s, {statements} SQL statements, "
+        f"changes: {'none' if before == after else f'{before} -> {after}'}; "
+        f"rows: ledger {after[0]:,}, events {after[1]:,}, blacklist {after[2]:,}, "
+        f"recovered {after[3]:,}, revoked {after[4]:,}"
+    )
+    if before != after or rerun.revoked != run.revoked:
+        raise SystemExit("bench_sweep: the rerun changed something")
+
+
+def counts() -> tuple:
+    return (
         scalar("SELECT count(*) FROM participants_ledgerentry"),
         scalar("SELECT count(*) FROM participants_participantevent"),
         scalar("SELECT count(*) FROM participants_blacklistentry"),
         scalar("SELECT coalesce(sum(recovered), 0) FROM trainings_recoveredquota"),
         scalar("SELECT count(*) FROM participants_participant WHERE status = 'revoked'"),
-    )
-    print(
-        f"rerun: {elapsed:.2f} s, sql_statements={statements}, "
-        f"changes={'none' if before == after else f'{before} -> {after}'}, "
-        f"run.revoked still {rerun.revoked:,}"
-    )
-    print(
-        f"rows: ledger={after[0]:,} events={after[1]:,} blacklist={after[2]:,} "
-        f"recovered={after[3]:,} revoked={after[4]:,}"
     )
 
 

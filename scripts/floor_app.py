@@ -1,4 +1,4 @@
-"""The floor for `make loadtest` (issue 14): the least a Django view can cost on this machine.
+"""The floor for `make loadtest`: the least a Django view can cost on this machine.
 
 A Django project in one file, served by the same gunicorn as the portal against the same
 database: ``/bare`` answers without touching anything, ``/one-query`` reads one row by primary

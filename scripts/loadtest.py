@@ -1,4 +1,4 @@
-"""`make loadtest`: the launch-day load test (issue 14). Not part of `make test` or CI.
+"""`make loadtest`: the launch-day load test. Not part of `make test` or CI.
 
 1. Empties the program's tables of a PostgreSQL database whose name contains "load" (it refuses
    any other), migrates, and seeds: participants who can log in, active cards for the partner
@@ -536,9 +536,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    name = settings.DATABASES["default"]["NAME"]
-    if connection.vendor != "postgresql" or "load" not in name:
-        raise SystemExit("loadtest: needs a PostgreSQL DATABASE_URL whose name contains 'load'")
+    name = benchutil.database_name()
+    benchutil.require_scratch_database(("load",))
     if not settings.REDIS_URL:
         raise SystemExit("loadtest: needs REDIS_URL (sessions, waiting room, Celery broker)")
     for port in (args.port, args.floor_port):
@@ -548,7 +547,7 @@ def main() -> None:
     RUN.mkdir(parents=True)
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    benchutil.migrate_if_needed()
     call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the hashed manifest
     benchutil.truncate_program_tables()
     clear_room()

@@ -1,4 +1,4 @@
-"""CPU cost per request of the partner API and registration, beside the one-query floor (issue 14).
+"""CPU cost per request of the partner API and registration, beside the one-query floor.
 
 `make loadtest` gives req/s, which another process on the machine skews. This script gives what a
 change actually saves: the CPU a request costs. It serves N requests of each step in this process
@@ -20,8 +20,8 @@ Steps: the floor (bare and one-query views), partner start (``POST /payments``),
 form, then the POST that creates the account; ``account`` is both). ``--profile`` adds a cProfile
 top list per step.
 
-It empties the program's tables of the database it is given (its name must contain ``load`` or
-``profile``), like ``make loadtest``::
+It empties the program's tables of the database it is given (its name must contain ``load``,
+``profile`` or ``bench``), like ``make loadtest``::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_loadtest \\
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python scripts/profile_api.py \\
@@ -395,14 +395,11 @@ def setup(args) -> dict:
     import benchutil
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
-    name = settings.DATABASES["default"]["NAME"]
-    if connection.vendor != "postgresql" or not ("load" in name or "profile" in name):
-        raise SystemExit("profile_api: needs a PostgreSQL database whose name contains 'load'")
+    benchutil.require_scratch_database(("load", "profile", "bench"))
     if not settings.REDIS_URL:
         raise SystemExit("profile_api: needs REDIS_URL (sessions, replay memory, Celery broker)")
-    call_command("migrate", verbosity=0)
+    benchutil.migrate_if_needed()
     call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the hashed manifest
     benchutil.truncate_program_tables()
     loadtest.clear_room()
@@ -465,13 +462,15 @@ def _purge_celery() -> None:
 
 
 def report(results: dict, *, n: int) -> None:
+    import benchutil
+
     floor = results.get("floor: one-query", {}).get("cpu_ms")
     print(
         f"\nprofile_api: {n} requests per step, in-process WSGI (DEBUG off, every middleware), "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print(
-        "| request | app CPU ms (median) | ratio to one-query floor | app CPU ms (mean) "
+        "| request | app CPU ms (median) | x one-query floor | app CPU ms (mean) "
         "| db CPU ms | wall ms | SQL | tx | redis |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -481,6 +480,19 @@ def report(results: dict, *, n: int) -> None:
             f"| {kind} | {row['cpu_ms']:.2f} | {ratio} | {row['cpu_mean_ms']:.2f} "
             f"| {row['db_ms']:.2f} | {row['wall_ms']:.2f} | {row['sql']:.1f} | {row['tx']:.1f} "
             f"| {row['redis']:.1f} |"
+        )
+    if not floor:
+        return
+    for kind, row in results.items():
+        if kind.startswith("floor"):
+            continue
+        benchutil.report(
+            f"CPU per request, {kind.replace(':', '')}",
+            row["cpu_ms"] / 1000,
+            [floor / 1000],
+            detail="the floor: one indexed query in a bare Django view (scripts/floor_app.py); "
+            f"PostgreSQL CPU {row['db_ms']:.2f} ms, wall {row['wall_ms']:.2f} ms, "
+            f"{row['sql']:.1f} SQL statements, {row['redis']:.1f} Redis round trips",
         )
 
 

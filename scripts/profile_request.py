@@ -1,4 +1,4 @@
-"""CPU cost per request of the participant pages, beside the floor (issue 14).
+"""CPU cost per request of the participant pages, beside the floor.
 
 `make loadtest` measures throughput, which other work on the machine disturbs. This script
 measures what one request costs the web process, which it does not: it serves N requests
@@ -8,18 +8,19 @@ logged-in session made the way ``login()`` makes it), with the load test's produ
 
 - CPU ms (``time.process_time``, this process only: no PostgreSQL or Redis server time),
 - wall ms, and the queries with the time the process waited for PostgreSQL (wall, client side),
-- the ratio of the one-query floor's CPU to the page's (``scripts/floor_app.py``, measured the
-  same way in a child process, since it is a Django project of its own): the share of the
-  floor's throughput the page would reach if the web process's CPU were the only limit.
+- how many times the one-query floor's CPU the page costs (``scripts/floor_app.py``: one
+  indexed query in a bare Django view, measured the same way in a child process, since it is a
+  Django project of its own), one line per page in the benchmarks' format (``benchutil``).
 
 Each figure is the best of ``--rounds`` rounds. With ``--profile`` it prints a cProfile top list
 for each page instead.
 
-The database is emptied and seeded like the load test's (its name must contain ``load``)::
+The database is emptied and seeded like the load test's (its name must contain ``load``,
+``profile`` or ``bench``)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prakerja_load_profile \\
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python scripts/profile_request.py \\
-        [-n 500] [--rounds 3] [--pages dashboard,recommendations] [--profile]
+        [-n 500] [--rounds 3] [--warmup 50] [--pages dashboard,recommendations] [--profile]
 """
 
 import argparse
@@ -45,6 +46,8 @@ PAGES = {
     "healthz": ("/healthz", False),
 }
 FLOORS = {"floor bare": "/bare", "floor one-query": "/one-query"}
+# It empties the database: a scratch one (the load test's, or a benchmark's).
+SCRATCH_MARKS = ("load", "profile", "bench")
 # What locust's FastHttpUser sends: the pages are answered gzipped, as in the load test.
 ACCEPT_ENCODING = "gzip, deflate, br"
 
@@ -109,12 +112,19 @@ class QueryTimer:
 
 
 def measure(
-    application, path: str, cookie_sets: list[dict], *, n: int, rounds: int, show_sql: bool = False
+    application,
+    path: str,
+    cookie_sets: list[dict],
+    *,
+    n: int,
+    rounds: int,
+    warmup: int,
+    show_sql: bool = False,
 ) -> dict:
-    """Best of ``rounds`` rounds of ``n`` requests (after a warm-up), per request."""
+    """Best of ``rounds`` rounds of ``n`` requests (after ``warmup`` more), per request."""
     from django.db import connection
 
-    for i in range(50):
+    for i in range(warmup):
         status, _body = serve(application, path, cookie_sets[i % len(cookie_sets)])
         if not status.startswith("200"):
             raise SystemExit(f"profile_request: {path} answered {status}")
@@ -142,8 +152,10 @@ def measure(
     return best
 
 
-def profile(application, path: str, cookie_sets: list[dict], *, n: int, sort: str, top: int):
-    for i in range(50):
+def profile(
+    application, path: str, cookie_sets: list[dict], *, n: int, warmup: int, sort: str, top: int
+):
+    for i in range(warmup):
         serve(application, path, cookie_sets[i % len(cookie_sets)])
     profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for the servers
     profiler.enable()
@@ -155,7 +167,7 @@ def profile(application, path: str, cookie_sets: list[dict], *, n: int, sort: st
     print(out.getvalue())
 
 
-def floor_child(n: int, rounds: int, do_profile: bool, sort: str, top: int) -> None:
+def floor_child(n: int, rounds: int, warmup: int, do_profile: bool, sort: str, top: int) -> None:
     """In a child process: the floor app is a Django project of its own."""
     sys.path.insert(0, str(SCRIPTS))
     import floor_app
@@ -164,9 +176,11 @@ def floor_child(n: int, rounds: int, do_profile: bool, sort: str, top: int) -> N
     for name, path in FLOORS.items():
         if do_profile:
             print(f"## {name} ({path}), {n} requests")
-            profile(floor_app.application, path, [{}], n=n, sort=sort, top=top)
+            profile(floor_app.application, path, [{}], n=n, warmup=warmup, sort=sort, top=top)
         else:
-            results[name] = measure(floor_app.application, path, [{}], n=n, rounds=rounds)
+            results[name] = measure(
+                floor_app.application, path, [{}], n=n, rounds=rounds, warmup=warmup
+            )
     if not do_profile:
         print(json.dumps(results))
 
@@ -175,7 +189,8 @@ def run_floor(args, max_user_id: int) -> dict:
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     env["FLOOR_MAX_USER_ID"] = str(max_user_id)
     command = [sys.executable, __file__, "--floor-child", "-n", str(args.n)]
-    command += ["--rounds", str(args.rounds), "--sort", args.sort, "--top", str(args.top)]
+    command += ["--rounds", str(args.rounds), "--warmup", str(args.warmup)]
+    command += ["--sort", args.sort, "--top", str(args.top)]
     if args.profile:
         command.append("--profile")
     done = subprocess.run(command, env=env, check=True, capture_output=not args.profile, text=True)
@@ -186,6 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500, help="requests per page and round")
     parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
+    parser.add_argument("--warmup", type=int, default=50, help="requests before each round")
     parser.add_argument(
         "--pages", default=",".join(PAGES), help=f"comma-separated, from {', '.join(PAGES)}"
     )
@@ -198,7 +214,7 @@ def main() -> None:
     parser.add_argument("--floor-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_child:
-        floor_child(args.n, args.rounds, args.profile, args.sort, args.top)
+        floor_child(args.n, args.rounds, args.warmup, args.profile, args.sort, args.top)
         return
     pages = [name.strip() for name in args.pages.split(",") if name.strip()]
     unknown = set(pages) - set(PAGES)
@@ -217,15 +233,14 @@ def main() -> None:
 
     from prakerja.wsgi import application
 
-    name = settings.DATABASES["default"]["NAME"]
-    if connection.vendor != "postgresql" or "load" not in name or not settings.REDIS_URL:
-        raise SystemExit(
-            "profile_request: needs REDIS_URL and a PostgreSQL DATABASE_URL whose name contains "
-            "'load' (it is emptied and seeded)"
-        )
-    call_command("migrate", verbosity=0)
+    benchutil = loadtest.benchutil
+    name = benchutil.database_name()
+    benchutil.require_scratch_database(SCRATCH_MARKS)
+    if not settings.REDIS_URL:
+        raise SystemExit("profile_request: needs REDIS_URL (sessions, the waiting room)")
+    benchutil.migrate_if_needed()
     call_command("collectstatic", "--noinput", verbosity=0)  # DEBUG off: the hashed manifest
-    loadtest.benchutil.truncate_program_tables()
+    benchutil.truncate_program_tables()
     loadtest.clear_room()
     data = loadtest.seed(people=64, cards=64, applicants=64)
     # 32 people, like the load test's 32 users, each a browser that keeps its cookies: its
@@ -251,11 +266,15 @@ def main() -> None:
         loadtest.clear_room()
         if args.profile:
             print(f"## {page} ({path}), {args.n} requests")
-            profile(application, path, cookie_sets, n=args.n, sort=args.sort, top=args.top)
+            profile(
+                application, path, cookie_sets, n=args.n, warmup=args.warmup, sort=args.sort,
+                top=args.top,
+            )  # fmt: skip
         else:
             results[page] = measure(
-                application, path, cookie_sets, n=args.n, rounds=args.rounds, show_sql=args.sql
-            )
+                application, path, cookie_sets, n=args.n, rounds=args.rounds,
+                warmup=args.warmup, show_sql=args.sql,
+            )  # fmt: skip
     connection.close()
     loadtest.clear_room()
     if not args.no_floor:
@@ -265,17 +284,26 @@ def main() -> None:
 
     floor = results.get("floor one-query", {}).get("cpu_ms")
     print()
-    print(
-        "| request | CPU ms | ratio (floor CPU / CPU) | wall ms | queries | PostgreSQL ms | bytes |"
-    )
+    print("| request | CPU ms | x floor CPU | wall ms | queries | PostgreSQL ms | bytes |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for page, row in results.items():
-        ratio = f"{floor / row['cpu_ms']:.2f}" if floor else "-"
+        ratio = f"{row['cpu_ms'] / floor:.2f}" if floor else "-"
         print(
             f"| {page} | {row['cpu_ms']:.2f} | {ratio} | {row['wall_ms']:.2f} "
             f"| {row['queries']:.0f} | {row['db_ms']:.2f} | {row['bytes']:,} |"
         )
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+    if floor:
+        for page in pages:
+            row = results[page]
+            benchutil.report(
+                f"CPU per request, {page} ({PAGES[page][0]})",
+                row["cpu_ms"] / 1000,
+                [floor / 1000],
+                detail=f"the floor: one indexed query in a bare Django view "
+                f"(scripts/floor_app.py); wall {row['wall_ms']:.2f} ms, "
+                f"{row['queries']:.0f} queries, {row['bytes']:,} bytes",
+            )
 
 
 if __name__ == "__main__":
