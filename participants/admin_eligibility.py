@@ -1,6 +1,7 @@
 """Staff pages of eligibility beyond the declarations: the state's lists and their versions (and
-the page that imports one), the exceptions recorded after a complaint, the civil registry's
-answers. Everything goes through ``participants.eligibility`` services; rows are never edited."""
+the page that imports one), the exceptions recorded after a complaint, the review queue of people
+flagged after selection (four eyes), the civil registry's answers. Everything goes through
+``participants.eligibility`` services; rows are never edited."""
 
 import datetime as dt
 
@@ -8,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -16,9 +17,16 @@ from django.utils.translation import gettext_lazy as _
 
 from participants import nik as nik_rules
 from participants.admin_base import ReadOnlyMixin, action_with_reason_page
-from participants.eligibility import exceptions, lists
+from participants.eligibility import exceptions, lists, reviews
 from participants.eligibility.sources import Source
-from participants.models import AgencyList, DomainError, ListException, RegistryCheck
+from participants.models import (
+    AgencyList,
+    DomainError,
+    EligibilityReview,
+    EligibilityReviewEvent,
+    ListException,
+    RegistryCheck,
+)
 
 
 class ListImportForm(forms.Form):
@@ -242,3 +250,176 @@ class RegistryCheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["participant__user"]
     raw_id_fields = ["participant"]
     show_full_result_count = False
+
+
+class ReviewEventInline(ReadOnlyMixin, admin.TabularInline):
+    model = EligibilityReviewEvent
+    fields = ["created_at", "action", "decision", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("participants.view_eligibilityreview")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class ProposalForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Keputusan yang diusulkan"))
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, decisions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (value, EligibilityReview.Decision(value).label) for value in decisions
+        ]
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan penolakan"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def review_steps_for(review: EligibilityReview, user) -> dict[str, str]:
+    """For each step (``propose``, ``approve``, ``reject``): "" when ``user`` may take it now,
+    else why not (shown beside the missing button)."""
+    closed = review.status not in EligibilityReview.OPEN_STATUSES
+    pending = bool(review.proposed_decision)
+    own = pending and review.proposed_by_id == user.pk
+    steps = {}
+    if closed:
+        steps["propose"] = str(_("Tinjauan ini sudah diputuskan."))
+    elif pending:
+        steps["propose"] = str(_("Sudah ada usulan yang menunggu persetujuan."))
+    elif not user.has_perm("participants.propose_eligibilityreview"):
+        steps["propose"] = str(_("Anda tidak berwenang mengusulkan keputusan."))
+    else:
+        steps["propose"] = ""
+    for step in ("approve", "reject"):
+        if not pending:
+            steps[step] = str(_("Belum ada usulan keputusan."))
+        elif own:
+            steps[step] = str(_("Usulan Anda sendiri harus diputuskan petugas lain (empat mata)."))
+        elif not user.has_perm("participants.approve_eligibilityreview"):
+            steps[step] = str(_("Anda tidak berwenang menyetujui atau menolak usulan."))
+        else:
+            steps[step] = ""
+    return steps
+
+
+@admin.register(EligibilityReview)
+class EligibilityReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The queue of participants found on an exclusion list after selection. The change page
+    shows what the staff member may do now: propose a decision (freeze, revoke, clear) with a
+    reason, or approve or reject someone else's proposal (four eyes); each missing step says
+    why. Nothing is decided by the list alone."""
+
+    change_form_template = "admin/participants/eligibilityreview/change_form.html"
+    list_display = [
+        "participant",
+        "source",
+        "agency_list",
+        "wave",
+        "status",
+        "flagged_at",
+        "proposed_decision",
+        "proposed_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "source", "wave"]
+    list_select_related = ["participant__user", "agency_list", "wave", "proposed_by"]
+    fields = [
+        "participant",
+        "source",
+        "agency_list",
+        "wave",
+        "status",
+        "flagged_at",
+        "proposed_decision",
+        "proposed_reason",
+        "proposed_by",
+        "proposed_at",
+        "decision",
+        "decision_reason",
+        "decided_by",
+        "approved_by",
+        "decided_at",
+    ]
+    readonly_fields = fields
+    inlines = [ReviewEventInline]
+    show_full_result_count = False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/keputusan/<str:step>/",
+                self.admin_site.admin_view(self.step_view),
+                name="participants_eligibilityreview_step",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if review is not None:
+            steps = review_steps_for(review, request.user)
+            labels = {
+                "propose": _("Usulkan keputusan"),
+                "approve": _("Setujui dan jalankan usulan"),
+                "reject": _("Tolak usulan"),
+            }
+            extra_context.update(
+                review_steps=steps,
+                missing_steps=[(key, labels[key], why) for key, why in steps.items() if why],
+                proposal_form=ProposalForm(decisions=reviews.allowed_decisions(review)),
+                rejection_form=RejectionForm(),
+                step_labels=labels,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def step_view(self, request, pk: int, step: str):
+        """POST only: ``usulkan`` (propose), ``setujui`` (approve) or ``tolak`` (reject)."""
+        review = get_object_or_404(EligibilityReview.objects.select_related("participant"), pk=pk)
+        back = redirect("admin:participants_eligibilityreview_change", pk)
+        key = {"usulkan": "propose", "setujui": "approve", "tolak": "reject"}.get(step)
+        if request.method != "POST" or key is None:
+            return back
+        if not request.user.has_perm("participants.view_eligibilityreview"):
+            raise PermissionDenied
+        refusal = review_steps_for(review, request.user)[key]
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return back
+        try:
+            if key == "propose":
+                form = ProposalForm(request.POST, decisions=reviews.allowed_decisions(review))
+                if not form.is_valid():
+                    self.message_user(
+                        request, _("Pilih keputusan dan tulis alasannya."), messages.ERROR
+                    )
+                    return back
+                reviews.propose(
+                    review=review,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+                text = _("Usulan dicatat; menunggu persetujuan petugas lain.")
+            elif key == "approve":
+                reviews.approve(review=review, actor=request.user)
+                text = _("Usulan disetujui dan dijalankan.")
+            else:
+                form = RejectionForm(request.POST)
+                if not form.is_valid():
+                    self.message_user(request, _("Tulis alasan penolakan."), messages.ERROR)
+                    return back
+                reviews.reject(
+                    review=review, reason=form.cleaned_data["reason"], actor=request.user
+                )
+                text = _("Usulan ditolak.")
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return back
+        self.message_user(request, text, messages.SUCCESS)
+        return back

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from participants.models import (
     Application,
     BlacklistEntry,
+    EligibilityReview,
     OrientationVideo,
     Participant,
     ParticipantEvent,
@@ -151,3 +152,11 @@ def last_status_change(*, participant: Participant) -> ParticipantEvent | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def payouts_on_hold() -> QuerySet:
+    """The ids of participants whose incentive payouts must wait (a subquery for incentives):
+    an eligibility review of them is open (``open`` or ``frozen``), or ended in a revocation for
+    ineligibility (nothing more is paid to them)."""
+    held = (*EligibilityReview.OPEN_STATUSES, EligibilityReview.Status.REVOKED)
+    return EligibilityReview.objects.filter(status__in=held).values("participant_id")

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from participants import notifications, registration, registration_mail, selection
+from participants.eligibility import recheck
 from participants.models import SelectionRun, User
 from participants.services import registry_checks
 
@@ -77,3 +78,9 @@ def send_registration_mail(items: list[str]) -> int:
 def retry_registry_checks() -> str:
     """Beat: ask the civil registry again about the pending identity checks that are due."""
     return registry_checks.retry_due_checks().line()
+
+
+@shared_task
+def recheck_eligibility() -> str:
+    """Beat, and after every list import: flag participants now on an exclusion list."""
+    return recheck.recheck().line()

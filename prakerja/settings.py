@@ -325,6 +325,10 @@ CELERY_BEAT_SCHEDULER = "prakerja.beat:CodeScheduler"
 
 # The only place where schedules are defined. Times are WIB (CELERY_TIMEZONE).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "recheck-eligibility": {
+        "task": "participants.tasks.recheck_eligibility",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "retry-registry-checks": {
         "task": "participants.tasks.retry_registry_checks",
         "schedule": crontab(minute="*"),

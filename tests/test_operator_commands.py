@@ -29,6 +29,7 @@ BEAT_COMMANDS = {
     "incentives-disburse": "disburse_incentives",
     "incentives-reconcile": "reconcile_payouts",
     "retry-registry-checks": "retry_registry_checks",
+    "recheck-eligibility": "recheck_eligibility",
 }
 # Commands of jobs that write: each offers --dry-run.
 WRITING = {
@@ -40,6 +41,7 @@ WRITING = {
     "disburse_incentives",
     "reconcile_payouts",
     "retry_registry_checks",
+    "recheck_eligibility",
 }
 # Every command that takes --now (the heartbeat is always the current time).
 TAKES_NOW = (set(BEAT_COMMANDS.values()) - {"heartbeat"}) | {"run_selection", "seed_load"}
