@@ -12,13 +12,23 @@ worker, not a web process.
 An email the mail server refuses is pushed back and the task retried (``OSError``, with
 backoff), so it is sent later rather than lost. Without Redis (``make run``) each email is one
 task, as before.
+
+When Redis does not answer (an outage: the list and the broker are both out of reach), the
+email waits in PostgreSQL instead (:class:`~participants.models.PendingRegistrationMail`) and the
+page answers as always: the account is whole and its link goes out later. The same job sends
+those rows: the ``registration-mail`` beat entry runs it every minute, so nothing waits long
+once Redis is back, even with no new registration to schedule a flush.
 """
 
 import json
 import logging
 
+import redis
 from django.conf import settings
+from django.db import transaction
+from kombu.exceptions import OperationalError
 
+from participants.models import PendingRegistrationMail
 from prakerja import redis_client
 
 logger = logging.getLogger(__name__)
@@ -49,27 +59,67 @@ def _queue(message: dict) -> None:
     from participants import tasks
 
     item = json.dumps(message)
-    if not settings.REDIS_URL:
-        tasks.send_registration_mail.delay([item])
+    try:
+        if not settings.REDIS_URL:
+            tasks.send_registration_mail.delay([item])
+            return
+        queue_key, flush_key = _keys()
+        pipe = redis_client.client(settings.REDIS_URL).pipeline(transaction=False)
+        pipe.rpush(queue_key, item)
+        pipe.set(flush_key, 1, nx=True, ex=FLUSH_GUARD_SECONDS)
+        _length, first = pipe.execute()
+    except (redis.RedisError, OperationalError):
+        logger.warning("registration mail: Redis did not answer; queued in the database")
+        PendingRegistrationMail.objects.create(item=item)
         return
-    queue_key, flush_key = _keys()
-    pipe = redis_client.client(settings.REDIS_URL).pipeline(transaction=False)
-    pipe.rpush(queue_key, item)
-    pipe.set(flush_key, 1, nx=True, ex=FLUSH_GUARD_SECONDS)
-    _length, first = pipe.execute()
     if first:
-        tasks.flush_registration_mail.apply_async(countdown=FLUSH_DELAY_SECONDS)
+        try:
+            tasks.flush_registration_mail.apply_async(countdown=FLUSH_DELAY_SECONDS)
+        except OperationalError:
+            # Queued in Redis already: the registration-mail beat entry flushes it.
+            logger.warning("registration mail: broker did not answer; the next run sends it")
 
 
 def flush() -> int:
-    """Send every queued email (the task scheduled by :func:`_queue`); returns how many."""
+    """Send every queued email, in Redis and in the database (the task scheduled by
+    :func:`_queue`, and the ``registration-mail`` beat entry); returns how many."""
+    sent = flush_database()
+    if not settings.REDIS_URL:
+        return sent
     queue_key, flush_key = _keys()
     client = redis_client.client(settings.REDIS_URL)
     client.delete(flush_key)  # from now on, a new registration schedules the next flush
-    sent = 0
     while items := client.lpop(queue_key, BATCH):
         sent += send(items, on_failure=lambda unsent: client.lpush(queue_key, *reversed(unsent)))
     return sent
+
+
+def flush_database() -> int:
+    """Send the emails that waited in PostgreSQL during a Redis outage, each once: rows are
+    taken with ``SKIP LOCKED`` (two runs never take the same row) and deleted in the same
+    transaction as they are sent; on an error the unsent rows stay for the next run."""
+    sent = 0
+    while True:
+        error = None
+        with transaction.atomic():
+            rows = list(
+                PendingRegistrationMail.objects.select_for_update(skip_locked=True).order_by("id")[
+                    :BATCH
+                ]
+            )
+            done = []
+            for row in rows:
+                try:
+                    sent += send([row.item])
+                except Exception as exc:
+                    error = exc
+                    break
+                done.append(row.pk)
+            PendingRegistrationMail.objects.filter(pk__in=done).delete()
+        if error is not None:
+            raise error
+        if len(rows) < BATCH:
+            return sent
 
 
 def send(items: list, *, on_failure=None) -> int:

@@ -64,7 +64,8 @@ def send_already_registered_email(email: str, login_url: str, reset_url: str) ->
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def flush_registration_mail() -> int:
-    """Send the registration emails queued in Redis (``participants.registration_mail``)."""
+    """Send the registration emails waiting in Redis or, after a Redis outage, in PostgreSQL
+    (``participants.registration_mail``); also the ``registration-mail`` beat entry."""
     return registration_mail.flush()
 
 

@@ -45,13 +45,20 @@ class ReusedRedisCacheClient(RedisCacheClient):
         return client
 
 
-class ResilientRedisCache(RedisCache):
-    """``RedisCache`` that falls back to a local-memory cache while Redis is unreachable, with one
-    Redis client per process (:class:`ReusedRedisCacheClient`)."""
+class SharedClientRedisCache(RedisCache):
+    """``RedisCache`` with one Redis client per process (:class:`ReusedRedisCacheClient`)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedRedisCacheClient
+
+
+class ResilientRedisCache(SharedClientRedisCache):
+    """:class:`SharedClientRedisCache` that falls back to a local-memory cache while Redis is
+    unreachable."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
         self._fallback = LocMemCache(f"resilient-{server}", {"TIMEOUT": params.get("TIMEOUT")})
 
     add = _guarded("add")

@@ -129,14 +129,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- web tier (issue 14, docs/performance.md) ----------------------------------------------------
-# Sessions live in the cache: on Redis every host shares them and a request reads its session
-# without a database round trip. Without Redis (`make run`), the locmem cache in front of the
-# database table, so a restart of the development server logs nobody out.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cache"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.cached_db"
-)
+# Sessions live in PostgreSQL with the cache in front (prakerja/sessions.py): a request reads its
+# session from Redis, and a Redis outage signs nobody out. Without Redis (`make run`), the locmem
+# cache in front of the table.
+SESSION_ENGINE = "prakerja.sessions"
+# A session's copy in the cache expires after at most this long (a stale copy cannot last); after
+# a cache error a process leaves the cache alone for the second figure.
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
+SESSION_CACHE_RETRY_SECONDS = env.int("SESSION_CACHE_RETRY_SECONDS", default=5)
 # The waiting room (prakerja/admission.py): at most ADMISSION_CAPACITY visitors are served at a
 # time, the rest wait in line on a tiny self-refreshing page. 0 switches it off; it needs Redis.
 ADMISSION_CAPACITY = env.int("ADMISSION_CAPACITY", default=0)
@@ -366,6 +366,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "incentives.tasks.reconcile_payouts",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Registration emails that waited (in PostgreSQL through a Redis outage, or a lost flush).
+    "registration-mail": {
+        "task": "participants.tasks.flush_registration_mail",
+        "schedule": crontab(minute="*"),
+    },
+    # Sessions live in PostgreSQL (prakerja/sessions.py): expired rows go once a night.
+    "clear-sessions": {
+        "task": "prakerja.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- program amounts and rules (whole rupiah; settings, not constants in code) ------------------
@@ -518,10 +528,11 @@ else:
     }
 RATELIMIT_USE_CACHE = "ratelimit"
 if REDIS_URL:
-    # Sessions (in the cache, see "web tier") go through the same fallback: while Redis is down a
-    # login is kept in the process's memory instead of answering 500 (issue 12, finding 5).
+    # Sessions' cache (see "web tier"): no fallback to process memory, whose copies other
+    # processes could not see; while Redis is down, sessions are read from PostgreSQL.
     CACHES["sessions"] = {
         **CACHES["ratelimit"],
+        "BACKEND": "prakerja.cache.SharedClientRedisCache",
         "KEY_PREFIX": CACHES["default"].get("KEY_PREFIX", "prakerja"),
     }
     SESSION_CACHE_ALIAS = "sessions"

@@ -4,6 +4,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from prakerja import sessions
+
 
 @shared_task
 def heartbeat() -> str:
@@ -18,3 +20,9 @@ def remember(key: str, value: str) -> str:
     """Store a value in the cache. Used to prove end-to-end delivery through a real worker."""
     cache.set(key, value, timeout=600)
     return value
+
+
+@shared_task
+def clear_expired_sessions() -> int:
+    """Beat: delete expired sessions from PostgreSQL (``prakerja.sessions``)."""
+    return sessions.clear_expired()

@@ -162,7 +162,7 @@ def truncate_program_tables() -> None:
             "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "
             "OR tablename LIKE 'trainings_%%' OR tablename LIKE 'incentives_%%' "
             "OR tablename LIKE 'complaints_%%' OR tablename LIKE 'reports_%%' "
-            "OR tablename = 'django_admin_log')"
+            "OR tablename = 'django_admin_log' OR tablename = 'django_session')"
         )
         cursor.execute(f"TRUNCATE {cursor.fetchone()[0]} RESTART IDENTITY CASCADE")
 

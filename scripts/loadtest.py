@@ -109,11 +109,11 @@ def setup_django():
 def seed(*, people: int, cards: int, applicants: int) -> dict:
     """Bulk inserts, like ``seed_load``: one Argon2id hash shared by every synthetic account."""
     import secrets
+    from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.cache import SessionStore
     from django.utils import timezone
 
     from participants.models import Participant, User, Wave
@@ -191,6 +191,8 @@ def seed(*, people: int, cards: int, applicants: int) -> dict:
     session_backend = next(
         path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
     )
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     def sessions(participants) -> list[str]:
         keys = []

@@ -30,6 +30,8 @@ BEAT_COMMANDS = {
     "incentives-reconcile": "reconcile_payouts",
     "retry-registry-checks": "retry_registry_checks",
     "recheck-eligibility": "recheck_eligibility",
+    "registration-mail": "send_registration_mail",
+    "clear-sessions": "clear_sessions",
 }
 # Commands of jobs that write: each offers --dry-run.
 WRITING = {
@@ -43,8 +45,10 @@ WRITING = {
     "retry_registry_checks",
     "recheck_eligibility",
 }
-# Every command that takes --now (the heartbeat is always the current time).
-TAKES_NOW = (set(BEAT_COMMANDS.values()) - {"heartbeat"}) | {"run_selection", "seed_load"}
+# Every command that takes --now (the heartbeat, the registration mail and the session cleanup
+# always act on the current time).
+TIMELESS = {"heartbeat", "send_registration_mail", "clear_sessions"}
+TAKES_NOW = (set(BEAT_COMMANDS.values()) - TIMELESS) | {"run_selection", "seed_load"}
 
 README = Path(settings.BASE_DIR, "README.md").read_text(encoding="utf-8")
 
@@ -147,3 +151,32 @@ def test_due_selections_command_runs_nothing_when_nothing_is_due():
 @pytest.mark.django_db
 def test_heartbeat_command_prints_the_instant():
     assert _run("heartbeat").startswith("heartbeat at=")
+
+
+@pytest.mark.django_db
+def test_clear_sessions_deletes_only_expired_sessions():
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    now = timezone.now()
+    Session.objects.create(session_key="a" * 32, session_data="", expire_date=now - dt.timedelta(1))
+    Session.objects.create(session_key="b" * 32, session_data="", expire_date=now + dt.timedelta(1))
+    assert _run("clear_sessions") == "clear_sessions deleted=1"
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["b" * 32]
+
+
+@pytest.mark.django_db
+def test_send_registration_mail_command_sends_what_waited():
+    from django.core import mail
+
+    from participants.models import PendingRegistrationMail
+    from tests.factories import UserFactory
+
+    UserFactory(email="a@contoh.id")
+    item = '{"kind": "taken", "email": "a@contoh.id", "login_url": "/l", "reset_url": "/r"}'
+    PendingRegistrationMail.objects.create(item=item)
+    assert _run("send_registration_mail") == "send_registration_mail sent=1"
+    assert [m.to for m in mail.outbox] == [["a@contoh.id"]]
+    assert not PendingRegistrationMail.objects.exists()

@@ -1,6 +1,6 @@
 """The person, waves, selection, the card and its balance ledger, and the blacklist: one module
-a topic (errors, regions, waves, participant, selection, records, challenges, learning), every
-model importable from here. Accounts stay in this module: migrations name
+a topic (errors, regions, waves, participant, selection, records, challenges, learning, outbox),
+every model importable from here. Accounts stay in this module: migrations name
 ``participants.models.UserManager``.
 
 Models hold data and invariants (enforced by the database where possible); every write and
@@ -26,6 +26,7 @@ from participants.models.learning import (
     OrientationVideo,
     VideoProgress,
 )
+from participants.models.outbox import PendingRegistrationMail
 from participants.models.participant import Participant
 from participants.models.records import BlacklistEntry, LedgerEntry, ParticipantEvent
 from participants.models.regions import District, Province, Regency
@@ -49,6 +50,7 @@ __all__ = [
     "OtpChallenge",
     "Participant",
     "ParticipantEvent",
+    "PendingRegistrationMail",
     "PhoneOTP",
     "Province",
     "Regency",

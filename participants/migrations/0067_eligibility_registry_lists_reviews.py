@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0065_alter_orientationvideo_file'),
+        ('participants', '0066_pending_registration_mail'),
     ]
 
     operations = [
