@@ -14,7 +14,8 @@ from complaints.models import Complaint
 from complaints.selectors import AGE_BUCKETS
 from incentives.models import Installment
 from participants import waves
-from participants.models import Application, Participant, SelectionRun, Wave
+from participants.eligibility import sources
+from participants.models import Application, EligibilityReview, Participant, SelectionRun, Wave
 from trainings.models import Payment, RecoveredQuota
 
 FUNNEL_STAGES = [
@@ -177,3 +178,49 @@ def incentives_summary() -> dict:
         "paid_idr": paid["amount_idr"],
         "failed_by_reason": failed_by_reason,
     }
+
+
+def eligibility_by_wave_and_source() -> list[dict]:
+    """Per wave (newest first) and per list source, in the lists' fixed order: how many
+    applicants the list excluded at selection, and how many of the wave's participants it
+    flagged after selection, of them revoked, cleared and still open (2 queries)."""
+    reasons = sources.REASON_SOURCES
+    rows: dict[tuple[int, str], dict] = {}
+
+    def row(wave_id: int, source: str) -> dict:
+        return rows.setdefault(
+            (wave_id, source),
+            {"excluded": 0, "flagged": 0, "revoked": 0, "cleared": 0, "open": 0},
+        )
+
+    for entry in (
+        Application.objects.filter(reason_code__in=list(reasons))
+        .values("wave_id", "reason_code")
+        .annotate(n=Count("id"))
+    ):
+        row(entry["wave_id"], reasons[entry["reason_code"]])["excluded"] = entry["n"]
+    R = EligibilityReview.Status
+    for entry in (
+        EligibilityReview.objects.filter(wave__isnull=False)
+        .values("wave_id", "source")
+        .annotate(
+            flagged=Count("id"),
+            revoked=Count("id", filter=Q(status=R.REVOKED)),
+            cleared=Count("id", filter=Q(status=R.CLEARED)),
+            open=Count("id", filter=Q(status__in=EligibilityReview.OPEN_STATUSES)),
+        )
+    ):
+        row(entry.pop("wave_id"), entry.pop("source")).update(entry)
+    numbers = dict(Wave.objects.filter(pk__in={w for w, _s in rows}).values_list("id", "number"))
+    order = list(sources.RULES)
+    return [
+        {
+            "wave": numbers[wave_id],
+            "source": source,
+            "label": sources.Source(source).label,
+            **counts,
+        }
+        for (wave_id, source), counts in sorted(
+            rows.items(), key=lambda item: (-numbers[item[0][0]], order.index(item[0][1]))
+        )
+    ]

@@ -68,6 +68,7 @@ class HashedLines(io.RawIOBase):
         self.seen_data = False
         self.pending = b""
         self.buffer = b""
+        self.offset = 0
         self.done = False
         self.first_block = True
         self.error: ListRefused | None = None
@@ -76,24 +77,35 @@ class HashedLines(io.RawIOBase):
         return True
 
     def _lines(self, lines: list[bytes]) -> bytes:
-        hasher = self.hasher
-        out = []
-        append = out.append
-        number = self.line_number
-        for raw in lines:
-            number += 1
+        """The hashes of a block's lines, one a line. Most blocks are plain NIKs: checked and
+        hashed in two comprehensions; a block with anything else (a header, quotes, a blank or
+        bad line) goes through :meth:`_fields` line by line."""
+        fields = [raw.split(b",", 1)[0].strip() for raw in lines]
+        nik_fields = [field for field in fields if len(field) == 16 and field.isdigit()]
+        if len(nik_fields) != len(fields):
+            nik_fields = self._fields(lines)
+        self.line_number += len(lines)
+        if not nik_fields:
+            return b""
+        self.seen_data = True
+        self.rows += len(nik_fields)
+        return ("\n".join(map(self.hasher, nik_fields)) + "\n").encode()
+
+    def _fields(self, lines: list[bytes]) -> list[bytes]:
+        out: list[bytes] = []
+        for offset, raw in enumerate(lines, start=1):
             field = raw.split(b",", 1)[0].strip()
             if field[:1] == b'"':
                 field = field.strip(b'"').strip()
             if len(field) == 16 and field.isdigit():
-                append(hasher(field))
+                out.append(field)
                 continue
             if not raw.strip():
                 continue  # a blank line
             if not self.seen_data and not out and not field.isdigit():
                 self.seen_data = True  # the header line
                 continue
-            self.line_number = number
+            number = self.line_number + offset
             self.error = ListRefused(
                 _("Berkas ditolak: baris %(line)d tidak berisi NIK 16 digit pada kolom pertama.")
                 % {"line": number},
@@ -101,12 +113,7 @@ class HashedLines(io.RawIOBase):
                 line=number,
             )
             raise self.error
-        self.line_number = number
-        if out:
-            self.seen_data = True
-            self.rows += len(out)
-            return ("\n".join(out) + "\n").encode()
-        return b""
+        return out
 
     def _fill(self) -> None:
         while not self.buffer and not self.done:
@@ -127,11 +134,12 @@ class HashedLines(io.RawIOBase):
             self.buffer = self._lines(lines)
 
     def read(self, size: int = -1) -> bytes:
-        self._fill()
-        if size is None or size < 0:
-            chunk, self.buffer = self.buffer, b""
-        else:
-            chunk, self.buffer = self.buffer[:size], self.buffer[size:]
+        if self.offset >= len(self.buffer):
+            self.buffer, self.offset = b"", 0
+            self._fill()
+        end = len(self.buffer) if size is None or size < 0 else self.offset + size
+        chunk = self.buffer[self.offset : end]
+        self.offset += len(chunk)
         return chunk
 
 
