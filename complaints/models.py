@@ -11,11 +11,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from participants.eligibility.sources import EXCLUSION_SOURCES, Source
+from participants.eligibility.sources import EXCLUSION_SOURCES, RULES
 from prakerja.uploads import AcceptedUpload
 
 # The exclusion lists a person may contest, as the sub-categories of "Keberatan data instansi".
-SOURCE_CHOICES = [(code, Source(code).label) for code in EXCLUSION_SOURCES]
+SOURCE_CHOICES = [(code, RULES[code].short) for code in EXCLUSION_SOURCES]
 
 # Ticket numbers avoid look-alike characters (0/O, 1/I/L) so they can be read over the phone.
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

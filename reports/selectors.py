@@ -187,22 +187,22 @@ def eligibility_by_wave_and_source() -> list[dict]:
     reasons = sources.REASON_SOURCES
     rows: dict[tuple[int, str], dict] = {}
 
-    def row(wave_id: int, source: str) -> dict:
+    def row(wave: int, source: str) -> dict:
         return rows.setdefault(
-            (wave_id, source),
+            (wave, source),
             {"excluded": 0, "flagged": 0, "revoked": 0, "cleared": 0, "open": 0},
         )
 
     for entry in (
         Application.objects.filter(reason_code__in=list(reasons))
-        .values("wave_id", "reason_code")
+        .values("wave__number", "reason_code")
         .annotate(n=Count("id"))
     ):
-        row(entry["wave_id"], reasons[entry["reason_code"]])["excluded"] = entry["n"]
+        row(entry["wave__number"], reasons[entry["reason_code"]])["excluded"] = entry["n"]
     R = EligibilityReview.Status
     for entry in (
         EligibilityReview.objects.filter(wave__isnull=False)
-        .values("wave_id", "source")
+        .values("wave__number", "source")
         .annotate(
             flagged=Count("id"),
             revoked=Count("id", filter=Q(status=R.REVOKED)),
@@ -210,17 +210,11 @@ def eligibility_by_wave_and_source() -> list[dict]:
             open=Count("id", filter=Q(status__in=EligibilityReview.OPEN_STATUSES)),
         )
     ):
-        row(entry.pop("wave_id"), entry.pop("source")).update(entry)
-    numbers = dict(Wave.objects.filter(pk__in={w for w, _s in rows}).values_list("id", "number"))
+        row(entry.pop("wave__number"), entry.pop("source")).update(entry)
     order = list(sources.RULES)
     return [
-        {
-            "wave": numbers[wave_id],
-            "source": source,
-            "label": sources.Source(source).label,
-            **counts,
-        }
-        for (wave_id, source), counts in sorted(
-            rows.items(), key=lambda item: (-numbers[item[0][0]], order.index(item[0][1]))
+        {"wave": wave, "source": source, "label": sources.Source(source).label, **counts}
+        for (wave, source), counts in sorted(
+            rows.items(), key=lambda item: (-item[0][0], order.index(item[0][1]))
         )
     ]

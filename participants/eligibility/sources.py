@@ -39,21 +39,41 @@ class Rule:
     agency: str
     # Exclusions: the selection reason code. Priority: "".
     reason_code: str = ""
+    # A few words for narrow places (the complaint form's category on a phone).
+    short: str = ""
 
 
 RULES: dict[str, Rule] = {
     rule.source: rule
     for rule in (
-        Rule(Source.ASN, EXCLUSION, "BKN", "excluded_asn"),
-        Rule(Source.TNI, EXCLUSION, "TNI", "excluded_tni"),
-        Rule(Source.POLRI, EXCLUSION, "Polri", "excluded_polri"),
-        Rule(Source.VILLAGE, EXCLUSION, "Kemendagri", "excluded_village_official"),
-        Rule(Source.LEGISLATOR, EXCLUSION, "Sekretariat DPR/DPRD", "excluded_legislator"),
-        Rule(Source.STATE_ENTERPRISE, EXCLUSION, "Kementerian BUMN", "excluded_state_enterprise"),
-        Rule(Source.BSU, EXCLUSION, "BPJS Ketenagakerjaan", "other_aid_bsu"),
-        Rule(Source.BPUM, EXCLUSION, "KemenkopUKM", "other_aid_bpum"),
-        Rule(Source.KEMENSOS, EXCLUSION, "Kemensos", "other_aid_kemensos"),
-        Rule(Source.LAID_OFF, PRIORITY, "Kemnaker"),
+        Rule(Source.ASN, EXCLUSION, "BKN", "excluded_asn", _("daftar ASN")),
+        Rule(Source.TNI, EXCLUSION, "TNI", "excluded_tni", _("daftar TNI")),
+        Rule(Source.POLRI, EXCLUSION, "Polri", "excluded_polri", _("daftar Polri")),
+        Rule(
+            Source.VILLAGE,
+            EXCLUSION,
+            "Kemendagri",
+            "excluded_village_official",
+            _("daftar perangkat desa"),
+        ),
+        Rule(
+            Source.LEGISLATOR,
+            EXCLUSION,
+            "Sekretariat DPR/DPRD",
+            "excluded_legislator",
+            _("daftar DPR/DPRD"),
+        ),
+        Rule(
+            Source.STATE_ENTERPRISE,
+            EXCLUSION,
+            "Kementerian BUMN",
+            "excluded_state_enterprise",
+            _("daftar BUMN/BUMD"),
+        ),
+        Rule(Source.BSU, EXCLUSION, "BPJS Ketenagakerjaan", "other_aid_bsu", _("penerima BSU")),
+        Rule(Source.BPUM, EXCLUSION, "KemenkopUKM", "other_aid_bpum", _("penerima BPUM")),
+        Rule(Source.KEMENSOS, EXCLUSION, "Kemensos", "other_aid_kemensos", _("penerima Kemensos")),
+        Rule(Source.LAID_OFF, PRIORITY, "Kemnaker", "", _("daftar PHK")),
     )
 }
 

@@ -77,9 +77,7 @@ def test_a_person_refused_for_a_bsu_entry_walks_to_the_prefilled_complaint_form(
     page.wait_for_load_state()
     topic = page.locator("#id_topic")
     expect(topic).to_have_value("kelayakan:bsu")
-    expect(topic.locator("option:checked")).to_have_text(
-        "Keberatan: Penerima BSU (Bantuan Subsidi Upah)"
-    )
+    expect(topic.locator("option:checked")).to_have_text("Keberatan: penerima BSU")
     assert horizontal_overflow(page) <= 0
     shot(page, "pengaduan")
 
@@ -95,4 +93,4 @@ def test_a_person_refused_for_a_bsu_entry_walks_to_the_prefilled_complaint_form(
     page.wait_for_load_state()
     complaint = Complaint.objects.get()
     assert (complaint.category, complaint.subcategory) == ("kelayakan", "bsu")
-    assert complaint.topic_display == "Keberatan data instansi: Penerima BSU (Bantuan Subsidi Upah)"
+    assert complaint.topic_display == "Keberatan data instansi: penerima BSU"

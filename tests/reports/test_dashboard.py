@@ -82,9 +82,9 @@ def test_the_dashboard_shows_each_wave_funnel_pool_platforms_and_complaints_in_f
     client, program, django_assert_max_num_queries
 ):
     client.force_login(staff_with("view_program_dashboard"))
-    # Session, user and 2 permission lookups; then 3 funnel, pool, platforms, 2 incentive and
-    # 1 complaint aggregates: 12, whatever the number of participants.
-    with django_assert_max_num_queries(12):
+    # Session, user and 2 permission lookups; then 3 funnel, pool, platforms, 2 incentive,
+    # 1 complaint and 2 eligibility aggregates: 14, whatever the number of participants.
+    with django_assert_max_num_queries(14):
         response = client.get(URL)
     assert response.status_code == 200
     funnels = {f["number"]: f for f in response.context["funnels"]}
