@@ -1,6 +1,6 @@
-"""Telling participants what happens to their money (issue 13): one SMS and one email when an
-installment is paid, and when it fails (with the reason, the fix and a link to fix the
-account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
+"""Telling participants what happens to their money, so nobody is left guessing: one SMS and
+one email when an installment is paid, and when it fails (with the reason, the fix and a link to
+fix the account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
 through ``participants.sms`` and Django's mail backend; absolute links use ``PORTAL_URL``.
 
 Each (installment, outcome) is announced once: the sender claims it with a conditional UPDATE
@@ -13,20 +13,15 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from incentives.models import ACCOUNT_REASONS, Installment, Reason
-from participants import notices
+from participants import links, notices
 
 logger = logging.getLogger(__name__)
 
 S = Installment.Status
-
-
-def portal_link(name: str) -> str:
-    return settings.PORTAL_URL.rstrip("/") + reverse(name)
 
 
 def _rupiah(amount: int) -> str:
@@ -45,7 +40,7 @@ def fix_for(reason: str) -> str:
         return _(
             "Perbarui rekening/e-wallet Anda di %(link)s ; setelah diperbarui, pembayaran "
             "dicoba lagi otomatis."
-        ) % {"link": portal_link("incentives:account_change")}
+        ) % {"link": links.portal_url_for("incentives:account_change")}
     return _("Anda tidak perlu melakukan apa-apa: pembayaran akan dicoba lagi oleh petugas.")
 
 
@@ -54,7 +49,7 @@ def sms_text(installment: Installment) -> str:
     if installment.status == S.PAID:
         return _(
             "Prakerja: %(what)s %(amount)s telah dibayar ke rekening Anda. Riwayat: %(link)s"
-        ) % {**values, "link": portal_link("incentives:history")}
+        ) % {**values, "link": links.portal_url_for("incentives:history")}
     return _("Prakerja: %(what)s %(amount)s GAGAL dibayar. Alasan: %(reason)s. %(fix)s") % {
         **values,
         "reason": Reason(installment.reason_code).label,
@@ -68,7 +63,7 @@ def email_message(installment: Installment) -> EmailMessage:
         "name": participant.user.full_name,
         "what": _what(installment),
         "amount": _rupiah(installment.amount_idr),
-        "history": portal_link("incentives:history"),
+        "history": links.portal_url_for("incentives:history"),
     }
     if installment.status == S.PAID:
         subject = _("Insentif Prakerja %(amount)s telah dibayar") % values

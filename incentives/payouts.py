@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Count, F
 from django.utils import timezone
 
+from participants.links import portal_url_for
 from trainings.services.credentials import SIGNATURE_WINDOW_SECONDS, sign
 
 PAID = "paid"
@@ -34,6 +35,11 @@ NOT_FOUND = "not_found"
 VALID = "valid"
 
 SIGNATURE_TOLERANCE_SECONDS = SIGNATURE_WINDOW_SECONDS
+
+
+def callback_url() -> str:
+    """Where the gateway posts a payout's result: the callback endpoint on ``PORTAL_URL``."""
+    return portal_url_for("incentives:payout_callback")
 
 
 @dataclass(frozen=True)
@@ -328,7 +334,7 @@ class HttpBackend:
                     "account_kind": order.account_kind,
                     "account_number": order.account_number,
                     "holder_name": order.holder_name,
-                    "callback_url": settings.PAYOUT_CALLBACK_URL,
+                    "callback_url": callback_url(),
                 },
                 idem=order.idempotency_key,
             )

@@ -1,4 +1,4 @@
-"""The launch-day mix for locust (issue 14), run headless by ``scripts/loadtest.py``.
+"""The launch-day mix for locust (docs/performance.md), run headless by ``scripts/loadtest.py``.
 
 Each step of the load test runs one of these user classes (or a mix) against the portal started
 by the script; the data it needs (pre-made sessions, cards, partner credentials) comes from the

@@ -2,27 +2,24 @@
 them. Waves and selection: ``admin_waves``; the blacklist: ``admin_blacklist``; regions:
 ``admin_regions`` (registered by ``ParticipantsConfig.ready``)."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, nik, services
+from participants import crypto, nik, services, visibility
 from participants.admin_base import (
     NikSearchMixin,
     ReadOnlyMixin,
     ReasonForm,
     action_with_reason_page,
 )
+from participants.admin_corrections import correction_page
 from participants.models import (
     BasicTestAttempt,
     BasicTestQuestion,
-    District,
     DomainError,
     LedgerEntry,
     OrientationVideo,
@@ -60,8 +57,12 @@ class ParticipantRecordInline(ReadOnlyMixin):
         return request.user.has_perm("participants.view_participant")
 
 
+HIDDEN_VALUE = _("(tersembunyi)")
+
+
 class EventInline(ParticipantRecordInline, admin.TabularInline):
-    """The decision history: who, when, why, and for a correction the old and new value."""
+    """The decision history: who, when, why, and for a correction the old and new value; the
+    value of a field the staff member may not see (a birth date, a district) is not shown."""
 
     model = ParticipantEvent
     fields = [
@@ -71,8 +72,8 @@ class EventInline(ParticipantRecordInline, admin.TabularInline):
         "to_status",
         "reason_code",
         "field",
-        "old_value",
-        "new_value",
+        "old",
+        "new",
         "actor",
         "note",
     ]
@@ -80,7 +81,19 @@ class EventInline(ParticipantRecordInline, admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request):
+        self._hidden = visibility.hidden_participant_fields(request.user)
         return super().get_queryset(request).select_related("actor")
+
+    def _shown(self, event: ParticipantEvent, value: str) -> str:
+        return HIDDEN_VALUE if event.field in self._hidden and value else value
+
+    @admin.display(description=_("nilai lama"))
+    def old(self, event: ParticipantEvent) -> str:
+        return self._shown(event, event.old_value)
+
+    @admin.display(description=_("nilai baru"))
+    def new(self, event: ParticipantEvent) -> str:
+        return self._shown(event, event.new_value)
 
 
 class LedgerInline(ParticipantRecordInline, admin.TabularInline):
@@ -90,59 +103,18 @@ class LedgerInline(ParticipantRecordInline, admin.TabularInline):
     extra = 0
 
 
-# The profile fields that give back the NIK's derivable digits (docs/privacy.md).
-NIK_DERIVABLE_FIELDS = ["birth_date", "gender", "regency", "district", "address"]
+# What an officer who acts on participants holds (README "Staff actions on participants"; the
+# tests log in with exactly these).
+PARTICIPANT_OFFICER_PERMISSIONS = [
+    "participants.view_participant",
+    "participants.freeze_participant",
+    "participants.revoke_participant",
+    "participants.correct_profile",
+    "participants.view_blacklistentry",
+    "participants.add_blacklistentry",
+]
+
 # --- staff actions on a person: freeze, lift, revoke for fraud, correct a profile field -----------
-
-
-FIELD_LABELS = {
-    "birth_date": _("Tanggal lahir (sesuai NIK)"),
-    "gender": _("Jenis kelamin (sesuai NIK)"),
-    "district": _("Kode kecamatan (6 digit, sesuai NIK)"),
-    "education": _("Pendidikan"),
-    "employment_status": _("Status pekerjaan"),
-    "is_student": _("Sedang sekolah/kuliah"),
-    "is_civil_servant": _("ASN/TNI/Polri/perangkat desa/DPR(D)/direksi BUMN(D)"),
-    "receives_social_aid": _("Menerima bantuan sosial lain"),
-    "is_unemployed": _("Sedang tidak bekerja"),
-}
-
-
-class ProfileCorrectionForm(forms.Form):
-    """The decisive fields with their current values; only those staff change are corrected."""
-
-    reason = forms.CharField(label=_("Alasan koreksi"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, participant: Participant, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in services.CORRECTABLE_FIELDS:
-            if name == "district":
-                field = forms.CharField(label=FIELD_LABELS[name], max_length=6, required=False)
-                field.initial = participant.district_id or ""
-            elif name == "birth_date":
-                field = forms.DateField(
-                    label=FIELD_LABELS[name],
-                    required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                )
-                field.initial = participant.birth_date
-            else:
-                field = Participant._meta.get_field(name).formfield(label=FIELD_LABELS[name])
-                field.initial = getattr(participant, name)
-            self.fields[name] = field
-        self.order_fields([*services.CORRECTABLE_FIELDS, "reason"])
-
-    def clean_district(self) -> District | None:
-        code = self.cleaned_data["district"].strip()
-        if not code:
-            return None
-        district = District.objects.select_related("regency__province").filter(code=code).first()
-        if district is None:
-            raise forms.ValidationError(_("Kode kecamatan tidak dikenal."))
-        return district
-
-    def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
 
 
 @admin.register(Participant)
@@ -181,7 +153,6 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
         "declared_at",
         "test_passed_at",
     ]
-    exclude = ["nik_hash", "nik_encrypted", "kk_hash", "kk_encrypted"]
     inlines = [EventInline, LedgerInline]
     show_full_result_count = False
     actions = ["freeze_cards", "lift_freezes", "revoke_for_fraud", "correct_profile"]
@@ -298,57 +269,22 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
         ]
 
     def correct_view(self, request, pk: int):
-        """Correct decisive profile fields through ``correct_profile`` (reason, audit rows)."""
-        if not self.has_correct_permission(request):
-            raise PermissionDenied
-        participant = get_object_or_404(Participant.objects.select_related("user"), pk=pk)
-        form = ProfileCorrectionForm(
-            request.POST if request.method == "POST" else None, participant=participant
-        )
-        if form.is_valid():
-            try:
-                events = services.correct_profile(
-                    participant=participant,
-                    changes=form.changes(),
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request,
-                    _("%(count)d data dikoreksi dan dicatat di riwayat keputusan.")
-                    % {"count": len(events)},
-                    messages.SUCCESS,
-                )
-                return redirect("admin:participants_participant_change", participant.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Koreksi data profil"),
-            "form": form,
-            "participant": participant,
-            "change_url": reverse("admin:participants_participant_change", args=[participant.pk]),
-        }
-        return TemplateResponse(request, "admin/participants/participant/correct.html", context)
+        """Correct decisive profile fields (``admin_corrections``: reason, audit rows, four eyes
+        on declarations)."""
+        return correction_page(self, request, pk)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if request.user.has_perm("participants.view_full_nik"):
-            fields.insert(fields.index("nik_masked") + 1, "full_nik")
-        else:
-            fields = [f for f in fields if f not in NIK_DERIVABLE_FIELDS]
-            fields.insert(fields.index("nik_masked") + 1, "age")
+        hidden = visibility.hidden_participant_fields(request.user)
+        fields = [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
+        extra = "full_nik" if visibility.sees_full_identity(request.user) else "age"
+        fields.insert(fields.index("nik_masked") + 1, extra)
         return fields
 
     def get_exclude(self, request, obj=None):
-        # Without view_full_nik, hide what gives the NIK's first twelve digits back (district,
-        # birth date, gender; the address names the district): docs/privacy.md.
-        exclude = list(super().get_exclude(request, obj) or [])
-        if not request.user.has_perm("participants.view_full_nik"):
-            exclude += NIK_DERIVABLE_FIELDS
-        return exclude
+        # What the staff member may not see (district, birth date, gender, address without
+        # view_full_nik; the stored hashes and ciphertexts for everyone): docs/privacy.md.
+        exclude = set(super().get_exclude(request, obj) or [])
+        return sorted(exclude | visibility.hidden_participant_fields(request.user))
 
     @admin.display(description="Umur (tahun)")
     def age(self, obj) -> str:
@@ -358,7 +294,7 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="NIK lengkap")
     def full_nik(self, obj) -> str:
-        # Only listed (and so only called) for staff holding participants.view_full_nik.
+        # Only listed (and so only called) for staff who may see the full NIK.
         return crypto.decrypt(obj.nik_encrypted) if obj.nik_encrypted else "-"
 
 

@@ -40,7 +40,8 @@ class SelectionRunInline(ReadOnlyMixin, admin.StackedInline):
 
 
 # What a staff member who opens waves holds (README, "Back office"; the tests log in with exactly
-# these): waves and their province quotas.
+# these): waves and their province quotas, and the recovered quota ("Kuota dipulihkan") from which
+# an additional wave is opened (its form needs add_wave).
 WAVE_OFFICER_PERMISSIONS = [
     "participants.view_wave",
     "participants.add_wave",
@@ -48,6 +49,7 @@ WAVE_OFFICER_PERMISSIONS = [
     "participants.view_waveprovincequota",
     "participants.add_waveprovincequota",
     "participants.change_waveprovincequota",
+    "trainings.view_recoveredquota",
 ]
 
 

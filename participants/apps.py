@@ -12,6 +12,7 @@ class ParticipantsConfig(AppConfig):
         from participants import (  # noqa: F401
             admin_blacklist,
             admin_eligibility,
+            admin_corrections,
             admin_regions,
             admin_waves,
         )

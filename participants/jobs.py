@@ -14,9 +14,9 @@ import logging
 from contextlib import contextmanager
 
 from celery import current_app
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.test.utils import override_settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -45,15 +45,18 @@ def enqueue_on_commit(
     transaction.on_commit(enqueue_task, robust=robust)
 
 
-def enqueue(task_name: str, *args, inline_if_broker_down: bool = False) -> None:
-    """Queue the task registered as ``task_name`` now (see :func:`enqueue_on_commit`). A name
-    this process does not know (a worker-only app) goes to the broker by name."""
+def enqueue(
+    task_name: str, *args, inline_if_broker_down: bool = False, countdown: float | None = None
+) -> None:
+    """Queue the task registered as ``task_name`` now (see :func:`enqueue_on_commit`), to run
+    ``countdown`` seconds from now if given. A name this process does not know (a worker-only
+    app) goes to the broker by name."""
     task = _task(task_name)
     if task is None:
-        current_app.send_task(task_name, args=args)
+        current_app.send_task(task_name, args=args, countdown=countdown)
         return
     try:
-        task.delay(*args)
+        task.apply_async(args, countdown=countdown)
     except OperationalError:
         if not inline_if_broker_down:
             raise
@@ -76,16 +79,30 @@ def dry_run_block(enabled: bool = True):
     if not enabled:
         yield
         return
-    with (
-        override_settings(
-            SMS_BACKEND="locmem",
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            PAYOUT_BACKEND="fake",
-        ),
-        transaction.atomic(),
-    ):
+    with _in_process_gateways(), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+IN_PROCESS_GATEWAYS = {
+    "SMS_BACKEND": "locmem",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "PAYOUT_BACKEND": "fake",
+}
+
+
+@contextmanager
+def _in_process_gateways():
+    """SMS and email to memory and payouts to the fake gateway, in this process until the block
+    ends (each is read from the settings when a message or payout is sent)."""
+    saved = {name: getattr(settings, name) for name in IN_PROCESS_GATEWAYS}
+    for name, value in IN_PROCESS_GATEWAYS.items():
+        setattr(settings, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(settings, name, value)
 
 
 class JobCommand(BaseCommand):

@@ -92,12 +92,12 @@ def check_encoded_fields(
     if district_code is not None and (
         nik[:6] != district_code or not District.objects.filter(code=nik[:6]).exists()
     ):
+        # The message names no digit of the NIK: staff correcting a profile see it too.
         raise InvalidNik(
             _(
-                "Kode wilayah pada NIK (6 digit pertama: %(code)s) tidak sesuai dengan kecamatan "
-                "yang Anda pilih. Pilih alamat sesuai KTP."
-            )
-            % {"code": nik[:6]},
+                "Kode wilayah pada NIK (6 digit pertama) tidak sesuai dengan kecamatan yang Anda "
+                "pilih. Pilih alamat sesuai KTP."
+            ),
             code="nik_district_mismatch",
         )
     day, month, year, nik_gender = decode_birth(nik)

@@ -16,9 +16,10 @@ The rules (docs/partner-api.md: 6 digits, valid 5 minutes, locked after 5 wrong 
   error response (the payout-account change once counted inside the transaction that raised,
   and the count was lost).
 - After ``OTP_MAX_ATTEMPTS`` counted attempts the challenge is locked, even for the right code.
-- New challenges are rate limited per person: ``OTP_RESEND_COOLDOWN_SECONDS`` between two of the
+- New challenges are rate limited per person and per use (each model counts its own rows, so
+  phone codes never hold back a payment): ``OTP_RESEND_COOLDOWN_SECONDS`` between two of the
   same use (where the model's ``OTP_RESEND_COOLDOWN`` says so) and at most ``OTP_MAX_PER_WINDOW``
-  within ``OTP_WINDOW_SECONDS``.
+  of one use within ``OTP_WINDOW_SECONDS``.
 """
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""Queries of the busiest pages with their SQL built once per process (issue 14).
+"""Queries of the busiest pages with their SQL built once per process: at the launch-day peak
+the ORM's compile time was most of these requests' cost.
 
 Building a query's SQL costs the ORM several times what PostgreSQL takes to answer a small
 indexed lookup (a tenth of a millisecond), and the dashboard runs a few of them on every request:

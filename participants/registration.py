@@ -246,6 +246,28 @@ def submit_identity(
     return participant
 
 
+REASON_IDENTITY_REFUSED = "identity_refused"
+REASON_IDENTITY_RATE_LIMITED = "identity_rate_limited"
+
+
+def record_identity_refusal(
+    *, participant: Participant, code: str, address: str, now=None
+) -> ParticipantEvent:
+    """The audit row of a refused identity submission: its code (``nik_taken``, ...) or, over
+    the hourly limit, ``rate_limited``, and the client address. The NIK typed is not kept.
+    Several refusals from one account or one address are someone testing other people's NIKs."""
+    limited = code == "rate_limited"
+    return services.record_event(
+        participant=participant,
+        kind=ParticipantEvent.Kind.PROFILE,
+        reason_code=REASON_IDENTITY_RATE_LIMITED if limited else REASON_IDENTITY_REFUSED,
+        field="nik",
+        note=f"{code}\n{address}",
+        actor=participant.user,
+        now=now,
+    )
+
+
 # --- phone --------------------------------------------------------------------------------------
 
 

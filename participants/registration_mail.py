@@ -1,4 +1,4 @@
-"""The registration page's two emails, sent in batches (issue 14, docs/performance.md).
+"""The registration page's two emails, sent in batches (docs/performance.md).
 
 Registering sends one email: the confirmation link to a new account, or, to the owner of an
 email already registered, a note that someone tried (the page answers the same either way,
@@ -28,7 +28,8 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from participants.models import PendingRegistrationMail
+from participants import jobs, registration
+from participants.models import PendingRegistrationMail, User
 from prakerja import redis_client
 
 logger = logging.getLogger(__name__)
@@ -56,12 +57,10 @@ def queue_already_registered(*, email: str, login_url: str, reset_url: str) -> N
 
 
 def _queue(message: dict) -> None:
-    from participants import tasks
-
     item = json.dumps(message)
     try:
         if not settings.REDIS_URL:
-            tasks.send_registration_mail.delay([item])
+            jobs.enqueue("participants.tasks.send_registration_mail", [item])
             return
         queue_key, flush_key = _keys()
         pipe = redis_client.client(settings.REDIS_URL).pipeline(transaction=False)
@@ -74,7 +73,9 @@ def _queue(message: dict) -> None:
         return
     if first:
         try:
-            tasks.flush_registration_mail.apply_async(countdown=FLUSH_DELAY_SECONDS)
+            jobs.enqueue(
+                "participants.tasks.flush_registration_mail", countdown=FLUSH_DELAY_SECONDS
+            )
         except OperationalError:
             # Queued in Redis already: the registration-mail beat entry flushes it.
             logger.warning("registration mail: broker did not answer; the next run sends it")
@@ -145,9 +146,6 @@ def send(items: list, *, on_failure=None) -> int:
 
 
 def _send_one(kind: str, message: dict) -> None:
-    from participants import registration
-    from participants.models import User
-
     if kind == "verify":
         user = User.objects.filter(pk=message["user_id"]).first()
         if user is not None and user.email_verified_at is None:

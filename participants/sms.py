@@ -87,7 +87,8 @@ class HttpBackend:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            timeout = settings.SMS_HTTP_TIMEOUT_SECONDS
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 if response.status >= 300:
                     raise SmsError(f"provider answered {response.status}")
         except OSError as exc:

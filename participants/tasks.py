@@ -53,15 +53,6 @@ def send_verification_email(user_id: int, verify_url: str) -> None:
         registration.send_verification_email(user=user, verify_url=verify_url)
 
 
-@shared_task
-def send_already_registered_email(email: str, login_url: str, reset_url: str) -> None:
-    """Tell the owner of a registered email that someone tried to register with it (queued like
-    the verification email, so both answers of the registration page take the same time)."""
-    registration.send_already_registered_email(
-        email=email, login_url=login_url, reset_url=reset_url
-    )
-
-
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def flush_registration_mail() -> int:
     """Send the registration emails waiting in Redis or, after a Redis outage, in PostgreSQL

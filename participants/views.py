@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from participants import (
@@ -267,6 +268,25 @@ IDENTITY_ERROR_FIELDS = {
 }
 
 
+def _identity_attempts_exceeded(request: HttpRequest) -> bool:
+    """Count one identity submission against the account and the address (a few an hour each:
+    the answer "NIK sudah terdaftar" confirms someone else's NIK); True when either is over."""
+    over = False
+    for group, key, setting in (
+        ("identity-account", "user", "RATELIMIT_IDENTITY"),
+        ("identity-address", "ip", "RATELIMIT_IDENTITY_ADDRESS"),
+    ):
+        over |= is_ratelimited(
+            request,
+            group=group,
+            key=key,
+            rate=getattr(settings, setting),
+            method=is_ratelimited.ALL,
+            increment=True,
+        )
+    return over
+
+
 @participant_required
 def identity(request: HttpRequest, participant) -> HttpResponse:
     if (early := _step_redirect(request, participant, "identity")) is not None:
@@ -283,6 +303,11 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
             request.POST or None, initial={"full_name": participant.user.full_name}
         )
     if request.method == "POST" and not refresh and form.is_valid():
+        if _identity_attempts_exceeded(request):
+            registration.record_identity_refusal(
+                participant=participant, code="rate_limited", address=client_ip(request)
+            )
+            return _limited(request, "RATELIMIT_IDENTITY")
         data = form.cleaned_data
         try:
             registration.submit_identity(
@@ -298,6 +323,9 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
                 full_name=data.get("full_name"),
             )
         except DomainError as exc:
+            registration.record_identity_refusal(
+                participant=participant, code=exc.code, address=client_ip(request)
+            )
             field = IDENTITY_ERROR_FIELDS.get(exc.code, "nik")
             context["refusal"] = refusals.form_refusal(form, field, exc, area="registrasi")
         else:

@@ -2,10 +2,13 @@
 the device from the token itself (six digits: the authenticator app; anything else: a recovery
 code), so staff type a password and one code on one page."""
 
+from django.contrib.admin import ModelAdmin
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from participants.admin_base import PersonalDataAdminMixin
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
@@ -26,6 +29,27 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
 class StaffAdminSite(OTPAdminSite):
     """Every admin page (the reports under /admin/laporan/ too, through ``admin_view``) needs a
-    session verified by a TOTP token or a recovery code."""
+    session verified by a TOTP token or a recovery code.
+
+    It is the default admin site (``prakerja.apps.StaffAdminConfig``), so every model admin,
+    ours and third parties', is registered here, and each is given the visibility policy of
+    personal data (``participants.admin_base.PersonalDataAdminMixin``): no list can be narrowed,
+    sorted or searched by a field the staff member may not see."""
 
     login_form = StaffLoginForm
+    site_header = _("Administrasi Prakerja")
+    site_title = _("Prakerja")
+    index_title = _("Pengelolaan program")
+
+    def __init__(self, name="admin"):
+        super().__init__(name)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or ModelAdmin
+        if not issubclass(admin_class, PersonalDataAdminMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (PersonalDataAdminMixin, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)

@@ -1,5 +1,14 @@
 from django.apps import AppConfig, apps
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the staff site (second factor, visibility policy) as ``admin.site``,
+    so every ``admin.register`` in every app registers there."""
+
+    default = False  # PrakerjaConfig stays this module's default
+    default_site = "prakerja.admin_site.StaffAdminSite"
 
 
 class PrakerjaConfig(AppConfig):

@@ -4,8 +4,8 @@ with their participant record (and its wave), since nearly every page needs both
 Without it a participant page pays one query for ``request.user`` and another for the
 participant; with it ``user.participant`` is already there (or known to be absent, for staff).
 
-The query runs on every logged-in request, and building its SQL (some 70 columns over three
-tables) cost the ORM several times what PostgreSQL takes to answer it (issue 14), so its SQL is
+The query runs on every logged-in request, and building its SQL (some 70 columns over three tables)
+cost the ORM several times what PostgreSQL takes to answer it (docs/performance.md), so its SQL is
 built once per process (``participants.prepared``). Every request reads the person's row afresh.
 """
 

@@ -1,4 +1,5 @@
-"""Celery beat's scheduler: the schedule is the code, its state is in the database (issue 14).
+"""Celery beat's scheduler: the schedule is the code, its state is in the database, so
+beat keeps nothing on its host.
 
 django-celery-beat's ``DatabaseScheduler`` keeps every entry, with its last run and run count,
 in the database that every host shares, so the one beat process of a deployment can be stopped

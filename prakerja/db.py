@@ -1,4 +1,4 @@
-"""Lean SQL for the writes on the partner API's hot path (issue 14, docs/performance.md).
+"""Lean SQL for the writes on the partner API's hot path (docs/performance.md).
 
 Building a statement through the ORM costs more CPU than the database spends running it: about
 0.1-0.2 ms for an INSERT through ``save()`` and 0.3-0.7 ms for a SELECT with joins, on requests

@@ -1,4 +1,4 @@
-"""The password hasher, with its cost chosen on purpose (issue 14, docs/performance.md).
+"""The password hasher, with its cost chosen on purpose (docs/performance.md).
 
 OWASP's Password Storage Cheat Sheet recommends Argon2id with one of five configurations that
 "provide an equal level of defense, and the only difference is a trade off between CPU and RAM

@@ -33,7 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the staff site as admin.site (second factor, visibility policy)
+    "prakerja.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,18 +49,18 @@ INSTALLED_APPS = [
     "sandbox",
     "complaints",
     "reports",
-    # staff second factor and login throttling (issue 12; README "Security")
+    # staff second factor and login throttling (README "Security")
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    # Celery beat's schedule and last runs in the database (issue 14; prakerja/beat.py)
+    # Celery beat's schedule and last runs in the database (prakerja/beat.py)
     "django_celery_beat",
 ]
 
 # No LocaleMiddleware: the portal speaks one language (LANGUAGES), which Django uses without it;
 # choosing it from each request's cookie and Accept-Language cost every request for nothing
-# (issue 14, scripts/profile_request.py). A second language would bring it back.
+# (scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "prakerja.uploads.BodySizeLimitMiddleware",
@@ -128,7 +129,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- web tier (issue 14, docs/performance.md) ----------------------------------------------------
+# --- web tier (docs/performance.md) -------------------------------------------------------------
 # Sessions live in PostgreSQL with the cache in front (prakerja/sessions.py): a request reads its
 # session from Redis, and a Redis outage signs nobody out. Without Redis (`make run`), the locmem
 # cache in front of the table.
@@ -143,6 +144,11 @@ ADMISSION_CAPACITY = env.int("ADMISSION_CAPACITY", default=0)
 ADMISSION_IDLE_SECONDS = env.int("ADMISSION_IDLE_SECONDS", default=120)
 ADMISSION_WAIT_SECONDS = env.int("ADMISSION_WAIT_SECONDS", default=45)
 ADMISSION_REFRESH_SECONDS = env.int("ADMISSION_REFRESH_SECONDS", default=10)
+# While others wait, a place is held at most this long since admission; a form submitted within
+# the second figure of the browser's last admitted request is always served (the basic test takes
+# up to 25 minutes).
+ADMISSION_HOLD_SECONDS = env.int("ADMISSION_HOLD_SECONDS", default=600)
+ADMISSION_FORM_SECONDS = env.int("ADMISSION_FORM_SECONDS", default=35 * 60)
 ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
 # Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
 ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
@@ -258,7 +264,10 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="locmem" if TESTING else "console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10.0)
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
+if not DEBUG and not TESTING and SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_TOKEN):
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL and SMS_HTTP_TOKEN.")
 
 # --- civil registry (Dukcapil): participants/registry.py ------------------------------------------
 
@@ -422,9 +431,6 @@ if not DEBUG and not TESTING and PAYOUT_HTTP_SECRET in ("", PAYOUT_DEV_SECRET):
         )
     PAYOUT_HTTP_SECRET = ""
 PAYOUT_HTTP_TIMEOUT_SECONDS = env.float("PAYOUT_HTTP_TIMEOUT_SECONDS", default=10.0)
-PAYOUT_CALLBACK_URL = env.str(
-    "PAYOUT_CALLBACK_URL", default="http://127.0.0.1:8000/api/payouts/v1/callback"
-)
 PAYOUT_FAKE_LATENCY_MS = env.float("PAYOUT_FAKE_LATENCY_MS", default=0.0)
 # The fake's account check sleeps this long (fault tests: a slow gateway outlives the lease).
 PAYOUT_FAKE_VALIDATION_LATENCY_MS = env.float("PAYOUT_FAKE_VALIDATION_LATENCY_MS", default=0.0)
@@ -461,7 +467,8 @@ REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=1024 * 1024)
 # django-ratelimit rates ("count/period") for filing complaints, per client IP and per email.
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
-# The portal's public address, for links in emails (e.g. a guest's complaint tracking link).
+# The portal's public address: every absolute address it hands out (links in emails and SMS, the
+# payout gateway's callback) is built on it (participants/links.py).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
@@ -503,12 +510,16 @@ RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_LOGIN_PER_ADDRESS = env.str("RATELIMIT_LOGIN_PER_ADDRESS", default="300/m")
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
+# Identity submissions ("NIK sudah terdaftar" confirms someone else's NIK), per account and per
+# client address (an address is shared by many people behind a carrier's NAT: a higher limit).
+RATELIMIT_IDENTITY = env.str("RATELIMIT_IDENTITY", default="5/h")
+RATELIMIT_IDENTITY_ADDRESS = env.str("RATELIMIT_IDENTITY_ADDRESS", default="30/h")
 # --- the sandbox platform (/sandbox/, on with SANDBOX=1) ---------------------------------------
 # The partner API key pair the sandbox signs with. Empty: the sandbox provisions its own pair on
 # first use through trainings.services.issue_partner_key (sandbox/credentials.py).
 SANDBOX_PARTNER_KEY = env.str("SANDBOX_PARTNER_KEY", default="")
 SANDBOX_PARTNER_SECRET = env.str("SANDBOX_PARTNER_SECRET", default="")
-# --- security hardening (issue 12) ---------------------------------------------------------------
+# --- security hardening ---------------------------------------------------------------------------
 # Partner API: bodies above this many bytes are refused with 413 payload_too_large (the largest
 # real body, a completion or a 2,000-character review, is well under 8 KiB).
 PARTNER_API_MAX_BODY_BYTES = env.int("PARTNER_API_MAX_BODY_BYTES", default=64 * 1024)
@@ -569,6 +580,9 @@ AXES_LOCKOUT_CALLABLE = "participants.views.login_locked_out"
 AXES_VERBOSE = False
 # Password reset requests (each sends an email), per address and per email.
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+# Admin searches by a full 16-digit NIK (each confirms whether a NIK is registered), per staff
+# account; they also need participants.search_full_nik (docs/privacy.md).
+NIK_SEARCH_RATE = env.str("NIK_SEARCH_RATE", default="20/h")
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
 # origin (no inline script anywhere, the admin's included; inline style only in the two
@@ -595,3 +609,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- production never runs on a local stand-in for an outside system (prakerja/gateways.py) ----
+
+# A staging host may run on the stand-ins (fake payouts, SMS to a log or file): check --deploy
+# still names each one.
+ALLOW_FAKE_GATEWAYS = env.bool("ALLOW_FAKE_GATEWAYS", default=False)
+from prakerja import gateways  # noqa: E402
+
+if not DEBUG and not TESTING and not ALLOW_FAKE_GATEWAYS and gateways.in_use(globals()):
+    raise ImproperlyConfigured(gateways.refusal(gateways.in_use(globals())))

@@ -16,13 +16,6 @@ def heartbeat() -> str:
 
 
 @shared_task
-def remember(key: str, value: str) -> str:
-    """Store a value in the cache. Used to prove end-to-end delivery through a real worker."""
-    cache.set(key, value, timeout=600)
-    return value
-
-
-@shared_task
 def clear_expired_sessions() -> int:
     """Beat: delete expired sessions from PostgreSQL (``prakerja.sessions``)."""
     return sessions.clear_expired()

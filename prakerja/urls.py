@@ -5,14 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from prakerja import views
-from prakerja.admin_site import StaffAdminSite
 from trainings.api import api as partner_api
 
-# Every staff login asks for a TOTP token or a recovery code (django-otp).
-admin.site.__class__ = StaffAdminSite
-admin.site.site_header = "Administrasi Prakerja"
-admin.site.site_title = "Prakerja"
-admin.site.index_title = "Pengelolaan program"
+# admin.site is prakerja.admin_site.StaffAdminSite (prakerja.apps.StaffAdminConfig): every staff
+# login asks for a TOTP token or a recovery code (django-otp).
 
 urlpatterns = [
     path("", views.home, name="home"),

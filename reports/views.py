@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from incentives.models import Installment
+from participants import visibility
 from participants.models import Wave
 from reports import charts, exports, selectors
 
@@ -16,7 +17,6 @@ logger = logging.getLogger(__name__)
 
 DASHBOARD_PERMISSION = "reports.view_program_dashboard"
 EXPORT_PERMISSION = "reports.export_program_data"
-FULL_NIK_PERMISSION = "participants.view_full_nik"
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -68,7 +68,7 @@ def _csv_response(name: str, lines) -> StreamingHttpResponse:
 def export_wave_participants(request: HttpRequest, number: int) -> StreamingHttpResponse:
     _require(request, EXPORT_PERMISSION)
     wave = get_object_or_404(Wave, number=number)
-    full_nik = request.user.has_perm(FULL_NIK_PERMISSION)
+    full_nik = visibility.sees_full_identity(request.user)
     logger.info(
         "export wave participants",
         extra={"user": request.user.pk, "wave": wave.number, "full_nik": full_nik},
@@ -93,7 +93,7 @@ def export_installments(request: HttpRequest) -> StreamingHttpResponse:
     status = request.GET.get("status", "")
     if status and status not in Installment.Status.values:
         raise Http404
-    full_nik = request.user.has_perm(FULL_NIK_PERMISSION)
+    full_nik = visibility.sees_full_identity(request.user)
     logger.info(
         "export installments",
         extra={"user": request.user.pk, "status": status, "full_nik": full_nik},

@@ -11,11 +11,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from participants.links import portal_url_for
 from sandbox import credentials
 from sandbox.client import PartnerApiError, PartnerClient
 from sandbox.forms import ActionForm, CardForm, CompletionForm, OtpForm, PretestForm
@@ -272,7 +272,7 @@ def pretest(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def completion(request: HttpRequest, code: str) -> HttpResponse:
     """ "Selesaikan pelatihan": report completion with the certificate's number and URL."""
-    certificate_url = request.build_absolute_uri(reverse("sandbox:certificate", args=[code]))
+    certificate_url = portal_url_for("sandbox:certificate", code)
     _voucher_action(
         request,
         code,

@@ -197,13 +197,17 @@ BARE_TABLES = {
 }
 
 FLOOR_PLAN = """
-    WITH eligible AS (
+    -- Read before the insert: an anti join against the table being written would rescan the
+    -- new rows for every row (no index on the bare table).
+    WITH scheduled AS MATERIALIZED (
+        SELECT DISTINCT participant_id FROM bare_installment WHERE kind = 'monthly'
+    ),
+    eligible AS (
         SELECT v.participant_id FROM bare_voucher v
         JOIN bare_participant p ON p.id = v.participant_id
+        LEFT JOIN scheduled s ON s.participant_id = v.participant_id
         WHERE v.sequence = 1 AND v.status = 'completed' AND v.reviewed_at IS NOT NULL
-            AND v.certificate_number <> '' AND p.status = 'active'
-            AND NOT EXISTS (SELECT 1 FROM bare_installment i
-                            WHERE i.participant_id = v.participant_id AND i.kind = 'monthly')
+            AND v.certificate_number <> '' AND p.status = 'active' AND s.participant_id IS NULL
     ),
     planned AS (
         INSERT INTO bare_installment (participant_id, kind, number, amount_idr, due_at, status,
@@ -217,18 +221,17 @@ FLOOR_PLAN = """
 """
 
 FLOOR_BATCH = """
-    WITH batch AS (
-        INSERT INTO bare_batch (status, installment_count, total_idr, created_at)
-        VALUES ('approved', 0, 0, %(send_at)s) RETURNING id
-    ),
-    due AS (
-        UPDATE bare_installment SET batch_id = (SELECT id FROM batch)
+    WITH due AS MATERIALIZED (
+        SELECT id, amount_idr FROM bare_installment
         WHERE status = 'scheduled' AND batch_id IS NULL AND due_at <= %(send_at)s
-        RETURNING amount_idr
+    ),
+    batch AS (
+        INSERT INTO bare_batch (status, installment_count, total_idr, created_at)
+        SELECT 'approved', count(*), sum(amount_idr), %(send_at)s FROM due
+        RETURNING id, installment_count
     )
-    UPDATE bare_batch SET installment_count = (SELECT count(*) FROM due),
-        total_idr = (SELECT sum(amount_idr) FROM due)
-    WHERE id = (SELECT id FROM batch)
+    UPDATE bare_installment i SET batch_id = batch.id
+    FROM due, batch WHERE i.id = due.id
 """
 
 FLOOR_SEND = [
@@ -272,6 +275,7 @@ FLOOR_SEND = [
 
 FLOOR_OUTCOME = {
     "installments": "SELECT count(*) FROM bare_installment",
+    "batched": "SELECT sum(installment_count) FROM bare_batch",
     "paid": "SELECT count(*) FROM bare_installment WHERE status = 'paid'",
     "requests": "SELECT count(*) FROM bare_request WHERE status = 'paid'",
     "transfers": "SELECT count(*) FROM bare_transfer",
@@ -280,6 +284,7 @@ FLOOR_OUTCOME = {
 }
 PORTAL_OUTCOME = {
     "installments": "SELECT count(*) FROM incentives_installment",
+    "batched": "SELECT sum(installment_count) FROM incentives_disbursementbatch",
     "paid": "SELECT count(*) FROM incentives_installment WHERE status = 'paid'",
     "requests": "SELECT count(*) FROM incentives_payoutrequest WHERE status = 'paid'",
     "transfers": "SELECT count(*) FROM incentives_fakegatewaytransfer",

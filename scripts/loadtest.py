@@ -66,6 +66,7 @@ LOAD_ENV = {
     "RATELIMIT_ENABLE": "0",
     "SMS_BACKEND": "file",
     "SMS_FILE_PATH": str(RUN / "sms.jsonl"),
+    "ALLOW_FAKE_GATEWAYS": "1",  # DEBUG off on the stand-ins (prakerja/gateways.py)
     "EMAIL_URL": "consolemail://",
     "LOG_LEVEL": "WARNING",
     "CONN_MAX_AGE": "60",

@@ -33,6 +33,7 @@ import secrets
 import subprocess
 import sys
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,10 +79,16 @@ def environ_for(path: str, cookies: dict[str, str]) -> dict:
 
 
 def serve(application, path: str, cookies: dict[str, str]) -> tuple[str, bytes]:
+    """One GET; ``cookies`` takes the cookies the answer sets, as a browser's jar does (the
+    waiting room's token changes with every request)."""
     status_line = []
 
     def start_response(status, headers, exc_info=None):
         status_line.append(status)
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                morsel = SimpleCookie(value)
+                cookies.update({key: item.value for key, item in morsel.items()})
 
     response = application(environ_for(path, cookies), start_response)
     try:
@@ -245,10 +252,7 @@ def main() -> None:
     data = loadtest.seed(people=64, cards=64, applicants=64)
     # 32 people, like the load test's 32 users, each a browser that keeps its cookies: its
     # waiting-room place and its CSRF cookie (set by the first page with a form).
-    anonymous = [
-        {"prakerja_antrean": f"profile-visitor-{i:04d}", "csrftoken": secrets.token_hex(16)}
-        for i in range(32)
-    ]
+    anonymous = [{"csrftoken": secrets.token_hex(16)} for _ in range(32)]
     logged_in = [
         {**cookies, "sessionid": key}
         for cookies, key in zip(anonymous, data["sessions"][:32], strict=True)

@@ -1,4 +1,4 @@
-"""Checks a phone-sized page must pass (issue 13): header height, target sizes, no overflow."""
+"""Checks a phone-sized page must pass: header height, target sizes, no overflow."""
 
 # Targets: links, buttons, summaries and form controls that are visible on screen. The skip link
 # sits off-screen until focused; hidden inputs and closed menus are not rendered.

@@ -19,7 +19,11 @@ def pytest_collection_modifyitems(config, items):
     no_browser = not Path(CHROMIUM).exists()
     for item in items:
         if no_redis and "redis" in item.keywords:
-            item.add_marker(pytest.mark.skip(reason="needs Redis (REDIS_URL is not set)"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs Redis (REDIS_URL is not set, no redis-server to start)"
+                )
+            )
         if no_browser and "browser" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
 

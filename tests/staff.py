@@ -12,3 +12,30 @@ def staff_totp_token(user) -> str:
     ensure_totp_device(user=user)
     device = TOTPDevice.objects.get(user=user, name="authenticator")
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def admin_http_session(base_url: str, user, password: str):
+    """A ``requests`` session signed in to the admin at ``base_url`` (a live server) through the
+    real login form: email, password and the current TOTP token, like a staff member would."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base_url}/admin/login/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    answer = session.post(
+        f"{base_url}/admin/login/?next=/admin/",
+        data={
+            "csrfmiddlewaretoken": token,
+            "username": user.email,
+            "password": password,
+            "otp_token": staff_totp_token(user),
+            "next": "/admin/",
+        },
+        headers={"Referer": f"{base_url}/admin/login/"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302, answer.text[:2000]
+    return session

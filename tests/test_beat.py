@@ -1,6 +1,6 @@
-"""Celery beat keeps nothing on its host (issue 14): the schedule comes from the code and each
-entry's last run lives in the shared database, so the one beat process can move to another host
-and carry on where it was."""
+"""Celery beat keeps nothing on its host, so it can move to another: the schedule comes from the
+code and each entry's last run lives in the shared database, so the one beat process can move to
+another host and carry on where it was."""
 
 import pytest
 from celery import beat

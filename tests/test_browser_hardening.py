@@ -1,4 +1,4 @@
-"""Browser hardening (issue 12, finding 6): a Content-Security-Policy without inline script on
+"""Browser hardening: a Content-Security-Policy without inline script on
 every page, and ``Cache-Control: private, no-store`` on personal pages."""
 
 import re

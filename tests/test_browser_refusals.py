@@ -1,4 +1,4 @@
-"""Refusals on a 360 x 740 phone say what to do next (issue 13): a wave that closed while the
+"""Refusals on a 360 x 740 phone say what to do next: a wave that closed while the
 dashboard was open, and a phone OTP locked after too many wrong codes. Screenshots:
 test-artifacts/screenshots/refusal-*.png."""
 

@@ -1,4 +1,4 @@
-"""Every participant state of seed_demo at 360 x 740 (issue 13): the explanation is there, no
+"""Every participant state of seed_demo at 360 x 740: the explanation is there, no
 action the person cannot take is offered, the header fits, targets are >= 24 px, pages are light,
 and the same content shows with JavaScript off. Screenshots: test-artifacts/screenshots/."""
 

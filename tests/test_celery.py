@@ -9,7 +9,14 @@ from django.core.cache import cache
 from django.db import transaction
 
 from prakerja.celery import app
-from prakerja.tasks import remember
+
+
+@app.task(name="tests.remember")
+def remember(key: str, value: str) -> str:
+    """Store a value in the cache: proof that a task went through the broker and a worker (the
+    in-thread worker of ``real_worker`` shares this app, so it knows this task)."""
+    cache.set(key, value, timeout=600)
+    return value
 
 
 def _wait_for(key: str, timeout: float = 20.0):

@@ -1,4 +1,4 @@
-"""scripts/loadtest.py (`make loadtest`, issue 14), without a load test.
+"""scripts/loadtest.py (`make loadtest`), without a load test.
 
 It leaves no process behind: it starts gunicorn (and its workers), the Celery worker and locust
 each in a process group of its own, and stops those groups when it ends, on Ctrl-C (SIGINT) and

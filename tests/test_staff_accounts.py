@@ -1,4 +1,4 @@
-"""Staff accounts (issue 12, finding 3): a second factor (TOTP, with recovery codes) for every
+"""Staff accounts: a second factor (TOTP, with recovery codes) for every
 staff login to /admin/, failed logins locked per account and address and limited per account
 across addresses, and the password reset rate limited."""
 

@@ -1,4 +1,5 @@
-"""Payout batches: grouping due installments and the four-eyes rule on money (issue 15).
+"""Payout batches: grouping due installments and the four-eyes rule on money: no one person sends a
+large sum alone.
 
 A batch whose total is above ``PAYOUT_APPROVAL_THRESHOLD_IDR`` needs two different people: one
 who submits it (for a batch the nightly job made, the staff member who takes responsibility for

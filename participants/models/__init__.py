@@ -28,7 +28,12 @@ from participants.models.learning import (
 )
 from participants.models.outbox import PendingRegistrationMail
 from participants.models.participant import Participant
-from participants.models.records import BlacklistEntry, LedgerEntry, ParticipantEvent
+from participants.models.records import (
+    BlacklistEntry,
+    LedgerEntry,
+    ParticipantEvent,
+    ProfileCorrection,
+)
 from participants.models.regions import District, Province, Regency
 from participants.models.selection import Application, SelectionRun
 from participants.models.waves import Wave, WaveProvinceQuota
@@ -52,6 +57,7 @@ __all__ = [
     "ParticipantEvent",
     "PendingRegistrationMail",
     "PhoneOTP",
+    "ProfileCorrection",
     "Province",
     "Regency",
     "RegistryCheck",
@@ -107,7 +113,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("akun")
         verbose_name_plural = _("akun")
-        permissions = [("view_full_nik", _("Dapat melihat NIK lengkap"))]
+        permissions = [
+            ("view_full_nik", _("Dapat melihat NIK lengkap")),
+            ("search_full_nik", _("Dapat mencari peserta dengan NIK lengkap")),
+        ]
 
     def __str__(self) -> str:
         return self.email

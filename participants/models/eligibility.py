@@ -51,8 +51,8 @@ class RegistryCheck(models.Model):
 class AgencyList(models.Model):
     """One imported version of a source's list (``participants.eligibility.lists``).
 
-    Its NIK hashes live in a partition of ``participants_agencylistentry`` (created by migration
-    0068) named after this row: only the active version of each source is attached, so reading
+    Its NIK hashes live in a partition of ``participants_agencylistentry`` (a hand-written
+    migration creates the parent) named after this row: only the active version of each source is attached, so reading
     the parent table reads exactly the lists in force. A new version replaces the old in one
     transaction (attach the new partition, detach and drop the old, flip ``status``)."""
 

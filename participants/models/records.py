@@ -197,3 +197,70 @@ class ParticipantEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.from_status}->{self.to_status} ({self.reason_code})"
+
+
+# --- corrections of a declaration: four eyes ------------------------------------------------------
+
+
+class ProfileCorrection(models.Model):
+    """A staff member's correction of a declaration ("Pernyataan Pendaftar": student, civil
+    servant, other social aid, unemployed), applied only when another staff member approves it
+    (``participants.services.profile``). The database refuses an approval by the one who asked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu persetujuan")
+        APPROVED = "approved", _("Disetujui")
+        REJECTED = "rejected", _("Ditolak")
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("peserta"),
+    )
+    field = models.CharField(_("data"), max_length=64)
+    old_value = models.CharField(_("nilai lama"), max_length=255, blank=True)
+    new_value = models.CharField(_("nilai baru"), max_length=255)
+    reason = models.TextField(_("alasan koreksi"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diajukan oleh"),
+    )
+    requested_at = models.DateTimeField(_("diajukan pada"))
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diputuskan oleh"),
+    )
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decision_note = models.TextField(_("alasan keputusan"), blank=True)
+
+    class Meta:
+        verbose_name = _("koreksi pernyataan")
+        verbose_name_plural = _("koreksi pernyataan")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="correction_decided_by_another",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False)),
+                name="correction_decided_once",
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "field"],
+                condition=Q(status="pending"),
+                name="one_pending_correction_per_field",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.field} {self.old_value} -> {self.new_value}"

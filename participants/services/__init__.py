@@ -50,7 +50,12 @@ from participants.services.ledger import (  # noqa: F401
 from participants.services.profile import (  # noqa: F401
     CORRECTABLE_FIELDS,
     DECISIVE_FIELDS,
+    DECLARATION_FIELDS,
+    Correction,
+    approve_correction,
     correct_profile,
+    record_refused_correction,
+    reject_correction,
 )
 from participants.services.revocation import (  # noqa: F401
     BulkRevocation,

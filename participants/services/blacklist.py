@@ -14,6 +14,7 @@ from participants.models import (
     ParticipantEvent,
 )
 from participants.services.errors import AlreadyBlacklisted
+from participants.services.revocation import revoke_participation
 from participants.services.status import allowed_from, record_event
 
 # --- blacklist and revocation -------------------------------------------------------------------
@@ -46,9 +47,6 @@ def add_to_blacklist(
     forfeit and the freed place), so the card stops at once. Anyone else is blacklisted by
     :func:`bulk_add_to_blacklist` for one person.
     """
-    # Imported here: revocation blacklists through this module (a cycle at module level).
-    from participants.services.revocation import revoke_participation
-
     now = now or timezone.now()
     with transaction.atomic():
         if is_blacklisted(nik_hash=participant.nik_hash):

@@ -3,7 +3,7 @@
 ``{% rendered_once %}...{% endrendered_once %}`` holds a fragment that is the same for every
 request: text, ``{% translate %}`` of a fixed text, ``{% url %}`` of fixed arguments and
 ``{% static %}``. It is rendered the first time it is needed and reused for the life of the process,
-once per language and path prefix (issue 14: a page's menus, footers and links cost a few
+once per language and path prefix (a page's menus, footers and links cost a few
 microseconds each to resolve, dozens of times per page).
 
 It cannot show anything about the person asking: it holds no variable, no condition, no form

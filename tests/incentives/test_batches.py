@@ -1,4 +1,4 @@
-"""Issue 15, four eyes on money: a batch above the threshold needs a submitter and a different
+"""Four eyes on money: a batch above the threshold needs a submitter and a different
 approver; once approved a worker sends it at once; every step is audited. Tested as the demo
 superuser and as an officer with exactly the documented permissions."""
 

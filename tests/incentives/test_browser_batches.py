@@ -1,6 +1,7 @@
-"""Issue 15 in Chromium: the job makes a batch over the threshold; staff A (the demo superuser)
-submits it and cannot approve it; staff B (an officer with exactly the documented permissions)
-approves; the batch is sent at once, not by the nightly run, and every installment is paid once."""
+"""Four eyes on money, in Chromium: the job makes a batch over the threshold; staff A (the demo
+superuser) submits it and cannot approve it; staff B (an officer with exactly the documented
+permissions) approves; the batch is sent at once, not by the nightly run, and every installment is
+paid once."""
 
 import re
 

@@ -1,6 +1,6 @@
-"""Issue 12 finding 1, end to end: real Celery worker processes on Redis, a gateway slow enough
-that a claim outlives its (shortened) lease while a second run starts, workers killed with
-SIGKILL at random points, callbacks duplicated, replayed and forged. In the end every
+"""Money is paid once whatever fails, end to end: real Celery worker processes on Redis, a gateway
+slow enough that a claim outlives its (shortened) lease while a second run starts, workers killed
+with SIGKILL at random points, callbacks duplicated, replayed and forged. In the end every
 installment is paid exactly once or failed with a reason, the sum paid equals the sum owed, and
 later runs keep working."""
 

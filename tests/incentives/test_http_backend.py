@@ -43,6 +43,18 @@ def test_signed_requests_with_the_idempotency_key_pay_the_installment(gateway):
 
 
 @pytest.mark.django_db
+def test_the_gateway_is_given_a_callback_address_on_portal_url(gateway, settings):
+    settings.PORTAL_URL = "https://prakerja.example.id"
+    now = timezone.now()
+    participant = eligible_participant(now=now, number="1234567808")
+    services.run_disbursement(now=now)
+    key = f"PKJ-{_first(participant).pk}-1"
+    assert gateway.payouts[key]["callback_url"] == (
+        "https://prakerja.example.id/api/payouts/v1/callback"
+    )
+
+
+@pytest.mark.django_db
 def test_a_wrong_secret_is_refused_by_the_gateway_and_nothing_is_paid(gateway, settings):
     settings.PAYOUT_HTTP_SECRET = "not-the-secret"
     now = timezone.now()
@@ -99,7 +111,7 @@ def test_reconciliation_reads_the_gateway_report(gateway):
 @pytest.mark.django_db(transaction=True)
 def test_callbacks_are_signed_timestamped_and_replay_protected(gateway, live_server):
     callback_url = f"{live_server.url}/api/payouts/v1/callback"
-    with override_settings(PAYOUT_CALLBACK_URL=callback_url):
+    with override_settings(PORTAL_URL=live_server.url):
         now = timezone.now()
         participant = eligible_participant(now=now, number="1234567808")
         services.run_disbursement(now=now)

@@ -1,4 +1,4 @@
-"""Issue 13: participants hear what happens to their money (SMS and email, once, with the reason,
+"""Participants hear what happens to their money (SMS and email, once, with the reason,
 the fix and a PORTAL_URL link), and the schedule appears when the review completes the
 conditions, not only after the nightly job."""
 

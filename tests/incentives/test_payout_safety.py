@@ -1,4 +1,4 @@
-"""Issue 12 findings 1 and 2: a disbursement cannot pay twice whatever the timing, and callbacks
+"""Money is paid once: a disbursement cannot pay twice whatever the timing, and callbacks
 cannot be forged or replayed into a second payment."""
 
 import datetime as dt
@@ -200,7 +200,7 @@ def _start_django(**extra: str) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PAYOUT_", "DEBUG", "TESTING", "DJANGO_SETTINGS"))
+        if not k.startswith(("PAYOUT_", "SMS_", "DEBUG", "TESTING", "DJANGO_SETTINGS"))
     }
     env.update(
         {
@@ -210,6 +210,10 @@ def _start_django(**extra: str) -> subprocess.CompletedProcess:
             "NIK_HASH_KEY": "n" * 44,
             "DATA_ENCRYPTION_KEY": "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
             "DJANGO_SETTINGS_MODULE": "prakerja.settings",
+            # A real SMS provider: production refuses the local stand-ins.
+            "SMS_BACKEND": "http",
+            "SMS_HTTP_URL": "https://sms.example.id/v1/messages",
+            "SMS_HTTP_TOKEN": "t" * 32,
             **extra,
         }
     )

@@ -21,11 +21,49 @@ def changelist(client, q):
 
 
 def test_exact_nik_search_uses_the_keyed_hash(client, staff):
+    staff.user_permissions.add(Permission.objects.get(codename="search_full_nik"))
     wanted, other = ParticipantFactory(), ParticipantFactory()
     client.force_login(staff)
     response = changelist(client, wanted._nik)
     assert list(response.context["cl"].result_list) == [wanted]
     assert other not in response.context["cl"].result_list
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_a_nik_search_needs_its_own_permission(client, staff):
+    wanted = ParticipantFactory()
+    client.force_login(staff)
+    for url in ("participants_participant_changelist", "participants_blacklistentry_changelist"):
+        response = client.get(reverse(f"admin:{url}"), {"q": wanted._nik})
+        if response.status_code == 403:
+            continue  # this staff member cannot open the blacklist
+        assert list(response.context["cl"].result_list) == []
+        assert "Anda tidak berwenang mencari dengan NIK lengkap." in messages_of(response)
+
+
+@pytest.mark.redis
+def test_nik_searches_are_throttled_per_staff_account(client, staff, settings):
+    """A NIK search confirms a NIK: a few an hour per staff account, whatever the NIK. (The
+    counter is keyed by the account's id, new in every run.)"""
+    settings.RATELIMIT_ENABLE = True
+    settings.NIK_SEARCH_RATE = "3/h"
+    staff.user_permissions.add(Permission.objects.get(codename="search_full_nik"))
+    wanted = ParticipantFactory()
+    client.force_login(staff)
+    answers = [changelist(client, wanted._nik) for _ in range(4)]
+    assert [len(r.context["cl"].result_list) for r in answers] == [1, 1, 1, 0]
+    assert "Batas pencarian dengan NIK lengkap tercapai. Coba lagi nanti." in messages_of(
+        answers[-1]
+    )
+    other = UserFactory(is_staff=True)
+    other.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_participant", "search_full_nik"])
+    )
+    client.force_login(other)
+    assert len(changelist(client, wanted._nik).context["cl"].result_list) == 1
 
 
 def test_search_by_email_and_phone(client, staff):

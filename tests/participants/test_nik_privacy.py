@@ -1,4 +1,4 @@
-"""A mask that hides (issue 12, finding 4): staff without ``view_full_nik`` see neither the NIK's
+"""A mask that hides: staff without ``view_full_nik`` see neither the NIK's
 derivable digits (district, birth date, gender: the first twelve) nor the profile fields that
 would give them back, in the admin and in CSV exports (docs/privacy.md)."""
 

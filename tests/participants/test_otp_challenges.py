@@ -187,3 +187,27 @@ def test_a_resend_waits_for_the_cooldown(use_name, person, sent, settings, sms_o
     assert (error.code, error.context["seconds_left"]) == ("too_many_otp_requests", 30)
     sent(use, person, now=NOW + dt.timedelta(seconds=60))
     assert len(sms_outbox) == 2
+
+
+def test_the_window_limit_counts_each_use_apart(person, sent, settings, sms_outbox):
+    """``OTP_MAX_PER_WINDOW`` is per person and per use (README, Configuration): codes asked to
+    verify the phone never hold back a purchase at a platform or a payout-account change."""
+    settings.OTP_RESEND_COOLDOWN_SECONDS = 0
+    settings.OTP_MAX_PER_WINDOW = 2
+    phone, payment, account = PhoneUse(), PaymentUse(), AccountUse()
+    for second in range(2):
+        sent(phone, person, now=NOW + dt.timedelta(seconds=second))
+    assert _refused(phone.start, person, now=NOW).code == "too_many_otp_requests"
+    sent(payment, person, now=NOW)
+    sent(account, person, now=NOW)
+    assert len(sms_outbox) == 4
+
+
+def test_the_readme_says_what_the_window_limit_covers():
+    """The Configuration row of the limit names what otp.py counts: each use apart."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if "`OTP_MAX_PER_WINDOW`" in line]
+    assert "all uses" not in row
+    assert "for each use" in row

@@ -1,4 +1,4 @@
-"""``participants.prepared.PreparedQuery`` (issue 14): a hot query's SQL built once per process,
+"""``participants.prepared.PreparedQuery``: a hot query's SQL built once per process,
 its rows read afresh on every call, with the objects the ORM would give."""
 
 import pytest

@@ -1,5 +1,5 @@
 """Every refusal a participant meets in the browser says what to do next, with the complaint
-form and its category pre-filled where one fits (issue 13, "forms that forgive").
+form and its category pre-filled where one fits ("forms that forgive": no dead ends).
 
 The inventory below walks each refusal through the real pages (the test client, as a browser
 would post). The next step and the complaint category come from one table,

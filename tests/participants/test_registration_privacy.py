@@ -1,4 +1,4 @@
-"""Registration does not tell whether an email is registered (issue 12, finding 6): the same
+"""Registration does not tell whether an email is registered (no account enumeration): the same
 answer either way, and the owner of a registered email is told by email instead."""
 
 import re

@@ -1,4 +1,4 @@
-"""Staff act on people only through audited actions with a reason (issue 11): a fraud blacklist
+"""Staff act on people only through audited actions with a reason: a fraud blacklist
 stops the card, the fields that decide selection cannot be changed silently in the plain form,
 and a frozen card cannot buy."""
 
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from participants import services
+from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
 from participants.areas import load_areas
 from participants.models import (
     BlacklistEntry,
@@ -21,6 +22,7 @@ from participants.models import (
     ParticipantEvent,
 )
 from participants.nik import InvalidNik
+from tests.admin_forms import rendered_form
 from tests.factories import ParticipantFactory, UserFactory, make_active_participant
 from tests.trainings.partner import make_offering
 from trainings import services as training_services
@@ -168,20 +170,30 @@ def test_revoke_for_fraud_blacklists_forfeits_and_returns_the_place(superuser):
 
 
 def test_correcting_a_decisive_field_records_old_and_new_value(superuser):
-    person = ParticipantFactory(is_student=False, is_unemployed=True)
-    events = services.correct_profile(
+    person = ParticipantFactory(education="sma", employment_status="unemployed")
+    done = services.correct_profile(
         participant=person,
-        changes={"is_student": True, "is_unemployed": False, "education": person.education},
-        reason="Surat keterangan kampus",
+        changes={"education": "s1", "employment_status": "laid_off"},
+        reason="Ijazah dan surat PHK",
         actor=superuser,
     )
     person.refresh_from_db()
-    assert (person.is_student, person.is_unemployed) == (True, False)
-    rows = sorted((e.field, e.old_value, e.new_value, e.note, e.actor_id, e.kind) for e in events)
+    assert (person.education, person.employment_status) == ("s1", "laid_off")
+    rows = sorted(
+        (e.field, e.old_value, e.new_value, e.note, e.actor_id, e.kind) for e in done.events
+    )
     assert rows == [
-        ("is_student", "false", "true", "Surat keterangan kampus", superuser.pk, "profile"),
-        ("is_unemployed", "true", "false", "Surat keterangan kampus", superuser.pk, "profile"),
+        ("education", "sma", "s1", "Ijazah dan surat PHK", superuser.pk, "profile"),
+        (
+            "employment_status",
+            "unemployed",
+            "laid_off",
+            "Ijazah dan surat PHK",
+            superuser.pk,
+            "profile",
+        ),
     ]
+    assert done.pending == []
 
 
 def test_a_birth_date_or_gender_against_the_nik_is_refused():
@@ -191,7 +203,13 @@ def test_a_birth_date_or_gender_against_the_nik_is_refused():
             services.correct_profile(participant=person, changes=changes, reason="x", actor=None)
     person.refresh_from_db()
     assert (person.birth_date, person.gender) == (dt.date(1995, 6, 15), "M")
-    assert not ParticipantEvent.objects.filter(participant=person).exists()
+    refused = ParticipantEvent.objects.filter(participant=person).values_list(
+        "reason_code", "field"
+    )
+    assert sorted(refused) == [
+        ("profile_correction_refused", "birth_date"),
+        ("profile_correction_refused", "gender"),
+    ]
 
 
 def test_a_birth_date_drifted_from_the_nik_is_corrected_back():
@@ -199,7 +217,7 @@ def test_a_birth_date_drifted_from_the_nik_is_corrected_back():
     Participant.objects.filter(pk=person.pk).update(birth_date=dt.date(2001, 1, 1))
     (event,) = services.correct_profile(
         participant=person, changes={"birth_date": dt.date(1995, 6, 15)}, reason="KTP", actor=None
-    )
+    ).events
     assert (event.old_value, event.new_value) == ("2001-01-01", "1995-06-15")
 
 
@@ -211,34 +229,28 @@ def test_a_district_brings_its_regency_and_province_and_must_match_the_nik():
         services.correct_profile(
             participant=person, changes={"district": other}, reason="x", actor=None
         )
-    events = services.correct_profile(
+    done = services.correct_profile(
         participant=person,
         changes={"district": District.objects.get(code="320101")},
         reason="Sesuai KTP",
         actor=None,
     )
-    assert [e.field for e in events] == ["district"]
+    assert [e.field for e in done.events] == ["district"]
     person.refresh_from_db()
     assert (person.district_id, person.regency_id, person.province_id) == ("320101", "3201", "32")
 
 
 def test_only_decisive_fields_can_be_corrected():
-    with pytest.raises(services.profile.FieldNotCorrectable):
-        services.correct_profile(
-            participant=ParticipantFactory(), changes={"status": "active"}, reason="x", actor=None
-        )
+    for changes in ({"status": "active"}, {"priority_tier": 0}):
+        with pytest.raises(services.profile.FieldNotCorrectable):
+            services.correct_profile(
+                participant=ParticipantFactory(), changes=changes, reason="x", actor=None
+            )
 
 
 # --- the admin actions, as the demo superuser and as an officer with the documented permissions --
 
-OFFICER_PERMISSIONS = [
-    "view_participant",
-    "freeze_participant",
-    "revoke_participant",
-    "correct_profile",
-    "view_blacklistentry",
-    "add_blacklistentry",
-]
+OFFICER_PERMISSIONS = [name.split(".")[1] for name in PARTICIPANT_OFFICER_PERMISSIONS]
 
 
 @pytest.fixture
@@ -312,24 +324,22 @@ def test_revoke_for_fraud_through_the_admin(client, staff):
 
 
 def test_correct_a_profile_field_through_the_admin(client, staff):
-    person = ParticipantFactory(education="sma")
+    person = ParticipantFactory(employment_status="unemployed")
     client.force_login(staff)
     page = run_action(client, "correct_profile", [person])
     url = reverse("admin:participants_participant_correct", args=[person.pk])
     assert page.redirect_chain[-1][0] == url
-    form = page.context["form"]
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data["birth_date"] = person.birth_date.isoformat()
-    data.update(education="s1", reason="Ijazah S1 terlampir")
+    data = rendered_form(page.content.decode(), "correction-form")
+    data.update(employment_status=["laid_off"], reason=["Daftar PHK Kemnaker"])
     page = client.post(url, data, follow=True)
     assert "1 data dikoreksi" in page.content.decode()
     person.refresh_from_db()
-    assert person.education == "s1"
+    assert person.employment_status == "laid_off"
     event = ParticipantEvent.objects.get(participant=person)
     assert (event.field, event.old_value, event.new_value, event.actor) == (
-        "education",
-        "sma",
-        "s1",
+        "employment_status",
+        "unemployed",
+        "laid_off",
         staff,
     )
     body = client.get(reverse("admin:participants_participant_change", args=[person.pk]))

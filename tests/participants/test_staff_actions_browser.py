@@ -88,7 +88,7 @@ def test_staff_correct_a_decisive_field_and_the_history_shows_who_when_why_old_a
 ):
     base = live_server.url
     UserFactory(is_staff=True, is_superuser=True, email="staf@prakerja.local")
-    person = ParticipantFactory(education="sma", is_student=False)
+    person = ParticipantFactory(employment_status="unemployed", is_student=False)
     change_url = f"{base}/admin/participants/participant/{person.pk}/change/"
 
     admin_login(page, base, "staf@prakerja.local")
@@ -99,18 +99,18 @@ def test_staff_correct_a_decisive_field_and_the_history_shows_who_when_why_old_a
     expect(page.locator(".field-education .readonly")).to_have_text("SMA/SMK/sederajat")
 
     page.get_by_role("link", name="Koreksi data profil").click()
-    page.select_option("#id_education", "s1")
-    page.fill("#id_reason", "Ijazah S1 terlampir (legalisir 12/2026)")
+    expect(page.locator("#id_priority_tier")).to_have_count(0)  # follows the agencies' lists
+    page.select_option("#id_employment_status", "laid_off")
+    page.fill("#id_reason", "Tercantum di daftar korban PHK Kemnaker (surat 12/2026)")
     page.get_by_role("button", name="Simpan koreksi").click()
     page.wait_for_url(change_url)
     expect(page.locator(".messagelist")).to_contain_text("1 data dikoreksi")
 
-    row = page.locator("tr", has_text="education")
+    row = page.locator("tr", has_text="employment_status")
     expect(row).to_contain_text("staf@prakerja.local")  # who
-    expect(row).to_contain_text("Ijazah S1 terlampir")  # why
-    expect(row.locator(".field-old_value")).to_have_text("sma")  # old
-    expect(row.locator(".field-new_value")).to_have_text("s1")  # new
+    expect(row).to_contain_text("Tercantum di daftar korban PHK Kemnaker")  # why
+    expect(row.locator(".field-old")).to_have_text("unemployed")  # old
+    expect(row.locator(".field-new")).to_have_text("laid_off")  # new
     expect(row.locator(".field-created_at")).not_to_be_empty()  # when
-    expect(page.locator(".field-education .readonly")).to_have_text("Sarjana (S1)")
     person.refresh_from_db()
-    assert person.education == "s1"
+    assert person.employment_status == "laid_off"

@@ -1,6 +1,6 @@
-"""One writer of a person's state (issue 11): every path that changes ``Participant.status`` goes
-through ``participants.services``, obeys ``Participant.ALLOWED_TRANSITIONS`` and leaves an audit
-row (actor, time, reason, from, to); on PostgreSQL the database refuses anything else."""
+"""One writer of a person's state (STYLE.md rule 0): every path that changes ``Participant.status``
+goes through ``participants.services``, obeys ``Participant.ALLOWED_TRANSITIONS`` and leaves an
+audit row (actor, time, reason, from, to); on PostgreSQL the database refuses anything else."""
 
 import ast
 import datetime as dt

@@ -196,7 +196,8 @@ def test_resubmitting_the_same_otp_form_debits_once(sandbox_on, sandbox_catalog,
     assert participant.balance_idr == 850_000
 
 
-def test_the_whole_walk_to_the_certificate(sandbox_on, sandbox_catalog, visitor):
+def test_the_whole_walk_to_the_certificate(sandbox_on, sandbox_catalog, visitor, settings):
+    settings.PORTAL_URL = visitor.base_url  # the certificate's address is on the portal's
     participant = make_active_participant()
     page = pay(visitor, "sandbox-004", participant.card_number)
     page = visitor.submit(page.url.removeprefix(visitor.base_url), {"otp": last_otp()})

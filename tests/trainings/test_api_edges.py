@@ -1,4 +1,4 @@
-"""Partner API edges (issue 12, finding 6): values that cannot be parsed are 401/422, never 500;
+"""Partner API edges: values that cannot be parsed are 401/422, never 500;
 bodies above the documented limit are 413; an exact signed request is accepted once."""
 
 import json

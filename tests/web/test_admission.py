@@ -1,6 +1,6 @@
-"""The waiting room ("ruang tunggu", issue 14): above the configured capacity newcomers get a
-tiny self-refreshing Indonesian page instead of errors, and are admitted in arrival order as
-places free. Partner API calls and the health check never wait."""
+"""The waiting room ("ruang tunggu") for the launch-day peak: above the configured capacity
+newcomers get a tiny self-refreshing Indonesian page instead of errors, and are admitted in arrival
+order as places free. Partner API calls and the health check never wait."""
 
 import re
 import uuid

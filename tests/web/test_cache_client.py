@@ -1,5 +1,5 @@
-"""Sessions and rate limits reuse one Redis client per process (issue 14: Django's client built a
-new one for every cache call)."""
+"""Sessions and rate limits reuse one Redis client per process (Django's client builds a
+new one for every cache call, which cost each request a connection)."""
 
 import pytest
 from django.core.cache import caches

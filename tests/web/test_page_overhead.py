@@ -1,5 +1,5 @@
-"""Pages close to their floor (issue 14): the session costs no database round trip, the user and
-their participant record come in one query, and each page keeps a query budget."""
+"""Pages close to their floor (docs/performance.md): the session costs no database round trip, the
+user and their participant record come in one query, and each page keeps a query budget."""
 
 import datetime as dt
 

@@ -1,5 +1,5 @@
-"""Password hashing on the registration path (issue 14): Argon2id at OWASP's parameters, and
-older hashes upgraded when their owner next logs in."""
+"""Password hashing on the registration path (docs/performance.md): Argon2id at OWASP's parameters,
+and older hashes upgraded when their owner next logs in."""
 
 import re
 
@@ -100,9 +100,15 @@ def _scheduled(monkeypatch) -> list:
 
     scheduled = []
     monkeypatch.setattr(
-        tasks.flush_registration_mail, "apply_async", lambda **options: scheduled.append(options)
+        tasks.flush_registration_mail,
+        "apply_async",
+        lambda args=(), **options: scheduled.append(options),
     )
-    monkeypatch.setattr(tasks.send_registration_mail, "delay", scheduled.append)
+    monkeypatch.setattr(
+        tasks.send_registration_mail,
+        "apply_async",
+        lambda args=(), **options: scheduled.append(args[0]),
+    )
     return scheduled
 
 

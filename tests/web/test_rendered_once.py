@@ -1,5 +1,5 @@
-"""``{% rendered_once %}`` (issue 14): links and labels that are the same for everyone are
-rendered once per process and language, and can never show anything about the person asking."""
+"""``{% rendered_once %}`` (docs/performance.md): links and labels that are the same for everyone
+are rendered once per process and language, and can never show anything about the person asking."""
 
 import pytest
 from django.template import Context, Template, TemplateSyntaxError

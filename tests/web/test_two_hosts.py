@@ -1,4 +1,4 @@
-"""Scale out without local state (issue 14): two hosts behind HAProxy, each in a network
+"""Scale out without local state: two hosts behind HAProxy, each in a network
 namespace of its own with its own disk directories, running gunicorn and a Celery worker, sharing
 one PostgreSQL and one Redis (the broker).
 
@@ -101,6 +101,7 @@ def two_hosts(tmp_path, settings):
     settings.DATA_ENCRYPTION_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
     db = settings.DATABASES["default"]
     redis_db = settings.REDIS_URL.rsplit("/", 1)[-1] if settings.REDIS_URL.count("/") > 2 else "0"
+    redis_address = settings.REDIS_URL.split("//", 1)[-1].split("@")[-1].split("/")[0]
     processes, namespaces = [], []
     hosts = {}
     env_common = {
@@ -116,7 +117,9 @@ def two_hosts(tmp_path, settings):
         "SECURE_HSTS_SECONDS": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
+        # Both hosts write SMS to files the test reads: a staging setup (prakerja/gateways.py).
         "SMS_BACKEND": "file",
+        "ALLOW_FAKE_GATEWAYS": "1",
         "LOG_LEVEL": "WARNING",
         "MEDIA_STORAGE": os.environ.get("TWO_HOSTS_MEDIA_STORAGE", "database"),
         "PORTAL_URL": f"http://127.0.0.1:{LB_PORT}",
@@ -124,9 +127,9 @@ def two_hosts(tmp_path, settings):
     haproxy_cfg = tmp_path / "haproxy.cfg"
     relays = "".join(
         f"listen pg_{name}\n  mode tcp\n  bind {net}.1:{PG_PORT}\n"
-        f"  server pg 127.0.0.1:{db.get('PORT') or 5432}\n"
+        f"  server pg {db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}\n"
         f"listen redis_{name}\n  mode tcp\n  bind {net}.1:{REDIS_PORT}\n"
-        f"  server redis 127.0.0.1:6379\n"
+        f"  server redis {redis_address}\n"
         for name, net in HOSTS.items()
     )
     servers = "".join(

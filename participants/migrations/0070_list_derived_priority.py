@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0068_agency_list_entries'),
+        ('participants', '0069_agency_list_entries'),
     ]
 
     operations = [

@@ -1,0 +1,64 @@
+"""An officer holding exactly the documented wave permissions (README "Back office",
+``WAVE_OFFICER_PERMISSIONS``) opens every wave page, the recovered quota ("Kuota dipulihkan") and
+its additional-wave form included, and opens an additional wave through the real form; the demo
+superuser too."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
+from participants.models import Wave
+from tests.factories import UserFactory
+from tests.trainings.sweep_helpers import participant_in, wave_21, wib
+from trainings import sweep
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["superuser", "officer"])
+def staff(request):
+    if request.param == "superuser":
+        return UserFactory(is_staff=True, is_superuser=True, email="kepala@prakerja.local")
+    officer = UserFactory(is_staff=True, email="gelombang@prakerja.local")
+    for dotted in WAVE_OFFICER_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        officer.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return officer
+
+
+def test_every_wave_page_opens_for_the_documented_permissions(client, staff):
+    wave = wave_21()
+    for _ in range(2):
+        participant_in(wave)
+    sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5), notify=False)
+    client.force_login(staff)
+    index = client.get(reverse("admin:index")).content.decode()
+    for name in ("Gelombang", "Kuota dipulihkan"):
+        assert name in index, name
+    pages = [
+        reverse("admin:participants_wave_changelist"),
+        reverse("admin:participants_wave_add"),
+        reverse("admin:participants_wave_change", args=[wave.pk]),
+        reverse("admin:participants_wave_preview", args=[wave.pk]),
+        reverse("admin:trainings_recoveredquota_changelist"),
+        reverse("admin:trainings_recoveredquota_open_wave"),
+    ]
+    statuses = {url: client.get(url).status_code for url in pages}
+    assert statuses == dict.fromkeys(pages, 200)
+    quota = client.get(reverse("admin:trainings_recoveredquota_changelist")).content.decode()
+    assert "Buka gelombang tambahan" in quota
+    opened = client.post(
+        reverse("admin:trainings_recoveredquota_open_wave"),
+        {
+            "number": 22,
+            "opens_at": "2030-11-01T10:00",
+            "closes_at": "2030-11-05T10:00",
+            "announces_at": "2030-11-08T20:00",
+        },
+    )
+    assert opened.status_code == 302
+    added = Wave.objects.get(number=22)
+    assert (added.is_additional, added.quota_total) == (True, 2)
