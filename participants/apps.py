@@ -11,8 +11,8 @@ class ParticipantsConfig(AppConfig):
         # the blacklist, each in its own module.
         from participants import (  # noqa: F401
             admin_blacklist,
-            admin_eligibility,
             admin_corrections,
+            admin_eligibility,
             admin_regions,
             admin_waves,
         )

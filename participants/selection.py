@@ -85,7 +85,8 @@ def _tables() -> dict[str, str]:
         "app": Application._meta.db_table,
         "part": Participant._meta.db_table,
         "quota": WaveProvinceQuota._meta.db_table,
-        "entries": lists.PARENT,
+        "entries": lists.ENTRIES,
+        "lists": AgencyList._meta.db_table,
         "exception": ListException._meta.db_table,
         "blacklist": BlacklistEntry._meta.db_table,
         "ledger": LedgerEntry._meta.db_table,
@@ -95,7 +96,7 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _decision_sql(*, has_quotas: bool, has_lists: bool) -> str:
+def _decision_sql(*, has_quotas: bool) -> str:
     """One row per application: its reason ('' when selected), tier, draw rank and selected flag.
 
     Reasons are checked in a fixed order, so each applicant gets the first that applies: the
@@ -115,37 +116,29 @@ def _decision_sql(*, has_quotas: bool, has_lists: bool) -> str:
     outside = "q.quota IS NULL" if has_quotas else "false"
     quota_key = f"province_id{collate}" if has_quotas else "0"
     draw_prefix = "('x' || left(draw_key, 16))::bit(64)::bigint # '-9223372036854775808'::bigint, "
-    # The lists in force, as parallel arrays (list id, source, position in the fixed order,
-    # priority or not): the entries of the wave's applicants only (a hash semi-join against the
+    # The lists in force, read in this statement (so an import that commits meanwhile is seen
+    # whole or not at all): each active version on or before its last valid day, with its
+    # source's position in the fixed order and whether it is the priority list (parallel arrays
+    # of every source); only the entries of the wave's applicants (a hash semi-join against the
     # applicants already read), less those an exception lifts.
-    listed = (
-        """
+    listed = """
         listed AS (
             SELECT e.nik_hash,
                 min(r.position) FILTER (WHERE NOT r.priority) AS exclusion,
                 bool_or(r.priority) AS priority
             FROM {entries} e
-            JOIN unnest(%(list_ids)s::integer[], %(list_sources)s::text[],
-                        %(list_positions)s::integer[], %(list_priority)s::boolean[])
-                AS r(list_id, source, position, priority) ON r.list_id = e.list_id
-            WHERE e.nik_hash IN (SELECT nik_hash FROM applicants)
+            JOIN {lists} v ON v.id = e.list_id
+            JOIN unnest(%(sources)s::text[], %(positions)s::integer[], %(priority)s::boolean[])
+                AS r(source, position, priority) ON r.source = v.source
+            WHERE v.status = %(active)s AND v.valid_until >= %(today)s
+                AND e.nik_hash IN (SELECT nik_hash FROM applicants)
                 AND NOT EXISTS (
                     SELECT 1 FROM {exception} x
-                    WHERE x.nik_hash = e.nik_hash AND x.source = r.source
+                    WHERE x.nik_hash = e.nik_hash AND x.source = v.source
                         AND x.ended_at IS NULL AND x.valid_until >= %(today)s
                 )
             GROUP BY e.nik_hash
         ),"""
-        if has_lists
-        else ""
-    )
-    list_join = "LEFT JOIN listed l ON l.nik_hash = ap.nik_hash" if has_lists else ""
-    list_reason = "(%(list_reasons)s::text[])[l.exclusion]" if has_lists else "NULL"
-    tier = (
-        "CASE WHEN l.priority THEN %(priority_tier)s ELSE %(default_tier)s END"
-        if has_lists
-        else "%(default_tier)s"
-    )
     # Only constants and table names are interpolated; values travel as parameters.
     return f"""
         CREATE TEMP TABLE {{decisions}} AS
@@ -175,15 +168,15 @@ def _decision_sql(*, has_quotas: bool, has_lists: bool) -> str:
         ),{listed}
         base AS (
             SELECT ap.application_id, ap.participant_id, ap.province_id, ap.kk_hash, ap.quota,
-                {tier} AS tier,
+                CASE WHEN l.priority THEN %(priority_tier)s ELSE %(default_tier)s END AS tier,
                 md5(%(seed)s || ':' || ap.participant_id) AS draw_key,
                 COALESCE(
                     ap.reason,
-                    {list_reason},
+                    (%(reasons)s::text[])[l.exclusion],
                     CASE WHEN ap.outside THEN 'outside_quota_region' END
                 ) AS reason
             FROM applicants ap
-            {list_join}
+            LEFT JOIN listed l ON l.nik_hash = ap.nik_hash
         ),
         -- The family card rule needs a ranking only inside families that could exceed the
         -- limit (eligible members in this draw plus earlier participants above it): a hash
@@ -271,11 +264,6 @@ def mark_processing(*, wave: Wave) -> int:
     )
 
 
-def _lists_in_force(*, today: dt.date) -> list[AgencyList]:
-    """The active version of each source whose validity covers ``today`` (WIB)."""
-    return list(AgencyList.objects.filter(status=AgencyList.Status.ACTIVE, valid_until__gte=today))
-
-
 def _decide(cursor, *, wave: Wave, seed: str, now: dt.datetime) -> None:
     """Create the temporary decision table for ``wave`` and ``seed`` (inside a transaction: the
     SET LOCALs and, on rollback, the table go with it). Used by the run and the preview. The
@@ -287,12 +275,10 @@ def _decide(cursor, *, wave: Wave, seed: str, now: dt.datetime) -> None:
     ops = connection.ops
     youngest, oldest = age_cutoffs(wave)
     has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
-    today = timezone.localdate(now)
-    in_force = _lists_in_force(today=today)
     order = list(sources.RULES)
     _execute(
         cursor,
-        _decision_sql(has_quotas=has_quotas, has_lists=bool(in_force)),
+        _decision_sql(has_quotas=has_quotas),
         {
             "seed": seed,
             "wave_id": wave.pk,
@@ -303,16 +289,13 @@ def _decide(cursor, *, wave: Wave, seed: str, now: dt.datetime) -> None:
             "registry_match": Participant.RegistryStatus.MATCH,
             "joined": Application.Status.JOINED,
             "processing": Application.Status.PROCESSING,
-            "today": ops.adapt_datefield_value(today),
-            "list_ids": [agency_list.pk for agency_list in in_force],
-            "list_sources": [agency_list.source for agency_list in in_force],
-            # 1-based positions into list_reasons: the fixed order of the sources.
-            "list_positions": [order.index(agency_list.source) + 1 for agency_list in in_force],
-            "list_priority": [
-                sources.rule(agency_list.source).kind == sources.PRIORITY
-                for agency_list in in_force
-            ],
-            "list_reasons": [sources.rule(code).reason_code for code in order],
+            "today": ops.adapt_datefield_value(timezone.localdate(now)),
+            "active": AgencyList.Status.ACTIVE,
+            "sources": order,
+            # 1-based positions into ``reasons``: the fixed order of the sources.
+            "positions": list(range(1, len(order) + 1)),
+            "priority": [sources.rule(code).kind == sources.PRIORITY for code in order],
+            "reasons": [sources.rule(code).reason_code for code in order],
             "priority_tier": sources.PRIORITY_TIER,
             "default_tier": sources.DEFAULT_TIER,
         },

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from participants import notifications, registration, registration_mail, selection
-from participants.eligibility import recheck
+from participants.eligibility import lists, recheck
 from participants.models import SelectionRun, User
 from participants.services import registry_checks
 
@@ -76,3 +76,9 @@ def retry_registry_checks() -> str:
 def recheck_eligibility() -> str:
     """Beat, and after every list import: flag participants now on an exclusion list."""
     return recheck.recheck().line()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def purge_replaced_lists() -> int:
+    """After an import: delete the rows of the list versions it replaced."""
+    return lists.purge_replaced()

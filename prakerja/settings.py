@@ -288,10 +288,8 @@ REGISTRY_BREAKER_RESET_SECONDS = env.float("REGISTRY_BREAKER_RESET_SECONDS", def
 # A check the registry could not answer is tried again after 1, 2, 4, ... times this (capped).
 REGISTRY_RETRY_BASE_SECONDS = env.int("REGISTRY_RETRY_BASE_SECONDS", default=60)
 REGISTRY_RETRY_MAX_SECONDS = env.int("REGISTRY_RETRY_MAX_SECONDS", default=6 * 60 * 60)
-# The state's lists (participants/eligibility/lists.py): how long an import waits for a running
-# selection to let go of the version it replaces, and the validity an operator's import gets
+# The state's lists (participants/eligibility/lists.py): the validity an operator's import gets
 # when none is given.
-LIST_SWAP_LOCK_TIMEOUT_SECONDS = env.int("LIST_SWAP_LOCK_TIMEOUT_SECONDS", default=120)
 LIST_DEFAULT_VALIDITY_DAYS = env.int("LIST_DEFAULT_VALIDITY_DAYS", default=180)
 # The fake registry's slow answer (a NIK ending in 0997).
 REGISTRY_FAKE_SLOW_SECONDS = env.float("REGISTRY_FAKE_SLOW_SECONDS", default=2.0)

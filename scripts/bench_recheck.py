@@ -18,7 +18,6 @@ portal.
 
 import sys
 from pathlib import Path
-from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchutil
@@ -81,12 +80,11 @@ def main() -> None:
     now = timezone.now()
     with benchutil.stopwatch() as load:
         call_command("seed_load", participants=n, selected=n)
-        with mock.patch("participants.eligibility.lists.jobs.enqueue_on_commit"):
-            imported = listdata.import_exclusion_lists(
-                listdata.listed_niks(Participant.objects.all(), share=args.listed_share),
-                rows=list_rows,
-                sources=["bsu"],
-            )
+        imported = listdata.import_exclusion_lists(
+            listdata.listed_niks(Participant.objects.all(), share=args.listed_share),
+            rows=list_rows,
+            sources=["bsu"],
+        )
     params = {"now": now, "today": timezone.localdate(now)}
     bare = benchutil.Floor(BARE_TABLES, params)
     bare.snapshot()

@@ -148,15 +148,6 @@ def truncate_program_tables() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        # Each imported list version is a table of its own (a partition named after its row):
-        # they go with their rows, whose ids restart.
-        cursor.execute(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename LIKE 'participants\\_agencylistentry\\_%%'"
-        )
-        partitions = cursor.fetchone()[0]
-        if partitions:
-            cursor.execute(f"DROP TABLE {partitions}")
         cursor.execute(
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
             "WHERE schemaname = 'public' AND (tablename LIKE 'participants_%%' "

@@ -48,6 +48,7 @@ def import_exclusion_lists(niks: list[str], *, rows: int, sources: list[str] | N
             list_date=today,
             valid_until=today + dt.timedelta(days=180),
             file_name=f"bench-{source}.csv",
+            follow_up=False,
         )
         total += result.agency_list.rows
     return total

@@ -6,10 +6,12 @@ blocks, each NIK checked (16 digits) and hashed in this process, and the hashes 
 into PostgreSQL with ``COPY``, so a clear NIK never reaches the database. One bad line refuses
 the whole file, naming the line: a list applied at selection must be complete.
 
-Each version gets a table of its own, loaded without an index; the version takes effect by
-attaching that table as a partition of ``participants_agencylistentry`` while the previous
-version's partition is detached and dropped, all in the one transaction of the import. Readers
-see the old list or the new one, never a mix; a failed import leaves the old one in force.
+A version's hashes are rows of ``participants_agencylistentry`` under its id (no index). The
+import appends them and, in the same transaction, marks the new version active and the previous
+one replaced; readers join the active versions in the same statement as the entries, so each
+read sees the old list or the new one, never a mix, and a failed import leaves the old one in
+force. The replaced version's rows are deleted after the commit (:func:`purge_replaced`, queued
+with the re-check). Only rows are written: the portal's serving role can import.
 """
 
 import datetime as dt
@@ -18,8 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 import psycopg2
-from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from participants import crypto, jobs
 from participants.eligibility.sources import Source
 from participants.models import AgencyList, DomainError
 
-PARENT = "participants_agencylistentry"
+ENTRIES = "participants_agencylistentry"
 # Permissions of a staff member who imports lists (README, "Staff permissions").
 LIST_OFFICER_PERMISSIONS = ["participants.view_agencylist", "participants.add_agencylist"]
 BLOCK_BYTES = 4 << 20
@@ -59,9 +60,11 @@ class HashedLines(io.RawIOBase):
     blocks of ``BLOCK_BYTES``; ``rows`` counts the hashes produced. A bad line raises
     :class:`ListRefused` naming its number (1 for the file's first line)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, *, prefix: str = ""):
         super().__init__()
         self.stream = stream
+        # Written before each hash: the list id and a tab, for COPY's (list_id, nik_hash).
+        self.prefix = prefix
         self.hasher = crypto.bulk_keyed_hasher()
         self.rows = 0
         self.line_number = 0
@@ -89,7 +92,8 @@ class HashedLines(io.RawIOBase):
             return b""
         self.seen_data = True
         self.rows += len(nik_fields)
-        return ("\n".join(map(self.hasher, nik_fields)) + "\n").encode()
+        prefix = self.prefix
+        return "".join([f"{prefix}{digest}\n" for digest in map(self.hasher, nik_fields)]).encode()
 
     def _fields(self, lines: list[bytes]) -> list[bytes]:
         out: list[bytes] = []
@@ -143,16 +147,6 @@ class HashedLines(io.RawIOBase):
         return chunk
 
 
-def _ddl(cursor, template: str, **names) -> None:
-    """Run ``template`` with ``{name}`` placeholders filled by ``psycopg2.sql``: a string as a
-    quoted identifier, an integer as a literal."""
-    parts = {
-        key: sql.Literal(value) if isinstance(value, int) else sql.Identifier(value)
-        for key, value in names.items()
-    }
-    cursor.execute(sql.SQL(template).format(**parts).as_string(connection.connection))
-
-
 def _source_lock(cursor, source: str) -> bool:
     cursor.execute(
         "SELECT pg_try_advisory_xact_lock(%s, %s)",
@@ -170,15 +164,16 @@ def import_list(
     file_name: str = "",
     actor=None,
     now: dt.datetime | None = None,
+    follow_up: bool = True,
 ) -> ImportResult:
     """Import ``stream`` (a binary file: CSV of NIKs) as the next version of ``source``'s list,
-    replacing the version in force, in one transaction. The re-check of participants against the
-    lists is queued after the commit.
+    replacing the version in force, in one transaction. After the commit the replaced version's
+    rows are purged and the participants re-checked against the lists (queued tasks; without
+    ``follow_up`` the caller does either itself: benchmark and test data loaders).
 
     Raises :class:`ListRefused`: ``list_source_unknown``, ``list_validity_invalid``,
     ``list_line_invalid`` (with the line), ``list_empty``, ``list_import_running`` (another import
-    of this source holds its lock), ``list_in_use`` (the previous version stayed in use by a
-    running selection past ``LIST_SWAP_LOCK_TIMEOUT_SECONDS``).
+    of this source holds its lock).
     """
     if source not in Source.values:
         raise ListRefused(
@@ -191,7 +186,6 @@ def import_list(
             code="list_validity_invalid",
         )
     now = now or timezone.now()
-    lines = HashedLines(stream)
     with transaction.atomic(), connection.cursor() as cursor:
         if not _source_lock(cursor, source):
             raise ListRefused(
@@ -211,15 +205,9 @@ def import_list(
             imported_at=now,
             imported_by=actor,
         )
-        _ddl(
-            cursor,
-            "CREATE TABLE {table} (list_id integer NOT NULL DEFAULT {id} CHECK (list_id = {id}),"
-            " nik_hash varchar(64) NOT NULL)",
-            table=new.partition,
-            id=new.pk,
-        )
-        copy = sql.SQL("COPY {table} (nik_hash) FROM STDIN").format(
-            table=sql.Identifier(new.partition)
+        lines = HashedLines(stream, prefix=f"{new.pk:d}\t")
+        copy = sql.SQL("COPY {table} (list_id, nik_hash) FROM STDIN").format(
+            table=sql.Identifier(ENTRIES)
         )
         try:
             cursor.copy_expert(copy.as_string(connection.connection), lines, COPY_CHUNK_BYTES)
@@ -230,38 +218,11 @@ def import_list(
             raise
         if not lines.rows:
             raise ListRefused(_("Berkas tidak berisi satu NIK pun."), code="list_empty")
-        _ddl(cursor, "ANALYZE {table}", table=new.partition)
         old = (
             AgencyList.objects.select_for_update()
             .filter(source=source, status=AgencyList.Status.ACTIVE)
             .first()
         )
-        cursor.execute(
-            "SET LOCAL lock_timeout = %s", [f"{settings.LIST_SWAP_LOCK_TIMEOUT_SECONDS:d}s"]
-        )
-        try:
-            _ddl(
-                cursor,
-                "ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({id})",
-                parent=PARENT,
-                table=new.partition,
-                id=new.pk,
-            )
-            if old is not None:
-                _ddl(
-                    cursor,
-                    "ALTER TABLE {parent} DETACH PARTITION {old}",
-                    parent=PARENT,
-                    old=old.partition,
-                )
-                _ddl(cursor, "DROP TABLE {old}", old=old.partition)
-        except DatabaseError as exc:
-            if getattr(exc.__cause__, "pgcode", "") == "55P03":  # lock_not_available
-                raise ListRefused(
-                    _("Daftar sedang dipakai proses seleksi. Coba impor lagi beberapa menit lagi."),
-                    code="list_in_use",
-                ) from exc
-            raise
         if old is not None:
             AgencyList.objects.filter(pk=old.pk).update(
                 status=AgencyList.Status.REPLACED, replaced_at=now
@@ -271,5 +232,29 @@ def import_list(
             status=AgencyList.Status.ACTIVE, rows=lines.rows
         )
         new.refresh_from_db()
-        jobs.enqueue_on_commit("participants.tasks.recheck_eligibility", robust=True)
+        if follow_up:
+            if old is not None:
+                jobs.enqueue_on_commit("participants.tasks.purge_replaced_lists", robust=True)
+            jobs.enqueue_on_commit("participants.tasks.recheck_eligibility", robust=True)
     return ImportResult(agency_list=new, replaced=old)
+
+
+def purge_replaced() -> int:
+    """Delete the rows of every replaced version not purged yet, one version per transaction;
+    returns how many rows went. Safe at any time: every reader joins the active versions in the
+    statement that reads the rows, and a statement that started before the replacement keeps
+    seeing the old rows (MVCC)."""
+    deleted = 0
+    for agency_list in AgencyList.objects.filter(
+        status=AgencyList.Status.REPLACED, purged_at__isnull=True
+    ).order_by("pk"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DELETE FROM {table} WHERE list_id = %s")
+                .format(table=sql.Identifier(ENTRIES))
+                .as_string(connection.connection),
+                [agency_list.pk],
+            )
+            deleted += cursor.rowcount
+            AgencyList.objects.filter(pk=agency_list.pk).update(purged_at=timezone.now())
+    return deleted

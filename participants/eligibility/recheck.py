@@ -29,15 +29,15 @@ _LOCK = (0x52454348, 1)  # "RECH"
 FLAG_SQL = """
     INSERT INTO {review} (participant_id, source, agency_list_id, wave_id, status, flagged_at,
                           proposed_decision, proposed_reason, decision, decision_reason)
-    SELECT p.id, r.source, r.list_id, p.wave_id, %(open)s, %(now)s, '', '', '', ''
+    SELECT p.id, v.source, v.id, p.wave_id, %(open)s, %(now)s, '', '', '', ''
     FROM {entries} e
-    JOIN unnest(%(list_ids)s::integer[], %(list_sources)s::text[]) AS r(list_id, source)
-        ON r.list_id = e.list_id
+    JOIN {lists} v ON v.id = e.list_id
     JOIN {participant} p ON p.nik_hash = e.nik_hash
-    WHERE p.status = ANY(%(statuses)s)
+    WHERE v.status = %(active)s AND v.valid_until >= %(today)s AND v.source = ANY(%(sources)s)
+        AND p.status = ANY(%(statuses)s)
         AND NOT EXISTS (
             SELECT 1 FROM {exception} x
-            WHERE x.nik_hash = e.nik_hash AND x.source = r.source
+            WHERE x.nik_hash = e.nik_hash AND x.source = v.source
                 AND x.ended_at IS NULL AND x.valid_until >= %(today)s
         )
     ON CONFLICT DO NOTHING
@@ -63,11 +63,13 @@ class RecheckSummary:
         return " ".join(parts)
 
 
+EXCLUSIONS = [code for code in sources.RULES if sources.rule(code).kind == sources.EXCLUSION]
+
+
 def exclusion_lists_in_force(*, today: dt.date) -> list[AgencyList]:
-    exclusions = [code for code in sources.RULES if sources.rule(code).kind == sources.EXCLUSION]
     return list(
         AgencyList.objects.filter(
-            status=AgencyList.Status.ACTIVE, valid_until__gte=today, source__in=exclusions
+            status=AgencyList.Status.ACTIVE, valid_until__gte=today, source__in=EXCLUSIONS
         )
     )
 
@@ -84,7 +86,8 @@ def recheck(*, now: dt.datetime | None = None) -> RecheckSummary:
         return summary
     sql = FLAG_SQL.format(
         review=EligibilityReview._meta.db_table,
-        entries=lists.PARENT,
+        entries=lists.ENTRIES,
+        lists=AgencyList._meta.db_table,
         participant=Participant._meta.db_table,
         exception=ListException._meta.db_table,
     )
@@ -101,8 +104,8 @@ def recheck(*, now: dt.datetime | None = None) -> RecheckSummary:
                 "open": EligibilityReview.Status.OPEN,
                 "now": now,
                 "today": today,
-                "list_ids": [agency_list.pk for agency_list in in_force],
-                "list_sources": [agency_list.source for agency_list in in_force],
+                "active": AgencyList.Status.ACTIVE,
+                "sources": EXCLUSIONS,
                 "statuses": list(RECHECKED),
             },
         )

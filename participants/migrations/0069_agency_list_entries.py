@@ -1,10 +1,11 @@
-"""The NIK hashes of the state's lists: a table partitioned by list version.
+"""The NIK hashes of the state's lists: one plain table, no index and no key.
 
-Each imported version is loaded into a table of its own, which is attached as a partition when the
-version takes effect and detached and dropped when a newer version replaces it
-(participants.eligibility.lists). The parent therefore always holds exactly the versions in force,
-and replacing a list of millions of rows costs no DELETE. No index: selection and the re-check read
-the lists with hash joins, and a bulk import builds no index.
+Each imported version's keyed NIK hashes are appended with COPY under the version's id; readers
+join the versions in force (``participants_agencylist``) in the same statement, so a version takes
+effect, and the one it replaces leaves, when the import's transaction commits. The replaced
+version's rows are deleted afterwards (``participants.eligibility.lists.purge_replaced``). No
+index: selection and the re-check read the lists with hash joins, and a bulk import maintains no
+index. Only rows are written, so the portal's serving role (rows only) can import.
 """
 
 from django.db import migrations
@@ -13,7 +14,7 @@ SQL = """
 CREATE TABLE participants_agencylistentry (
     list_id integer NOT NULL,
     nik_hash varchar(64) NOT NULL
-) PARTITION BY LIST (list_id);
+);
 """
 
 REVERSE = "DROP TABLE participants_agencylistentry;"

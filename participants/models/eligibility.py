@@ -51,10 +51,10 @@ class RegistryCheck(models.Model):
 class AgencyList(models.Model):
     """One imported version of a source's list (``participants.eligibility.lists``).
 
-    Its NIK hashes live in a partition of ``participants_agencylistentry`` (a hand-written
-    migration creates the parent) named after this row: only the active version of each source is attached, so reading
-    the parent table reads exactly the lists in force. A new version replaces the old in one
-    transaction (attach the new partition, detach and drop the old, flip ``status``)."""
+    Its keyed NIK hashes are rows of ``participants_agencylistentry`` under this row's id (a
+    plain table made by a hand-written migration). Readers join the active versions in the same
+    statement, so a new version replaces the old one when the import commits; the replaced
+    version's rows are deleted afterwards (``purged_at``)."""
 
     class Status(models.TextChoices):
         LOADING = "loading", _("Sedang diimpor")
@@ -78,6 +78,7 @@ class AgencyList(models.Model):
         verbose_name=_("diimpor oleh"),
     )
     replaced_at = models.DateTimeField(_("diganti pada"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("baris dihapus pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("daftar instansi")
@@ -95,11 +96,6 @@ class AgencyList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} v{self.version}"
-
-    @property
-    def partition(self) -> str:
-        """The table holding this version's NIK hashes."""
-        return f"participants_agencylistentry_{self.pk}"
 
 
 class ListException(models.Model):

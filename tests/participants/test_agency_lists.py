@@ -29,23 +29,21 @@ def csv_of(niks, *, header=True, newline="\n") -> bytes:
 
 
 def stored_hashes(source: str) -> list[str]:
+    """The hashes of ``source``'s version in force."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT e.nik_hash FROM participants_agencylistentry e"
-            " JOIN participants_agencylist l ON l.id = e.list_id WHERE l.source = %s"
-            " ORDER BY 1",
+            " JOIN participants_agencylist l ON l.id = e.list_id"
+            " WHERE l.source = %s AND l.status = 'active' ORDER BY 1",
             [source],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def partitions() -> list[str]:
+def rows_by_version() -> dict[int, int]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_class WHERE relname LIKE 'participants_agencylistentry_%%'"
-            " ORDER BY 1"
-        )
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT list_id, count(*) FROM participants_agencylistentry GROUP BY 1")
+        return dict(cursor.fetchall())
 
 
 def do_import(source=Source.BSU, data=None, **kwargs) -> AgencyList:
@@ -71,7 +69,7 @@ def test_an_import_stores_only_keyed_hashes_with_source_and_version():
     )
     assert stored_hashes("bsu") == sorted(crypto.keyed_hash(nik) for nik in NIKS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {imported.partition}")
+        cursor.execute("SELECT * FROM participants_agencylistentry")
         text = repr(cursor.fetchall())
     assert not any(nik in text for nik in NIKS)
 
@@ -92,14 +90,30 @@ def test_common_csv_shapes_import_the_same_hashes(data):
     assert stored_hashes("bsu") == sorted(crypto.keyed_hash(nik) for nik in NIKS)
 
 
-def test_a_new_version_replaces_the_old_atomically():
+def test_a_new_version_replaces_the_old_atomically_and_its_rows_are_purged_after():
     first = do_import()
     second = do_import(data=csv_of(["3201011506950009"]), list_date=dt.date(2026, 12, 1))
     first.refresh_from_db()
     assert first.status == AgencyList.Status.REPLACED and first.replaced_at is not None
     assert (second.version, second.status) == (2, AgencyList.Status.ACTIVE)
     assert stored_hashes("bsu") == [crypto.keyed_hash("3201011506950009")]
-    assert partitions() == [second.partition]  # the old version's table is dropped
+    # The replaced version's rows go after the commit (a queued task): readers no longer see them.
+    assert rows_by_version() == {first.pk: 3, second.pk: 1}
+    assert lists.purge_replaced() == 3
+    assert rows_by_version() == {second.pk: 1}
+    first.refresh_from_db()
+    assert first.purged_at is not None
+    assert lists.purge_replaced() == 0
+
+
+def test_an_import_queues_the_purge_and_the_recheck_after_its_commit(
+    django_capture_on_commit_callbacks,
+):
+    do_import()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        do_import(data=csv_of(["3201011506950009"]))
+    assert len(callbacks) == 2
+    assert len(rows_by_version()) == 1  # purged by the queued task
 
 
 def test_each_source_keeps_its_own_list():
@@ -126,7 +140,7 @@ def test_a_bad_line_refuses_the_whole_file_and_keeps_the_old_version(data, line)
     first.refresh_from_db()
     assert first.status == AgencyList.Status.ACTIVE
     assert AgencyList.objects.count() == 1
-    assert partitions() == [first.partition]
+    assert rows_by_version() == {first.pk: 3}
     assert len(stored_hashes("bsu")) == 3
 
 
@@ -188,7 +202,7 @@ def test_the_command_dry_run_leaves_nothing(tmp_path):
     call_command("import_exclusion_list", "bsu", str(path), "--dry-run", stdout=out)
     assert "rows=3" in out.getvalue() and "dry_run=1" in out.getvalue()
     assert not AgencyList.objects.exists()
-    assert partitions() == []
+    assert rows_by_version() == {}
 
 
 # --- the admin page -----------------------------------------------------------------------------

@@ -384,7 +384,9 @@ class Loader:
                 valid_until=today + dt.timedelta(days=365),
                 file_name="seed_load",
                 now=now,
+                follow_up=False,
             )
+            lists.purge_replaced()
         quota_provinces = {c: n for c, n in per_province.items() if c not in NO_QUOTA and n}
         places = quota if quota is not None else applicants // 10
         eligible_pool = sum(quota_provinces.values()) or 1
