@@ -3,7 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -225,8 +228,33 @@ class ComplaintAdmin(admin.ModelAdmin):
     def screenshot(self, obj: Complaint) -> str:
         if not obj.attachment:
             return "-"
-        url = reverse("complaints:attachment", kwargs={"ticket": obj.ticket_number})
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Lihat"))
+        url = reverse("admin:complaints_complaint_screenshot", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Lihat"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.screenshot_view)
+        return [
+            path("<int:pk>/tangkapan-layar/", view, name="complaints_complaint_screenshot"),
+            *super().get_urls(),
+        ]
+
+    def screenshot_view(self, request, pk: int) -> TemplateResponse:
+        """The screenshot inside an admin page: the file itself is served as an image under a
+        policy that allows nothing (prakerja.uploads), so it is shown here in an ``<img>``."""
+        complaint = get_object_or_404(Complaint, pk=pk)
+        if not self.has_view_permission(request, complaint) or not complaint.attachment:
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Tangkapan layar %(ticket)s") % {"ticket": complaint.ticket_number},
+            "complaint": complaint,
+            "image_url": reverse(
+                "complaints:attachment", kwargs={"ticket": complaint.ticket_number}
+            ),
+            "change_url": reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/screenshot.html", context)
 
     def save_model(self, request, obj, form, change):
         # Nothing on the model is edited directly; each follow-up is one service call.

@@ -11,7 +11,7 @@ from incentives import services
 from incentives.models import PayoutAccount
 from participants import cards, deadlines
 from participants import services as participant_services
-from participants.models import Participant, User, Wave
+from participants.models import Application, Participant, User, Wave
 from trainings.models import Offering, Payment, Voucher
 
 DEMO_PASSWORD = "prakerja123"  # noqa: S105 (published demo password, as participants.demo)
@@ -65,19 +65,38 @@ def _person(*, email, name, phone, birth, serial, number, wave, offering, now) -
         is_unemployed=True,
         declared_at=now,
         test_passed_at=now,
-        status=Participant.Status.ACTIVE,
-        wave=wave,
-        selected_at=wave.announces_at,
-        oriented_at=now,
-        card_number=cards.new_card_number(),
-        first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
-        first_purchase_at=now,
     )
     participant_services.set_identity_numbers(
         participant=participant, nik=_nik(birth, "M", serial), kk=f"3201{serial:012d}"
     )
     participant.save()
+    # Selected in the announced demo wave and oriented, through the same services as the
+    # program (status history, card, balance with its ledger entry).
+    Application.objects.create(
+        participant=participant,
+        wave=wave,
+        joined_at=wave.opens_at,
+        decided_at=wave.announces_at,
+        status=Application.Status.SELECTED,
+    )
+    participant_services.transition_status(
+        participant=participant,
+        to=Participant.Status.SELECTED,
+        reason_code="selected",
+        now=wave.announces_at,
+        wave=wave,
+        selected_at=wave.announces_at,
+        card_number=cards.new_card_number(),
+        first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
+    )
     participant_services.grant_balance(participant=participant, now=wave.announces_at)
+    participant_services.transition_status(
+        participant=participant,
+        to=Participant.Status.ACTIVE,
+        reason_code="oriented",
+        now=now,
+        oriented_at=now,
+    )
     payment = Payment.objects.create(
         platform=offering.platform,
         participant=participant,
@@ -127,7 +146,12 @@ def _person(*, email, name, phone, birth, serial, number, wave, offering, now) -
 
 def seed(*, now: dt.datetime) -> list[str]:
     services.ensure_default_surveys()
-    wave = Wave.objects.filter(announces_at__lte=now).order_by("-announces_at").first()
+    # The demo's announced wave of the current program year (participants.demo).
+    wave = (
+        Wave.objects.filter(announces_at__lte=now, opens_at__lte=now)
+        .order_by("-announces_at")
+        .first()
+    )
     offering = Offering.objects.filter(is_active=True).select_related("training").first()
     if wave is None or offering is None:
         return []

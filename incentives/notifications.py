@@ -3,9 +3,10 @@ one email when an installment is paid, and when it fails (with the reason, the f
 fix the account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
 through ``participants.sms`` and Django's mail backend; absolute links use ``PORTAL_URL``.
 
-Each (installment, outcome) is announced once: the sender claims it with a conditional UPDATE
+Each outcome of each attempt is announced once: the sender claims it with a conditional UPDATE
 on ``Installment.notified_status`` before sending, so a retried task or two workers never send
-the same notice twice.
+the same notice twice; a new attempt (the claim that sends it) clears the mark, so a failure
+after an account change or a staff retry is told again.
 """
 
 import logging
@@ -18,14 +19,11 @@ from django.utils.translation import gettext as _
 
 from incentives.models import ACCOUNT_REASONS, Installment, Reason
 from participants import links, notices
+from prakerja.money import rupiah
 
 logger = logging.getLogger(__name__)
 
 S = Installment.Status
-
-
-def _rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 def _what(installment: Installment) -> str:
@@ -45,7 +43,7 @@ def fix_for(reason: str) -> str:
 
 
 def sms_text(installment: Installment) -> str:
-    values = {"what": _what(installment), "amount": _rupiah(installment.amount_idr)}
+    values = {"what": _what(installment), "amount": rupiah(installment.amount_idr)}
     if installment.status == S.PAID:
         return _(
             "Prakerja: %(what)s %(amount)s telah dibayar ke rekening Anda. Riwayat: %(link)s"
@@ -62,7 +60,7 @@ def email_message(installment: Installment) -> EmailMessage:
     values = {
         "name": participant.user.full_name,
         "what": _what(installment),
-        "amount": _rupiah(installment.amount_idr),
+        "amount": rupiah(installment.amount_idr),
         "history": links.portal_url_for("incentives:history"),
     }
     if installment.status == S.PAID:

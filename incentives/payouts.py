@@ -33,6 +33,8 @@ PENDING = "pending"
 TIMEOUT = "timeout"
 NOT_FOUND = "not_found"
 VALID = "valid"
+# The gateway does not offer an account check for this account (or at all).
+UNSUPPORTED = "unsupported"
 
 SIGNATURE_TOLERANCE_SECONDS = SIGNATURE_WINDOW_SECONDS
 
@@ -128,6 +130,14 @@ class FakeBackend:
         ):
             return Outcome(FAILED, "name_mismatch")
         return Outcome(VALID)
+
+    def check_holder(self, check: AccountCheck) -> Outcome:
+        """The check made before an account is saved: like :meth:`validate_account` for a BNI
+        account (the bank answers whose account it is); an e-wallet's holder cannot be asked
+        in advance here (``unsupported``), its payout tells."""
+        if check.kind != "bni":
+            return Outcome(UNSUPPORTED)
+        return self.validate_account(check)
 
     def send(self, order: PayoutOrder) -> Outcome:
         return self.send_many([order])[0]
@@ -320,7 +330,14 @@ class HttpBackend:
             return Outcome(VALID)
         if code == 200:
             return Outcome(FAILED, data.get("reason_code", "account_not_found"))
+        if code in (404, 405, 501):
+            return Outcome(UNSUPPORTED)  # this gateway offers no account check
         return Outcome(TEMPORARY_ERROR, "temporary_error")
+
+    def check_holder(self, check: AccountCheck) -> Outcome:
+        """The check made before an account is saved: the gateway's account validation (holder
+        name against the participant's name), ``unsupported`` where it offers none."""
+        return self.validate_account(check)
 
     def send(self, order: PayoutOrder) -> Outcome:
         try:

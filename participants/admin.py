@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from participants import crypto, nik, services, visibility
 from participants.admin_base import (
+    DecisionReasonForm,
     NikSearchMixin,
     ReadOnlyMixin,
-    ReasonForm,
     action_with_reason_page,
 )
 from participants.admin_corrections import correction_page
@@ -215,7 +215,7 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
     def _with_reason(self, request, queryset, *, action, service, title, done):
         """An intermediate page asks the reason, then ``service`` runs once per person (each in
         its own transaction); people whose status does not allow it are counted as skipped."""
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        form = DecisionReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             count = skipped = 0
             for participant in queryset.select_related("user"):
@@ -223,6 +223,7 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
                     service(
                         participant=participant,
                         reason=form.cleaned_data["reason"],
+                        participant_reason=form.cleaned_data["participant_reason"],
                         actor=request.user,
                     )
                 except DomainError:
@@ -245,8 +246,9 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
             action=action,
             title=title,
             intro=_(
-                "Tindakan ini berlaku untuk peserta berikut. Alasan dicatat di riwayat keputusan "
-                "masing-masing beserta nama Anda dan waktunya."
+                "Tindakan ini berlaku untuk peserta berikut. Catatan internal dan alasan untuk "
+                "peserta dicatat di riwayat keputusan masing-masing beserta nama Anda dan "
+                "waktunya. Peserta diberi tahu lewat SMS dan email dengan alasan untuk peserta."
             ),
             items=[
                 (p, f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})")

@@ -196,6 +196,24 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class DecisionReasonForm(forms.Form):
+    """A decision about a person's card: a note for staff and the words the person is told."""
+
+    reason = forms.CharField(
+        label=_("Catatan internal (hanya untuk petugas)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Tersimpan di riwayat keputusan; tidak pernah ditampilkan kepada peserta."),
+    )
+    participant_reason = forms.CharField(
+        label=_("Alasan untuk peserta"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Dikirim kepada peserta lewat SMS dan email dan tampil di dasbornya. Tulis dengan "
+            "bahasa yang sopan dan jelas, tanpa nama pelapor atau catatan pemeriksaan."
+        ),
+    )
+
+
 def action_with_reason_page(
     model_admin, request, *, form, action: str, title, intro, items
 ) -> TemplateResponse:

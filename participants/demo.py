@@ -3,10 +3,11 @@ bank, the orientation videos and demo participants in each lifecycle state. Idem
 it again finds what exists."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 
-from participants import cards, deadlines, services, staff_otp
+from participants import cards, deadlines, expiry, services, staff_otp, waves
 from participants.areas import load_areas
 from participants.models import (
     Application,
@@ -151,26 +152,68 @@ def seed_videos(*, duration_seconds: int = 3) -> int:
     return OrientationVideo.objects.count()
 
 
-def _waves(now: dt.datetime) -> tuple[Wave, Wave]:
-    announced, _ = Wave.objects.get_or_create(
-        number=1,
-        defaults={
-            "opens_at": now - dt.timedelta(days=20),
-            "closes_at": now - dt.timedelta(days=13),
-            "announces_at": now - dt.timedelta(days=10),
-            "quota_total": 1000,
+@dataclass(frozen=True)
+class DemoWaves:
+    """The demo's waves, built relative to the day ``seed_demo`` runs so that they obey the
+    admin's wave rules (``participants.waves.check_wave_dates``) on any day of the year."""
+
+    previous: Wave  # announced in the last program year whose balances have expired
+    announced: Wave  # closed and announced in the current program year
+    open: Wave  # open now; after 16 November it belongs to the next program year
+
+
+def demo_wave_dates(now: dt.datetime) -> dict[str, dict]:
+    """The three demo waves' dates and program years as of ``now``:
+
+    - ``announced``: in the program year announcing now (``deadlines.program_year_of``: after
+      16 November the next one), ten days ago or at the start of that year's announcement
+      period if that is later, so its people's 30-day window is still running and ends by
+      their balance expiry;
+    - ``previous``: 10 November of the last program year whose balance expiry has passed;
+    - ``open``: opened yesterday, closes in six days, announced in eight, in the program year
+      of that announcement.
+    """
+    year = deadlines.program_year_of(now)
+    announced = max(now - dt.timedelta(days=10), deadlines.first_announcement_at(year))
+    expired_year = deadlines.wib_date(now).year
+    if deadlines.program_balance_expiry(expired_year) >= now:
+        expired_year -= 1
+    previous = dt.datetime(expired_year, 11, 10, 10, 0, tzinfo=deadlines.WIB)
+    opens = now - dt.timedelta(days=1)
+    announces = now + dt.timedelta(days=8)
+    return {
+        "previous": {
+            "opens_at": previous - dt.timedelta(days=10),
+            "closes_at": previous - dt.timedelta(days=3),
+            "announces_at": previous,
+            "program_year": expired_year,
         },
-    )
-    open_wave, _ = Wave.objects.get_or_create(
-        number=2,
-        defaults={
-            "opens_at": now - dt.timedelta(days=1),
+        "announced": {
+            "opens_at": announced - dt.timedelta(days=10),
+            "closes_at": announced - dt.timedelta(days=3),
+            "announces_at": announced,
+            "program_year": year,
+        },
+        "open": {
+            "opens_at": opens,
             "closes_at": now + dt.timedelta(days=6),
-            "announces_at": now + dt.timedelta(days=8),
-            "quota_total": 1000,
+            "announces_at": announces,
+            "program_year": deadlines.program_year_of(announces),
         },
-    )
-    return announced, open_wave
+    }
+
+
+def _waves(now: dt.datetime) -> DemoWaves:
+    made = {}
+    for number, (name, dates) in enumerate(demo_wave_dates(now).items(), start=1):
+        wave = Wave.objects.filter(number=number).first()
+        if wave is None:
+            # Checked by the rules the admin's wave form applies; the two past windows are
+            # history (set as they were when those waves opened).
+            waves.check_wave_dates(**dates, now=now, window_moved=name == "open")
+            wave = Wave.objects.create(number=number, quota_total=1000, **dates)
+        made[name] = wave
+    return DemoWaves(**made)
 
 
 def _nik(birth: dt.date, gender: str, serial: int) -> str:
@@ -179,7 +222,7 @@ def _nik(birth: dt.date, gender: str, serial: int) -> str:
 
 
 @transaction.atomic
-def _person(*, email, name, state, phone, birth, gender, serial, announced, open_wave, now):
+def _person(*, email, name, state, phone, birth, gender, serial, demo_waves, now):
     user = User.objects.filter(email=email).first()
     if user is not None:
         return user.participant
@@ -219,13 +262,16 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
     if state in PROFILE_STATES or state == "applicant":
         return participant
     if state == "joined":
-        Application.objects.create(participant=participant, wave=open_wave, joined_at=now)
+        Application.objects.create(participant=participant, wave=demo_waves.open, joined_at=now)
         return participant
+    # The expired person was selected in the last program year whose balances have expired;
+    # everyone else in the current one.
+    wave = demo_waves.previous if state == "expired" else demo_waves.announced
     application = Application.objects.create(
         participant=participant,
-        wave=announced,
-        joined_at=announced.opens_at,
-        decided_at=announced.announces_at,
+        wave=wave,
+        joined_at=wave.opens_at,
+        decided_at=wave.announces_at,
         status=Application.Status.SELECTED,
     )
     if state == "not_selected":
@@ -233,19 +279,21 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
         application.reason_code = Application.Reason.QUOTA_FULL
         application.save()
         return participant
-    # Selected in the announced wave: card, balance and the 30-day clock, as selection does.
+    # Selected: card, balance and the 30-day clock, as selection does.
     services.transition_status(
         participant=participant,
         to=Participant.Status.SELECTED,
         reason_code="selected",
-        now=announced.announces_at,
-        wave=announced,
-        selected_at=announced.announces_at,
+        now=wave.announces_at,
+        wave=wave,
+        selected_at=wave.announces_at,
         card_number=cards.new_card_number(),
-        first_purchase_deadline=deadlines.first_purchase_deadline(announced.announces_at),
+        first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
     )
-    services.grant_balance(participant=participant, now=announced.announces_at)
-    if state in ("active", "frozen", "expired"):
+    services.grant_balance(participant=participant, now=wave.announces_at)
+    if state == "expired":
+        _expired(participant, wave=wave)
+    elif state in ("active", "frozen", "revoked"):
         services.transition_status(
             participant=participant,
             to=Participant.Status.ACTIVE,
@@ -256,38 +304,74 @@ def _person(*, email, name, state, phone, birth, gender, serial, announced, open
     if state == "frozen":
         services.freeze_card(
             participant=participant,
-            reason="Data demo: laporan penggunaan kartu oleh orang lain sedang diperiksa.",
+            reason="Data demo: laporan dari pihak lain, bukti di tiket internal.",
+            participant_reason=(
+                "Ada laporan bahwa kartu Anda dipakai orang lain; kami sedang memeriksanya."
+            ),
             actor=None,
             now=now,
-        )
-    elif state == "expired":
-        # As the 15 December expiry does for one person: the ledger entry, then the status.
-        services.zero_balance(
-            participant_id=participant.pk, kind=LedgerEntry.Kind.EXPIRY, reference="demo", now=now
-        )
-        services.transition_status(
-            participant=participant,
-            to=Participant.Status.EXPIRED,
-            reason_code="balance_expired",
-            now=now,
-            balance_expires_at=now,
+            notify=False,
         )
     elif state == "revoked":
-        services.revoke_participation(
+        services.revoke_for_fraud(
             participant=participant,
-            reason_code="fraud",
-            note="Data demo",
+            reason="Data demo: bukti di tiket internal.",
+            participant_reason="Tes kemampuan dasar Anda dikerjakan oleh orang lain.",
+            actor=None,
             now=now,
+            notify=False,
         )
     participant.refresh_from_db()
     return participant
+
+
+def _expired(participant: Participant, *, wave: Wave) -> None:
+    """A card of ``wave`` that could not buy in time and whose balance expired first: oriented
+    the day after the announcement, frozen for a report from the tenth to the twenty-fifth day
+    (lifting it gave the 15 days back, moving the deadline past 15 December), then the
+    15 December expiry, as ``expire_balances`` does for one person: the ledger entry, then the
+    status. Not revoked, not blacklisted (docs/deadlines.md, "A freeze moves the deadline")."""
+    announced = wave.announces_at
+    services.transition_status(
+        participant=participant,
+        to=Participant.Status.ACTIVE,
+        reason_code="oriented",
+        now=announced + dt.timedelta(days=1),
+        oriented_at=announced + dt.timedelta(days=1),
+    )
+    services.freeze_card(
+        participant=participant,
+        reason="Data demo: laporan salah sasaran.",
+        participant_reason="Ada laporan terkait kartu Anda yang sedang kami periksa.",
+        actor=None,
+        now=announced + dt.timedelta(days=10),
+        notify=False,
+    )
+    services.lift_freeze(
+        participant=participant,
+        reason="Data demo: laporan tidak terbukti.",
+        participant_reason="Pemeriksaan selesai dan tidak ditemukan pelanggaran.",
+        actor=None,
+        now=announced + dt.timedelta(days=25),
+        notify=False,
+    )
+    expires = deadlines.wave_balance_expiry(wave)
+    services.zero_balance(
+        participant_id=participant.pk, kind=LedgerEntry.Kind.EXPIRY, reference="demo", now=expires
+    )
+    services.transition_status(
+        participant=participant,
+        to=Participant.Status.EXPIRED,
+        reason_code=expiry.REASON,
+        now=expires,
+    )
 
 
 def seed(*, now: dt.datetime) -> list[str]:
     load_areas()
     seed_question_bank()
     seed_videos()
-    announced, open_wave = _waves(now)
+    demo_waves = _waves(now)
     staff = User.objects.filter(email=STAFF_EMAIL).first()
     if staff is None:
         staff = User.objects.create_superuser(
@@ -308,26 +392,32 @@ def seed(*, now: dt.datetime) -> list[str]:
             birth=birth,
             gender=gender,
             serial=serial,
-            announced=announced,
-            open_wave=open_wave,
+            demo_waves=demo_waves,
             now=now,
         )
         lines.append(
             f"DEMO email={email} password={DEMO_PASSWORD} state={state} "
             f"card={participant.card_number or '-'} phone={participant.phone or '-'}"
         )
-    if not SelectionRun.objects.filter(wave=announced).exists():
-        decided = Application.objects.filter(wave=announced)
-        selected = decided.filter(status=Application.Status.SELECTED).count()
-        SelectionRun.objects.create(
-            wave=announced,
-            seed="demo-wave-1",
-            started_at=announced.announces_at,
-            finished_at=announced.announces_at,
-            applicants=decided.count(),
-            eligible=decided.count(),
-            selected=selected,
-            not_selected=decided.count() - selected,
-            counts_by_reason={"quota_full": decided.count() - selected},
-        )
+    for wave in (demo_waves.previous, demo_waves.announced):
+        _selection_run(wave)
     return lines
+
+
+def _selection_run(wave: Wave) -> None:
+    """The record of an announced demo wave's selection (the demo places people directly)."""
+    if SelectionRun.objects.filter(wave=wave).exists():
+        return
+    decided = Application.objects.filter(wave=wave)
+    selected = decided.filter(status=Application.Status.SELECTED).count()
+    SelectionRun.objects.create(
+        wave=wave,
+        seed=f"demo-wave-{wave.number}",
+        started_at=wave.announces_at,
+        finished_at=wave.announces_at,
+        applicants=decided.count(),
+        eligible=decided.count(),
+        selected=selected,
+        not_selected=decided.count() - selected,
+        counts_by_reason={"quota_full": decided.count() - selected},
+    )

@@ -1,8 +1,9 @@
-"""The selection announcement: SMS and email texts and their sending, a batch at a time.
+"""What the program tells a person by SMS and email: the selection announcement (a batch at a
+time) and the staff decisions on their card (freeze, lift, revocation for fraud).
 
-Celery tasks (``participants.tasks``) call these with up to ``ANNOUNCEMENT_BATCH`` ids each, after
-the selection has committed. SMS go through ``participants.sms``, email through Django's mail
-backend (``EMAIL_URL``).
+Celery tasks (``participants.tasks``) call these after the change has committed: the
+announcement with up to ``ANNOUNCEMENT_BATCH`` ids each, a card decision with its audit row's id.
+SMS go through ``participants.sms``, email through Django's mail backend (``EMAIL_URL``).
 """
 
 import logging
@@ -10,11 +11,18 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from participants import deadlines, links, sms
-from participants.models import Application, Participant, SelectionRun
+from participants import deadlines, links, notices, refusals, selectors, sms
+from participants.models import (
+    Application,
+    Participant,
+    ParticipantEvent,
+    SelectionRun,
+)
+from participants.services.fraud import TOLD_DECISIONS
+from prakerja.money import rupiah
 
 logger = logging.getLogger(__name__)
 
@@ -23,14 +31,14 @@ ANNOUNCEMENT_BATCH = 1000
 
 def selected_sms_text(*, participant: Participant) -> str:
     return _(
-        "Selamat! Anda LOLOS seleksi Kartu Prakerja Gelombang %(wave)s. Saldo pelatihan Rp "
+        "Selamat! Anda LOLOS seleksi Kartu Prakerja Gelombang %(wave)s. Saldo pelatihan "
         "%(balance)s berlaku sampai %(expires)s. Tonton 3 video pengenalan, lalu beli pelatihan "
         "pertama paling lambat %(deadline)s: %(url)s"
     ) % {
         "wave": participant.wave.number,
-        "balance": f"{settings.TRAINING_BALANCE_IDR:,}".replace(",", "."),
+        "balance": rupiah(settings.TRAINING_BALANCE_IDR),
         "expires": deadlines.wib_text(participant.balance_expires_at),
-        "deadline": deadlines.wib_text(participant.first_purchase_deadline),
+        "deadline": deadlines.wib_text(selectors.last_day_to_buy(participant)),
         "url": links.portal_url_for("dashboard"),
     }
 
@@ -42,7 +50,7 @@ def selected_email(*, participant: Participant) -> EmailMessage:
     body = _(
         "Halo %(name)s,\n\n"
         "Anda LOLOS seleksi Kartu Prakerja Gelombang %(wave)s.\n\n"
-        "Saldo pelatihan: Rp %(balance)s, berlaku sampai %(expires)s.\n"
+        "Saldo pelatihan: %(balance)s, berlaku sampai %(expires)s.\n"
         "Batas pembelian pelatihan pertama: %(deadline)s.\n\n"
         "Langkah berikutnya: masuk ke akun Anda di %(url)s dan tonton ketiga video "
         "pengenalan sampai selesai; setelah itu nomor Kartu Prakerja Anda ditampilkan.\n\n"
@@ -52,9 +60,9 @@ def selected_email(*, participant: Participant) -> EmailMessage:
     ) % {
         "name": participant.user.full_name,
         "wave": participant.wave.number,
-        "balance": f"{participant.balance_idr:,}".replace(",", "."),
+        "balance": rupiah(participant.balance_idr),
         "expires": deadlines.wib_text(participant.balance_expires_at),
-        "deadline": deadlines.wib_text(participant.first_purchase_deadline),
+        "deadline": deadlines.wib_text(selectors.last_day_to_buy(participant)),
         "url": links.portal_url_for("dashboard"),
     }
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [participant.user.email])
@@ -146,3 +154,88 @@ def not_selected_batches(*, run: SelectionRun, size: int | None = None) -> Itera
         Application.objects.filter(wave_id=run.wave_id, status=Application.Status.NOT_SELECTED),
         size,
     )
+
+
+# --- staff decisions on a card ----------------------------------------------------------------
+
+
+def card_decision_text(event: ParticipantEvent) -> str:
+    """The SMS (and the email's body) about a freeze, a lift or a revocation for fraud: what
+    happened, in the staff's words for the person (never their internal note), and what the
+    person can do."""
+    participant = event.participant
+    values = {
+        "when": deadlines.wib_text(event.created_at),
+        "reason": event.participant_reason,
+        "complaint": links.portal_url(refusals.complaint_url("lainnya:")),
+        "dashboard": links.portal_url_for("dashboard"),
+    }
+    if event.to_status == Participant.Status.FROZEN:
+        text = _(
+            "Prakerja: Kartu Prakerja Anda DIBEKUKAN sementara sejak %(when)s. Alasan: "
+            "%(reason)s Selama dibekukan Anda belum dapat membeli pelatihan; saldo Anda tidak "
+            "hilang dan hari-hari pembekuan ditambahkan ke batas pembelian pertama. Untuk "
+            "menjelaskan atau keberatan, ajukan pengaduan: %(complaint)s"
+        )
+    elif event.to_status == Participant.Status.REVOKED:
+        text = _(
+            "Prakerja: kepesertaan Kartu Prakerja Anda DICABUT pada %(when)s karena "
+            "kecurangan. Alasan: %(reason)s Sisa saldo pelatihan hangus dan NIK Anda masuk "
+            "daftar hitam program. Jika menurut Anda keputusan ini keliru, ajukan pengaduan: "
+            "%(complaint)s"
+        )
+    elif (
+        participant.first_purchase_deadline
+        and participant.first_purchase_at is None
+        and participant.status
+        in (
+            Participant.Status.SELECTED,
+            Participant.Status.ACTIVE,
+        )
+    ):
+        values["last"] = deadlines.wib_text(selectors.last_day_to_buy(participant))
+        text = _(
+            "Prakerja: pembekuan Kartu Prakerja Anda sudah dibuka, kartu DIPULIHKAN. "
+            "%(reason)s Beli pelatihan pertama paling lambat %(last)s. Dasbor: %(dashboard)s"
+        )
+    else:
+        text = _(
+            "Prakerja: pembekuan Kartu Prakerja Anda sudah dibuka, kartu DIPULIHKAN. "
+            "%(reason)s Kartu dapat dipakai lagi. Dasbor: %(dashboard)s"
+        )
+    return text % values
+
+
+def card_decision_subject(event: ParticipantEvent) -> str:
+    if event.to_status == Participant.Status.FROZEN:
+        return _("Kartu Prakerja Anda dibekukan sementara")
+    if event.to_status == Participant.Status.REVOKED:
+        return _("Kepesertaan Kartu Prakerja Anda dicabut")
+    return _("Kartu Prakerja Anda dipulihkan")
+
+
+def send_card_decision_notice(*, event_id: int, now=None) -> dict[str, int]:
+    """Tell the person about one staff decision on their card (its audit row ``event_id``) by
+    SMS and email, once: the row is claimed by a conditional UPDATE of ``notified_at`` first, so
+    a repeated task sends nothing. Returns the counts of ``notices.send_notices``."""
+    counts = {"sms": 0, "email": 0, "failed": 0}
+    claimed = ParticipantEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(
+        notified_at=now or timezone.now()
+    )
+    if not claimed:
+        return counts
+    event = ParticipantEvent.objects.select_related("participant__user").get(pk=event_id)
+    if event.kind != ParticipantEvent.Kind.STATUS or event.reason_code not in TOLD_DECISIONS:
+        return counts
+    participant = event.participant
+    with translation.override(settings.LANGUAGE_CODE):
+        text = card_decision_text(event)
+        notice = notices.Notice(
+            phone=participant.phone,
+            email=participant.user.email,
+            sms_text=text,
+            subject=card_decision_subject(event),
+            body=notices.letter(name=participant.user.full_name, text=text),
+            log={"participant": participant.pk, "event": event.pk},
+        )
+        return notices.send_notices([notice], label="card decision")

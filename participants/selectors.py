@@ -6,6 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from participants import deadlines
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -59,6 +60,16 @@ def is_past_first_purchase_deadline(participant: Participant, *, as_of: dt.datet
         and deadline is not None
         and deadline < as_of
         and (participant.balance_expires_at is None or participant.balance_expires_at > deadline)
+    )
+
+
+def last_day_to_buy(participant: Participant) -> dt.datetime | None:
+    """The real last day of the person's first purchase (the deadline, or the balance expiry
+    when it comes first: ``deadlines.last_day_to_buy``); ``None`` once bought or without one."""
+    if participant.first_purchase_deadline is None or participant.first_purchase_at is not None:
+        return None
+    return deadlines.last_day_to_buy(
+        deadline=participant.first_purchase_deadline, expires=participant.balance_expires_at
     )
 
 

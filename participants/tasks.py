@@ -40,6 +40,13 @@ def send_not_selected_emails(application_ids: list[int]) -> int:
 
 
 @shared_task
+def notify_card_decision(event_id: int) -> dict[str, int]:
+    """SMS and email about one staff decision on a card (freeze, lift, revocation for fraud),
+    once (``notifications.send_card_decision_notice`` claims it)."""
+    return notifications.send_card_decision_notice(event_id=event_id)
+
+
+@shared_task
 def run_due_selections() -> list[int]:
     """Beat: selection for waves whose announcement time has passed and that have no run."""
     return [run.wave.number for run in selection.run_due_selections()]

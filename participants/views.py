@@ -554,6 +554,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         applications = selectors.applications_of(participant=participant)
         label = waves.participant_label(participant, applications, now=now)
         complaint_topic = COMPLAINT_TOPIC.get(label.code, "lainnya:")
+        last_day = selectors.last_day_to_buy(participant)
         selection_refusal = None
         reason = applications[0].reason_code if applications else ""
         if label.code == "not_selected" and reason:
@@ -575,9 +576,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 if participant.status == participant.Status.REVOKED
                 else None
             ),
+            # What staff told the person about a freeze or a revocation for fraud (never
+            # their internal note).
             status_event=(
                 selectors.last_status_change(participant=participant)
                 if participant.status == participant.Status.FROZEN
+                or participant.revoke_reason == BlacklistEntry.Reason.FRAUD
                 else None
             ),
             steps=selectors.next_steps(participant=participant),
@@ -589,10 +593,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             joined_wave_ids={a.wave_id for a in applications},
             revoke_reason=_revoke_reason_text(participant.revoke_reason),
-            days_left=(
-                deadlines.days_before(participant.first_purchase_deadline, now) + 1
-                if participant.first_purchase_deadline and not participant.first_purchase_at
-                else None
-            ),
+            last_day=last_day,
+            days_left=deadlines.days_before(last_day, now) + 1 if last_day else None,
         )
     return render(request, "participants/dashboard.html", context)

@@ -3,6 +3,7 @@ the device from the token itself (six digits: the authenticator app; anything el
 code), so staff type a password and one code on one page."""
 
 from django.contrib.admin import ModelAdmin
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -12,9 +13,22 @@ from participants.admin_base import PersonalDataAdminMixin
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
+    # django-otp's messages are English only.
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": _("Ketik kode autentikator atau kode pemulihan."),
+        "invalid_token": _("Kode salah. Periksa lalu coba lagi."),
+        "n_failed_attempts": _(
+            "Terlalu banyak kode salah (%(failure_count)d kali). Tunggu sebentar, lalu coba lagi."
+        ),
+        "verification_not_allowed": _("Verifikasi kode sedang dinonaktifkan."),
+        "device_required": _("Pilih perangkat."),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["otp_token"].label = _("Kode autentikator (6 digit) atau kode pemulihan")
+        self.fields["otp_token"].widget.attrs.update(autocomplete="one-time-code")
 
     def _chosen_device(self, user):
         # django-otp (>= 1.7) wants the device chosen explicitly, so that trying every device
@@ -37,12 +51,25 @@ class StaffAdminSite(OTPAdminSite):
     sorted or searched by a field the staff member may not see."""
 
     login_form = StaffLoginForm
+    login_template = "admin/staff_login.html"
     site_header = _("Administrasi Prakerja")
     site_title = _("Prakerja")
     index_title = _("Pengelolaan program")
 
     def __init__(self, name="admin"):
         super().__init__(name)
+
+    def get_urls(self):
+        from participants.admin_staff_otp import recovery_codes_view
+
+        return [
+            path(
+                "kode-pemulihan/",
+                self.admin_view(recovery_codes_view),
+                name="staff_recovery_codes",
+            ),
+            *super().get_urls(),
+        ]
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or ModelAdmin

@@ -65,12 +65,26 @@ def wave_funnels(*, now: dt.datetime | None = None) -> list[dict]:
     for wave in (
         Wave.objects.order_by("-number")
         .annotate(has_run=Exists(SelectionRun.objects.filter(wave=OuterRef("pk"))))
-        .values("id", "number", "quota_total", "is_additional", "opens_at", "closes_at", "has_run")
+        .values(
+            "id",
+            "number",
+            "quota_total",
+            "is_additional",
+            "opens_at",
+            "closes_at",
+            "announces_at",
+            "program_year",
+            "has_run",
+        )
     ):
         counts = by_wave.get(wave["id"], {})
         funnels.append(
             {
                 **wave,
+                # Why the wave breaks the late-wave rule, or "" (participants.waves).
+                "late": waves.announcement_problem(
+                    announces_at=wave["announces_at"], program_year=wave["program_year"]
+                ),
                 "stage": waves.stage_label(
                     opens_at=wave["opens_at"],
                     closes_at=wave["closes_at"],

@@ -39,6 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": "Dasbor program",
         "funnels": funnels,
+        "late_waves": [funnel for funnel in funnels if funnel["late"]],
         "quota": selectors.recovered_quota(),
         "platforms": platforms,
         "platform_chart": charts.bar_chart(

@@ -22,7 +22,7 @@ CANNOT_BUY = {"revoked", "frozen", "expired", "selected"} | {
     "joined",
     "not_selected",
 }
-# Only a complete profile with no wave pending may join the open wave (demo wave 2).
+# Only a complete profile with no wave pending may join the demo's open wave.
 MAY_JOIN = {"applicant", "not_selected"}
 # Every page a participant reaches from the menu, besides the dashboard. The orientation page
 # needs JavaScript to play the videos and says so in a <noscript>: its text differs on purpose.

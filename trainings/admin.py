@@ -54,6 +54,11 @@ class SweepRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class AdditionalWaveForm(forms.Form):
     number = forms.IntegerField(label=_("Nomor gelombang"), min_value=1)
+    program_year = forms.IntegerField(
+        label=_("Tahun program"),
+        min_value=2020,
+        help_text=_("Tahun anggaran gelombang: saldo pesertanya berlaku sampai 15 Desember."),
+    )
     opens_at = forms.DateTimeField(
         label=_("Dibuka (WIB)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -66,7 +71,8 @@ class AdditionalWaveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        year = deadlines.wib_date(timezone.now()).year
+        year = deadlines.program_year_of(timezone.now())
+        self.fields["program_year"].initial = year
         self.fields["announces_at"].help_text = deadlines.last_announcement_help(year)
 
 

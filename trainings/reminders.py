@@ -1,4 +1,7 @@
-"""Reminders before the first-purchase deadline (docs/program.md section 4: 7, 3 and 1 days before).
+"""Reminders before the last day to buy the first training (docs/program.md section 4: 7, 3 and
+1 days before). That day is the first-purchase deadline, or the balance expiry when it comes
+first (``deadlines.last_day_to_buy``: a wave that broke the late-wave rule), and every reminder
+names it.
 
 Each reminder is sent at most once per participant and day mark, by a database constraint
 (``DeadlineReminder``: unique participant + days_before): rows are inserted set-based with
@@ -65,20 +68,10 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult
     queued = 0
     with connection.cursor() as cursor:
         for mark in settings.DEADLINE_REMINDER_DAYS:
-            day = today + dt.timedelta(days=mark)
-            due, params = (
-                selectors.awaiting_first_purchase()
-                .filter(
-                    first_purchase_deadline__gt=deadlines.end_of_wib_day(
-                        day - dt.timedelta(days=1)
-                    ),
-                    first_purchase_deadline__lte=deadlines.end_of_wib_day(day),
-                )
-                .values_list("id")
-                .query.sql_with_params()
-            )
-            cursor.execute(INSERT_SQL.format(due=due, **_tables()), [mark, adapt(now), *params])
-            queued += max(cursor.rowcount, 0)
+            for due in _last_day_on(today + dt.timedelta(days=mark)):
+                sql, params = due.values_list("id").query.sql_with_params()
+                cursor.execute(INSERT_SQL.format(due=sql, **_tables()), [mark, adapt(now), *params])
+                queued += max(cursor.rowcount, 0)
     sent = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -91,18 +84,51 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> ReminderResult
     return ReminderResult(queued=queued, sent=sent)
 
 
+def _last_day_on(day: dt.date):
+    """Who still owes a first purchase and whose last day to buy (``deadlines.last_day_to_buy``)
+    is ``day``: by deadline (the partial index ``sweep_candidates`` serves it), and, on a balance
+    expiry day, whose balance expires that day before their deadline."""
+    start, end = deadlines.end_of_wib_day(day - dt.timedelta(days=1)), deadlines.end_of_wib_day(day)
+    awaiting = selectors.awaiting_first_purchase()
+    yield awaiting.filter(
+        first_purchase_deadline__gt=start, first_purchase_deadline__lte=end
+    ).exclude(balance_expires_at__lte=start)
+    if deadlines.is_balance_expiry_day(day):
+        yield awaiting.filter(
+            balance_expires_at__gt=start,
+            balance_expires_at__lte=end,
+            first_purchase_deadline__gt=end,
+        )
+
+
 def reminder_text(*, deadline: dt.datetime, expires: dt.datetime | None, days_left: int) -> str:
-    """The reminder SMS/email: the first-purchase deadline and the balance expiry, both."""
-    return _(
-        "Prakerja: segera beli pelatihan pertama Anda. Batas pembelian %(deadline)s "
-        "(%(days)d hari lagi); saldo pelatihan berlaku sampai %(expires)s. Jika batas "
-        "terlewat, kepesertaan dicabut dan saldo hangus. Pilih pelatihan: %(url)s"
-    ) % {
-        "deadline": deadlines.wib_text(deadline),
+    """The reminder SMS/email: the last day to buy (the deadline, or the balance expiry when
+    it comes first) and the balance expiry, both."""
+    expires = expires or deadlines.balance_expiry(deadline)
+    last = deadlines.last_day_to_buy(deadline=deadline, expires=expires)
+    values = {
+        "deadline": deadlines.wib_text(last),
         "days": days_left,
-        "expires": deadlines.wib_text(expires or deadlines.balance_expiry(deadline)),
+        "expires": deadlines.wib_text(expires),
         "url": links.portal_url_for("trainings:recommendations"),
     }
+    if last < deadline:
+        return (
+            _(
+                "Prakerja: segera beli pelatihan pertama Anda. Saldo pelatihan Anda kedaluwarsa "
+                "%(deadline)s (%(days)d hari lagi): beli pelatihan pertama paling lambat saat itu. "
+                "Pilih pelatihan: %(url)s"
+            )
+            % values
+        )
+    return (
+        _(
+            "Prakerja: segera beli pelatihan pertama Anda. Batas pembelian %(deadline)s "
+            "(%(days)d hari lagi); saldo pelatihan berlaku sampai %(expires)s. Jika batas "
+            "terlewat, kepesertaan dicabut dan saldo hangus. Pilih pelatihan: %(url)s"
+        )
+        % values
+    )
 
 
 def _send(*, claimed: dict[int, int]) -> int:

@@ -11,10 +11,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from participants import refusals
 from participants.models import DomainError, Participant
-from participants.selectors import participant_for_user
+from participants.selectors import last_day_to_buy, participant_for_user
 from trainings import selectors, services
 from trainings.forms import ReviewForm, TrainingSearchForm
 from trainings.models import Voucher
+
+# Who may still make a first purchase (a frozen card again once the freeze is lifted).
+OWES_FIRST_PURCHASE = {
+    Participant.Status.SELECTED,
+    Participant.Status.ACTIVE,
+    Participant.Status.FROZEN,
+}
 
 TRAININGS_PER_PAGE = 10
 
@@ -130,6 +137,12 @@ def balance(request: HttpRequest) -> HttpResponse:
     """The training balance, its expiry, the first-purchase deadline and the ledger history."""
     participant = participant_for_user(user=request.user)
     history = selectors.balance_history(participant=participant) if participant else []
-    return render(
-        request, "trainings/balance.html", {"participant": participant, "history": history}
-    )
+    # A purchase deadline only while the card may still make its first purchase: not after a
+    # revocation or an expiry, and never later than the balance expiry.
+    can_still_buy = participant is not None and participant.status in OWES_FIRST_PURCHASE
+    context = {
+        "participant": participant,
+        "history": history,
+        "last_day": last_day_to_buy(participant) if can_still_buy else None,
+    }
+    return render(request, "trainings/balance.html", context)

@@ -1,5 +1,6 @@
 """Additional waves opened from the recovered quota pool (docs/program.md section 4: waves 17
-and 22)."""
+and 22). ``InvalidWaveTimes`` and ``WaveWindowPast`` are the wave rules' refusals
+(``participants.waves``), named here for the service's callers."""
 
 import datetime as dt
 from collections import defaultdict
@@ -13,17 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from participants import deadlines
 from participants.models import DomainError, Participant, Wave, WaveProvinceQuota
+from participants.waves import (  # noqa: F401 (refusals named for the service's callers)
+    InvalidWaveTimes,
+    WaveWindowPast,
+    check_wave_dates,
+)
 from trainings.models import RecoveredQuota
 
 
 class NoRecoveredQuota(DomainError):
     code = "no_recovered_quota"
     message = _("Tidak ada kuota yang dipulihkan untuk dibuka pada gelombang tambahan.")
-
-
-class InvalidWaveTimes(DomainError):
-    code = "invalid_wave_times"
-    message = _("Urutan waktu harus: dibuka < ditutup <= pengumuman, dan penutupan di masa depan.")
 
 
 class WaveNumberTaken(DomainError):
@@ -84,6 +85,7 @@ def open_additional_wave(
     closes_at: dt.datetime,
     announces_at: dt.datetime,
     actor,
+    program_year: int | None = None,
     now: dt.datetime | None = None,
 ) -> Wave:
     """Create wave ``number`` (``is_additional``) whose quota per province is every place still
@@ -92,14 +94,23 @@ def open_additional_wave(
     Each pool row is taken with a conditional UPDATE on the ``allocated`` value it was read with,
     so two staff members opening waves at once never count a place twice (the loser gets
     :class:`NoRecoveredQuota` or retries with what is left). The admin log records who
-    opened it and the places per province. Raises :class:`NoRecoveredQuota`,
-    :class:`WaveNumberTaken`, :class:`InvalidWaveTimes` or, when the first-purchase window would
-    end after the balance expiry, ``deadlines.AnnouncementTooLate`` (naming the last day).
+    opened it and the places per province. ``program_year`` defaults to the program year
+    announcing at ``now`` (``deadlines.program_year_of``).
+
+    Raises :class:`NoRecoveredQuota`, :class:`WaveNumberTaken`, or the refusals of the rules of a
+    wave's dates (``participants.waves.check_wave_dates``: :class:`InvalidWaveTimes`,
+    :class:`WaveWindowPast`, ``deadlines.AnnouncementTooLate`` naming the last day,
+    ``deadlines.AnnouncementTooEarly``).
     """
     now = now or timezone.now()
-    if not (opens_at < closes_at <= announces_at) or closes_at <= now:
-        raise InvalidWaveTimes()
-    deadlines.check_announcement(announces_at)
+    program_year = program_year or deadlines.program_year_of(now)
+    check_wave_dates(
+        opens_at=opens_at,
+        closes_at=closes_at,
+        announces_at=announces_at,
+        program_year=program_year,
+        now=now,
+    )
     with transaction.atomic():
         if Wave.objects.filter(number=number).exists():
             raise WaveNumberTaken()
@@ -119,6 +130,7 @@ def open_additional_wave(
             opens_at=opens_at,
             closes_at=closes_at,
             announces_at=announces_at,
+            program_year=program_year,
             quota_total=sum(taken.values()),
             is_additional=True,
         )

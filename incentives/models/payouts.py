@@ -296,7 +296,8 @@ class Installment(models.Model):
         verbose_name=_("batch pencairan"),
     )
     claimed_at = models.DateTimeField(_("diklaim pada"), null=True, blank=True)
-    # The outcome (paid/failed) last announced to the participant by SMS and email.
+    # The outcome (paid/failed) of the current attempt already announced to the participant by
+    # SMS and email; cleared when a new attempt is claimed, so every failure is told.
     notified_status = models.CharField(
         _("hasil yang sudah diberitahukan"), max_length=16, blank=True, editable=False
     )

@@ -32,6 +32,7 @@ from incentives.services.daily_run import (  # noqa: F401
     run_disbursement,
 )
 from incentives.services.errors import (  # noqa: F401
+    AccountCheckFailed,
     CheckerIsMaker,
     EwalletNotOwnPhone,
     InvalidAccountNumber,

@@ -9,14 +9,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
+from incentives import payouts
 from incentives.models import (
     ACCOUNT_REASONS,
     Installment,
     PayoutAccount,
     PayoutAccountChange,
     PayoutRequest,
+    Reason,
 )
 from incentives.services.errors import (
+    AccountCheckFailed,
     EwalletNotOwnPhone,
     InvalidAccountNumber,
     OtpExpired,
@@ -103,14 +106,19 @@ def request_payout_account_change(
     number, stores the pending change and sends a 6-digit OTP by SMS to the registered phone
     (the OTP's lifecycle and rate limits: ``participants.otp``).
 
+    Where the gateway offers it, the account is checked first (the holder name against the
+    participant's name, and that the account can receive money): a definite refusal stops the
+    change before any OTP is sent; no answer leaves the check to the first payout.
+
     Raises :class:`PayoutAccountRevoked`, :class:`PayoutAccountFrozen`,
     :class:`PayoutPasswordLocked`, :class:`WrongPassword`, :class:`InvalidAccountNumber`,
-    :class:`EwalletNotOwnPhone`, :class:`OtpRateLimited`.
+    :class:`EwalletNotOwnPhone`, :class:`AccountCheckFailed`, :class:`OtpRateLimited`.
     """
     now = now or timezone.now()
     ensure_account_may_change(participant=participant)
     _check_password(participant=participant, password=password, now=now)
     clean = _clean_number(kind, number, participant)
+    _check_holder(participant, kind=kind, number=clean, holder_name=holder_name)
     change = PayoutAccountChange(
         participant=participant,
         kind=kind,
@@ -136,6 +144,23 @@ def request_payout_account_change(
         % {"code": code},
     )
     return change
+
+
+def _check_holder(participant: Participant, *, kind: str, number: str, holder_name: str) -> None:
+    outcome = payouts.get_backend().check_holder(
+        payouts.AccountCheck(
+            kind=kind,
+            number=number,
+            holder_name=holder_name,
+            expected_name=participant.user.full_name,
+        )
+    )
+    if outcome.status != payouts.FAILED:
+        return
+    reason = (
+        outcome.reason_code if outcome.reason_code in Reason.values else Reason.ACCOUNT_NOT_FOUND
+    )
+    raise AccountCheckFailed(reason_code=reason, message=str(Reason(reason).label))
 
 
 def confirm_payout_account_change(

@@ -7,6 +7,7 @@ from participants.models import DomainError
 from participants.otp import OtpExpired, OtpInvalid, OtpLocked, OtpRateLimited
 
 __all__ = [
+    "AccountCheckFailed",
     "CheckerIsMaker",
     "EwalletNotOwnPhone",
     "InvalidAccountNumber",
@@ -69,3 +70,14 @@ class SurveyAlreadyCompleted(DomainError):
 class CheckerIsMaker(DomainError):
     code = "checker_is_maker"
     message = _("Batch harus disetujui oleh petugas lain, bukan pembuatnya.")
+
+
+class AccountCheckFailed(DomainError):
+    """The gateway answered that this account cannot receive the payouts; ``code`` is its
+    reason (``incentives.models.Reason``: ``name_mismatch``, ``account_closed``, ...)."""
+
+    code = "account_not_found"
+    message = _("Rekening tidak ditemukan")
+
+    def __init__(self, *, reason_code: str, message: str):
+        super().__init__(message, code=reason_code)

@@ -193,8 +193,10 @@ def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Claim]:
         )
         if not ids:
             return []
+        # A new attempt: whatever it ends in is news again (``notified_status`` is the outcome
+        # last announced; a repeat failure after an account change or a retry must be told).
         Installment.objects.filter(id__in=ids, status=S.SCHEDULED).update(
-            status=S.PROCESSING, claimed_at=timezone.now(), claim_token=token
+            status=S.PROCESSING, claimed_at=timezone.now(), claim_token=token, notified_status=""
         )
         rows = [
             Claim(*row, token=token)

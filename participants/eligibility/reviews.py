@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import services
+from participants.eligibility import sources
 from participants.models import (
     BlacklistEntry,
     DomainError,
@@ -183,23 +184,52 @@ def approve(
     return review
 
 
+def _told(review: EligibilityReview, text) -> str:
+    """What the person is told (dashboard, SMS, email): the list and its agency, never the
+    staff's note."""
+    rule = sources.rule(review.source)
+    return str(text) % {"list": sources.Source(review.source).label, "agency": rule.agency}
+
+
+TOLD_FROZEN = _(
+    "Anda tercantum di daftar %(list)s dari %(agency)s. Kartu dibekukan sementara selama petugas "
+    "memeriksanya ke instansi tersebut; saldo Anda tidak hilang. Jika data itu keliru, ajukan "
+    "keberatan lewat pengaduan."
+)
+TOLD_CLEARED = _(
+    "Pemeriksaan daftar %(list)s selesai: Anda memenuhi syarat program. Kartu Anda dapat dipakai "
+    "kembali."
+)
+TOLD_REVOKED = _(
+    "Anda tercantum di daftar %(list)s dari %(agency)s, sehingga tidak memenuhi syarat program. "
+    "Jika data itu keliru, ajukan keberatan lewat pengaduan."
+)
+
+
 def _carry_out(review: EligibilityReview, *, decision: str, note: str, actor, now) -> str:
     participant = review.participant
     if decision == D.FREEZE:
-        services.freeze_card(participant=participant, reason=note, actor=actor, now=now)
+        services.freeze_card(
+            participant=participant,
+            reason=note,
+            participant_reason=_told(review, TOLD_FROZEN),
+            actor=actor,
+            now=now,
+        )
         return RS.FROZEN
     if decision == D.REVOKE:
         current = Participant.objects.select_for_update().get(pk=participant.pk)
-        if services.is_blacklisted(nik_hash=current.nik_hash):
-            if services.blacklisting_revokes(participant=current):
-                services.revoke_participation(
-                    participant=current,
-                    reason_code=BlacklistEntry.Reason.INELIGIBLE,
-                    actor=actor,
-                    note=note,
-                    now=now,
-                )
-        else:
+        if services.blacklisting_revokes(participant=current):
+            # A card holder: revoked, blacklisted (unless already), balance forfeited.
+            services.revoke_participation(
+                participant=current,
+                reason_code=BlacklistEntry.Reason.INELIGIBLE,
+                actor=actor,
+                note=note,
+                participant_reason=_told(review, TOLD_REVOKED),
+                now=now,
+            )
+        elif not services.is_blacklisted(nik_hash=current.nik_hash):
             services.add_to_blacklist(
                 participant=current,
                 reason_code=BlacklistEntry.Reason.INELIGIBLE,
@@ -212,7 +242,13 @@ def _carry_out(review: EligibilityReview, *, decision: str, note: str, actor, no
     # in the person's history.
     current = Participant.objects.select_for_update().get(pk=participant.pk)
     if review.status == RS.FROZEN and current.status == Participant.Status.FROZEN:
-        services.lift_freeze(participant=current, reason=note, actor=actor, now=now)
+        services.lift_freeze(
+            participant=current,
+            reason=note,
+            participant_reason=_told(review, TOLD_CLEARED),
+            actor=actor,
+            now=now,
+        )
     record_event(
         participant=current,
         kind=ParticipantEvent.Kind.ELIGIBILITY,

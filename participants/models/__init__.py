@@ -36,6 +36,7 @@ from participants.models.records import (
 )
 from participants.models.regions import District, Province, Regency
 from participants.models.selection import Application, SelectionRun
+from participants.models.staff import StaffAuthenticator, StaffRecoveryCodes
 from participants.models.waves import Wave, WaveProvinceQuota
 
 __all__ = [
@@ -62,6 +63,8 @@ __all__ = [
     "Regency",
     "RegistryCheck",
     "SelectionRun",
+    "StaffAuthenticator",
+    "StaffRecoveryCodes",
     "User",
     "UserManager",
     "VideoProgress",

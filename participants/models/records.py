@@ -168,7 +168,15 @@ class ParticipantEvent(models.Model):
     from_status = models.CharField(_("status lama"), max_length=16, blank=True)
     to_status = models.CharField(_("status baru"), max_length=16, blank=True)
     reason_code = models.CharField(_("kode alasan"), max_length=64, blank=True)
-    note = models.TextField(_("catatan"), blank=True)
+    # ``note`` is the staff's internal note; what the person is told about a staff decision on
+    # their card (freeze, lift, revocation for fraud) is ``participant_reason``: the dashboard,
+    # the SMS and the email show it, never the note. db_default: raw SQL inserts omit it.
+    note = models.TextField(_("catatan internal"), blank=True)
+    participant_reason = models.TextField(
+        _("alasan untuk peserta"), blank=True, default="", db_default=""
+    )
+    # When the person was told about this decision by SMS and email (claimed once).
+    notified_at = models.DateTimeField(_("diberitahukan pada"), null=True, blank=True)
     # A profile correction: which field, its value before and after (as text). db_default: the
     # set-based jobs insert events in raw SQL without naming these columns.
     field = models.CharField(_("data"), max_length=64, blank=True, default="", db_default="")

@@ -14,6 +14,16 @@ class Wave(models.Model):
     opens_at = models.DateTimeField(_("dibuka"))
     closes_at = models.DateTimeField(_("ditutup"))
     announces_at = models.DateTimeField(_("pengumuman"))
+    # The budget year the wave belongs to: its balances expire on 15 December of it, and it is
+    # announced between 17 November of the year before and 16 November of it
+    # (participants.deadlines). Empty on waves from before waves named it: the announcement's
+    # calendar year (deadlines.wave_program_year).
+    program_year = models.PositiveSmallIntegerField(
+        _("tahun program"),
+        null=True,
+        blank=True,
+        help_text=_("Tahun anggaran gelombang: saldo pesertanya berlaku sampai 15 Desember."),
+    )
     quota_total = models.PositiveIntegerField(_("kuota total"))
     is_additional = models.BooleanField(
         _("gelombang tambahan"),

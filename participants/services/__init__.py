@@ -25,6 +25,7 @@ from participants.services.errors import (  # noqa: F401
     CardRevoked,
     DeadlinePassed,
     InsufficientBalance,
+    ParticipantReasonRequired,
     ReasonRequired,
 )
 from participants.services.fraud import (  # noqa: F401

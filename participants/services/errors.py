@@ -50,3 +50,8 @@ class AlreadyBlacklisted(DomainError):
 class ReasonRequired(DomainError):
     code = "reason_required"
     message = _("Alasan wajib diisi.")
+
+
+class ParticipantReasonRequired(DomainError):
+    code = "participant_reason_required"
+    message = _("Alasan untuk peserta wajib diisi: kalimat ini dikirim kepada peserta.")

@@ -1,6 +1,12 @@
 """Staff actions on a fraud report (docs/program.md section 7): freeze the card while the report is
-checked, lift the freeze, or revoke for fraud. Each needs a reason, which the audit row keeps
-with the actor and the time."""
+checked, lift the freeze, or revoke for fraud.
+
+Each takes two texts: ``reason``, the internal note staff write for each other (kept on the audit
+row with the actor and the time), and ``participant_reason``, the words the person is told. The
+person sees only the second: on the dashboard, and in the SMS and email sent once the decision
+has committed (task ``participants.tasks.notify_card_decision``; ``notify=False`` only for data
+that is not a real decision, such as the demo's).
+"""
 
 import datetime as dt
 
@@ -8,13 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from participants import deadlines
+from participants.jobs import enqueue_on_commit
 from participants.models import BlacklistEntry, InvalidTransition, Participant, ParticipantEvent
-from participants.services.errors import ReasonRequired
+from participants.services.errors import ParticipantReasonRequired, ReasonRequired
 from participants.services.revocation import revoke_participation
 from participants.services.status import record_event, transition_status
 
 REASON_FROZEN = "card_frozen"
 REASON_FREEZE_LIFTED = "freeze_lifted"
+# The audit reason codes of the decisions the person is told about, each with its notice.
+TOLD_DECISIONS = (REASON_FROZEN, REASON_FREEZE_LIFTED, BlacklistEntry.Reason.FRAUD)
 
 
 def required_reason(reason: str) -> str:
@@ -25,44 +34,86 @@ def required_reason(reason: str) -> str:
     return reason
 
 
+def required_participant_reason(participant_reason: str) -> str:
+    """The words for the person without surrounding blanks; raises
+    :class:`ParticipantReasonRequired` when empty."""
+    participant_reason = (participant_reason or "").strip()
+    if not participant_reason:
+        raise ParticipantReasonRequired()
+    return participant_reason
+
+
+def _tell_after_commit(participant: Participant) -> None:
+    """Queue the SMS and email about the status change just written (its audit row)."""
+    event_id = (
+        ParticipantEvent.objects.filter(participant=participant, kind=ParticipantEvent.Kind.STATUS)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    enqueue_on_commit("participants.tasks.notify_card_decision", event_id, robust=True)
+
+
 def freeze_card(
-    *, participant: Participant, reason: str, actor, now: dt.datetime | None = None
+    *,
+    participant: Participant,
+    reason: str,
+    participant_reason: str,
+    actor,
+    now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Participant:
     """Freeze the card (status ``frozen``: it cannot buy) and remember the status it had and when
     the freeze began, so :func:`lift_freeze` can restore the one and give the days back. One
-    transaction with its audit row.
+    transaction with its audit row (``reason`` as the internal note, ``participant_reason`` as
+    what the person is told); the person gets an SMS and an email after commit.
 
-    Raises :class:`ReasonRequired`, or :class:`InvalidTransition` when the status cannot be
-    frozen (only a selected or active card can).
+    Raises :class:`ReasonRequired`, :class:`ParticipantReasonRequired`, or
+    :class:`InvalidTransition` when the status cannot be frozen (only a selected or active card
+    can).
     """
     reason = required_reason(reason)
+    participant_reason = required_participant_reason(participant_reason)
     now = now or timezone.now()
     with transaction.atomic():
         # The row lock makes the status read here the one the transition replaces.
         current = Participant.objects.select_for_update().get(pk=participant.pk)
-        return transition_status(
+        transition_status(
             participant=participant,
             to=Participant.Status.FROZEN,
             reason_code=REASON_FROZEN,
             actor=actor,
             note=reason,
+            participant_reason=participant_reason,
             now=now,
             frozen_from_status=current.status,
             frozen_at=now,
         )
+        if notify:
+            _tell_after_commit(participant)
+    return participant
 
 
 def lift_freeze(
-    *, participant: Participant, reason: str, actor, now: dt.datetime | None = None
+    *,
+    participant: Participant,
+    reason: str,
+    participant_reason: str,
+    actor,
+    now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Participant:
-    """Return a frozen card to the status it had before the freeze, with its audit row. A card
-    still owing its first purchase gets the frozen days back: its first-purchase deadline moves
-    later (:func:`deadlines.first_purchase_deadline_after_freeze`), with an audit row of the old
-    and new deadline, in the same transaction.
+    """Return a frozen card exactly to the status it had before the freeze (stored by
+    :func:`freeze_card`), with its audit row; the person gets an SMS and an email after commit.
+    A card still owing its first purchase gets the frozen days back: its first-purchase deadline
+    moves later (:func:`deadlines.first_purchase_deadline_after_freeze`), with an audit row of
+    the old and new deadline, in the same transaction.
 
-    Raises :class:`ReasonRequired`, or :class:`InvalidTransition` when the card is not frozen.
+    Raises :class:`ReasonRequired`, :class:`ParticipantReasonRequired`, or
+    :class:`InvalidTransition` when the card is not frozen.
     """
     reason = required_reason(reason)
+    participant_reason = required_participant_reason(participant_reason)
     now = now or timezone.now()
     with transaction.atomic():
         current = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -71,17 +122,21 @@ def lift_freeze(
                 from_status=current.status, to_status="", reason_code=REASON_FREEZE_LIFTED
             )
         fields = _deadline_given_back(current, reason=reason, actor=actor, now=now)
-        return transition_status(
+        transition_status(
             participant=participant,
             to=current.frozen_from_status,
             reason_code=REASON_FREEZE_LIFTED,
             actor=actor,
             note=reason,
+            participant_reason=participant_reason,
             now=now,
             frozen_from_status="",
             frozen_at=None,
             **fields,
         )
+        if notify:
+            _tell_after_commit(participant)
+    return participant
 
 
 def _deadline_given_back(current: Participant, *, reason: str, actor, now: dt.datetime) -> dict:
@@ -112,18 +167,32 @@ def _deadline_given_back(current: Participant, *, reason: str, actor, now: dt.da
 
 
 def revoke_for_fraud(
-    *, participant: Participant, reason: str, actor, now: dt.datetime | None = None
+    *,
+    participant: Participant,
+    reason: str,
+    participant_reason: str,
+    actor,
+    now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Participant:
     """Revoke for fraud (:func:`revoke_participation` with reason ``fraud``): status ``revoked``,
-    NIK blacklisted for life, balance forfeited, the place back in the recovered pool.
+    NIK blacklisted for life, balance forfeited, the place back in the recovered pool; the person
+    gets an SMS and an email after commit with ``participant_reason``.
 
-    Raises :class:`ReasonRequired`, or :class:`InvalidTransition` (already revoked, finished or
-    never selected).
+    Raises :class:`ReasonRequired`, :class:`ParticipantReasonRequired`, or
+    :class:`InvalidTransition` (already revoked, finished or never selected).
     """
-    return revoke_participation(
-        participant=participant,
-        reason_code=BlacklistEntry.Reason.FRAUD,
-        actor=actor,
-        note=required_reason(reason),
-        now=now,
-    )
+    reason = required_reason(reason)
+    participant_reason = required_participant_reason(participant_reason)
+    with transaction.atomic():
+        revoke_participation(
+            participant=participant,
+            reason_code=BlacklistEntry.Reason.FRAUD,
+            actor=actor,
+            note=reason,
+            participant_reason=participant_reason,
+            now=now,
+        )
+        if notify:
+            _tell_after_commit(participant)
+    return participant

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from participants import deadlines
-from participants.models import LedgerEntry, Participant, ParticipantEvent
+from participants.models import LedgerEntry, Participant, ParticipantEvent, Wave
 from participants.services.status import sources_for
 
 GRANT_SQL = """
@@ -66,6 +66,8 @@ def bulk_select(
     to = Participant.Status.SELECTED
     (source,) = sources_for(to, from_statuses=[Participant.Status.APPLICANT])
     first_purchase_deadline = deadlines.first_purchase_deadline(granted_at)
+    # The balance lasts until 15 December of the wave's program year.
+    expires_at = deadlines.wave_balance_expiry(Wave.objects.get(pk=wave_id))
     adapt = connection.ops.adapt_datetimefield_value
     sql = GRANT_SQL.format(
         participant=Participant._meta.db_table,
@@ -83,7 +85,7 @@ def bulk_select(
                 "granted_at": adapt(granted_at),
                 "deadline": adapt(first_purchase_deadline),
                 "amount": settings.TRAINING_BALANCE_IDR,
-                "expires": adapt(deadlines.balance_expiry(granted_at)),
+                "expires": adapt(expires_at),
                 "now": adapt(now),
                 "status_kind": ParticipantEvent.Kind.STATUS,
                 "reason": reason_code,

@@ -36,12 +36,15 @@ def grant_balance(
     *, participant: Participant, now: dt.datetime | None = None, amount_idr: int | None = None
 ) -> LedgerEntry:
     """Credit the training balance once (a database constraint refuses a second grant) and set
-    its expiry to 15 December of the budget year: :func:`bulk_grant_balance` for one person."""
+    its expiry to 15 December of the program year of the person's wave (of the grant's year
+    without a wave): :func:`bulk_grant_balance` for one person."""
     now = now or timezone.now()
+    wave = participant.wave if participant.wave_id else None
     with transaction.atomic():
         bulk_grant_balance(
             participants=Participant.objects.filter(pk=participant.pk),
             granted_at=now,
+            expires_at=deadlines.wave_balance_expiry(wave) if wave else None,
             amount_idr=amount_idr,
         )
         return LedgerEntry.objects.get(participant_id=participant.pk, kind=LedgerEntry.Kind.GRANT)
@@ -51,11 +54,13 @@ def bulk_grant_balance(
     *,
     participants: QuerySet,
     granted_at: dt.datetime,
+    expires_at: dt.datetime | None = None,
     amount_idr: int | None = None,
     reference: str = "",
 ) -> int:
     """Credit ``amount_idr`` (``TRAINING_BALANCE_IDR``) to every participant of
-    ``participants``, set their balance expiry to 15 December of the year of ``granted_at``, and
+    ``participants``, set their balance expiry to ``expires_at`` (the wave's: 15 December of its
+    program year; by default 15 December of the year of ``granted_at``), and
     write one GRANT ledger entry each with the balance after it: two statements whatever the
     number. A second grant to anyone raises ``IntegrityError`` (one grant each, a database
     constraint) and nothing is written. Returns how many were credited."""
@@ -65,7 +70,7 @@ def bulk_grant_balance(
     with transaction.atomic(savepoint=False):
         credited = participants.update(
             balance_idr=F("balance_idr") + amount,
-            balance_expires_at=deadlines.balance_expiry(granted_at),
+            balance_expires_at=expires_at or deadlines.balance_expiry(granted_at),
         )
         source, params = locked_sql(participants, "id", "balance_idr")
         _insert_entries(

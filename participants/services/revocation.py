@@ -40,12 +40,14 @@ def revoke_participation(
     reason_code: str,
     actor=None,
     note: str = "",
+    participant_reason: str = "",
     legal_basis: str = "",
     now: dt.datetime | None = None,
 ) -> Participant:
     """Revoke one participant (staff action for fraud, or a single no-purchase case): status
     ``revoked``, NIK blacklisted, balance forfeited and the place returned to the recovered quota
     pool, all in one transaction, with the audit rows: :func:`bulk_revoke` for one person.
+    ``note`` is for staff; ``participant_reason`` is what the person is told.
 
     Raises :class:`InvalidTransition` if the participant cannot be revoked.
     """
@@ -58,6 +60,7 @@ def revoke_participation(
             reason_code=reason_code,
             actor=actor,
             note=note,
+            participant_reason=participant_reason,
             legal_basis=legal_basis,
             now=now,
             reference=f"revoke:{reason_code}",
@@ -82,6 +85,7 @@ def bulk_revoke(
     reason_code: str,
     actor=None,
     note: str = "",
+    participant_reason: str = "",
     legal_basis: str = "",
     now: dt.datetime | None = None,
     reference: str = "",
@@ -113,6 +117,7 @@ def bulk_revoke(
             reason_code=reason_code,
             actor=actor,
             note=note,
+            participant_reason=participant_reason,
             legal_basis=legal_basis,
             now=now,
             reference=reference,
@@ -154,11 +159,11 @@ forfeited AS (
 ),
 events AS (
     INSERT INTO {event} (participant_id, kind, from_status, to_status, reason_code, note,
-                         actor_id, created_at)
-    SELECT g.id, %s, g.old_status, %s, %s, %s, %s::bigint, %s
+                         participant_reason, actor_id, created_at)
+    SELECT g.id, %s, g.old_status, %s, %s, %s, %s, %s::bigint, %s
     FROM gone g
     UNION ALL
-    SELECT b.participant_id, %s, '', '', %s, %s, %s::bigint, %s
+    SELECT b.participant_id, %s, '', '', %s, %s, '', %s::bigint, %s
     FROM blacklisted b
 )
 SELECT (SELECT count(*) FROM batch),
@@ -174,7 +179,7 @@ SELECT (SELECT count(*) FROM batch),
 
 
 def _revoke_in_one_statement(
-    *, batch, reason_code, actor, note, legal_basis, now, reference
+    *, batch, reason_code, actor, note, participant_reason, legal_basis, now, reference
 ) -> BulkRevocation:
     batch_sql, batch_params = batch.query.sql_with_params()
     sources = allowed_from(REVOKED)
@@ -194,7 +199,8 @@ def _revoke_in_one_statement(
         REVOKED, now, reason_code, now, *sources,
         reason_code, legal_basis, note, now, actor_id,
         LedgerEntry.Kind.FORFEIT, reference, now,
-        ParticipantEvent.Kind.STATUS, REVOKED, reason_code, audit_note, actor_id, now,
+        ParticipantEvent.Kind.STATUS, REVOKED, reason_code, audit_note, participant_reason,
+        actor_id, now,
         ParticipantEvent.Kind.BLACKLIST, reason_code, audit_note, actor_id, now,
     )  # fmt: skip
     with connection.cursor() as cursor:

@@ -4,7 +4,7 @@ and set-based for many.
 Both read ``Participant.ALLOWED_TRANSITIONS``; the set-based variant moves only the rows whose
 current status allows the move, in two statements whatever their number (the audit rows, then the
 status), and writes the same audit row as the single one. On PostgreSQL a trigger (migration
-0062) refuses any other change of status, whoever writes it.
+0062, and 0069 for leaving a freeze) refuses any other change of status, whoever writes it.
 """
 
 import datetime as dt
@@ -29,6 +29,7 @@ def record_event(
     kind: str,
     reason_code: str = "",
     note: str = "",
+    participant_reason: str = "",
     from_status: str = "",
     to_status: str = "",
     field: str = "",
@@ -37,12 +38,14 @@ def record_event(
     actor=None,
     now: dt.datetime | None = None,
 ) -> ParticipantEvent:
-    """Append one row to the participant's decision history."""
+    """Append one row to the participant's decision history. ``note`` is for staff;
+    ``participant_reason`` is what the person is told (shown on their dashboard, sent to them)."""
     return ParticipantEvent.objects.create(
         participant=participant,
         kind=kind,
         reason_code=reason_code,
         note=note,
+        participant_reason=participant_reason,
         from_status=from_status,
         to_status=to_status,
         field=field,
@@ -60,10 +63,12 @@ def transition_status(
     reason_code: str,
     actor=None,
     note: str = "",
+    participant_reason: str = "",
     now: dt.datetime | None = None,
     **fields,
 ) -> Participant:
-    """Move ``participant`` to status ``to`` if ``ALLOWED_TRANSITIONS`` permits it.
+    """Move ``participant`` to status ``to`` if ``ALLOWED_TRANSITIONS`` permits it (a frozen
+    card only back to the status stored when it was frozen, or to revoked).
 
     The status is changed by a conditional UPDATE on the current status, so two concurrent
     transitions cannot both succeed. Extra ``fields`` are written in the same statement.
@@ -72,7 +77,12 @@ def transition_status(
     now = now or timezone.now()
     with transaction.atomic():
         current = Participant.objects.select_for_update().get(pk=participant.pk)
-        check_transition(from_status=current.status, to=to, reason_code=reason_code)
+        check_transition(
+            from_status=current.status,
+            to=to,
+            reason_code=reason_code,
+            frozen_from_status=current.frozen_from_status,
+        )
         Participant.objects.filter(pk=current.pk, status=current.status).update(status=to, **fields)
         record_event(
             participant=current,
@@ -81,6 +91,7 @@ def transition_status(
             to_status=to,
             reason_code=reason_code,
             note=note,
+            participant_reason=participant_reason,
             actor=actor,
             now=now,
         )
@@ -88,10 +99,17 @@ def transition_status(
     return participant
 
 
-def check_transition(*, from_status: str, to: str, reason_code: str = "") -> None:
+def check_transition(
+    *, from_status: str, to: str, reason_code: str = "", frozen_from_status: str = ""
+) -> None:
     """Raise :class:`InvalidTransition` unless ``ALLOWED_TRANSITIONS`` lets ``from_status``
-    become ``to``: the one reading of the table for a single participant."""
-    if to not in Participant.ALLOWED_TRANSITIONS[from_status]:
+    become ``to``: the one reading of the table for a single participant. A frozen card leaves
+    the freeze only for ``frozen_from_status`` (the status it had) or for revocation, as the
+    database trigger (migration 0069) also insists."""
+    allowed = to in Participant.ALLOWED_TRANSITIONS[from_status]
+    if allowed and from_status == Participant.Status.FROZEN:
+        allowed = to in (Participant.Status.REVOKED, frozen_from_status)
+    if not allowed:
         raise InvalidTransition(from_status=from_status, to_status=to, reason_code=reason_code)
 
 
@@ -127,6 +145,7 @@ def transition_statuses(
     reason_code: str,
     actor=None,
     note: str = "",
+    participant_reason: str = "",
     now: dt.datetime | None = None,
     from_statuses: Iterable[str] | None = None,
     **fields,
@@ -149,9 +168,9 @@ def transition_statuses(
             cursor.execute(
                 f"""
                 INSERT INTO {ParticipantEvent._meta.db_table}
-                    (participant_id, kind, from_status, to_status, reason_code, note, actor_id,
-                     created_at)
-                SELECT src.id, %s, src.status, %s, %s, %s, CAST(%s AS BIGINT), %s
+                    (participant_id, kind, from_status, to_status, reason_code, note,
+                     participant_reason, actor_id, created_at)
+                SELECT src.id, %s, src.status, %s, %s, %s, %s, CAST(%s AS BIGINT), %s
                 FROM ({source}) src
                 """,  # noqa: S608 (table name and a compiled queryset)
                 (
@@ -159,6 +178,7 @@ def transition_statuses(
                     to,
                     reason_code,
                     note,
+                    participant_reason,
                     actor.pk if actor is not None else None,
                     connection.ops.adapt_datetimefield_value(now),
                     *params,

@@ -8,6 +8,8 @@ microseconds each to resolve, dozens of times per page).
 
 It cannot show anything about the person asking: it holds no variable, no condition, no form
 token and no block (the parser refuses them), and it is rendered with an empty context.
+
+``{{ amount|rupiah }}`` writes money as "Rp600.000" (``prakerja.money``).
 """
 
 from django import template
@@ -19,7 +21,17 @@ from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
+from prakerja.money import rupiah as format_rupiah
+
 register = template.Library()
+
+
+@register.filter
+def rupiah(amount_idr) -> str:
+    """``{{ amount|rupiah }}``: "Rp600.000" (``prakerja.money.rupiah``); empty for no value."""
+    if amount_idr is None or amount_idr == "":
+        return ""
+    return format_rupiah(amount_idr)
 
 
 def _fixed(expression: FilterExpression) -> bool:

@@ -29,6 +29,8 @@ class Gateway:
         self.requests: list[dict] = []
         self.bad_signatures = 0
         self.slow_seconds = slow_seconds
+        # A gateway may offer no account check at all: it then answers 404 there.
+        self.offers_account_check = True
         self.lock = threading.Lock()
         gateway = self
 
@@ -93,8 +95,13 @@ class Gateway:
     def route(self, method: str, path: str, body: bytes, headers) -> tuple[int, dict, float]:
         url = urlparse(path)
         if method == "POST" and url.path == "/v1/accounts/validate":
+            if not self.offers_account_check:
+                return 404, {"error": "no route"}, 0
             data = json.loads(body)
             reason = payouts.FakeBackend.PERMANENT.get(data["number"][-2:])
+            names = [" ".join(data[k].upper().split()) for k in ("holder_name", "expected_name")]
+            if not reason and data["expected_name"] and names[0] != names[1]:
+                reason = "name_mismatch"
             return 200, ({"valid": False, "reason_code": reason} if reason else {"valid": True}), 0
         if method == "POST" and url.path == "/v1/payouts":
             data = json.loads(body)

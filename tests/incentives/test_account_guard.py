@@ -24,7 +24,7 @@ def form(password: str) -> dict:
 
 
 def test_forty_wrong_passwords_then_the_right_one_is_not_accepted(client, sms_outbox):
-    participant = make_active_participant()
+    participant = make_active_participant(user__full_name="Rudi")
     client.force_login(participant.user)
     for n in range(40):
         client.post(URL, form(f"salah-{n}"))
@@ -43,7 +43,7 @@ def test_forty_wrong_passwords_then_the_right_one_is_not_accepted(client, sms_ou
 
 
 def test_the_password_lock_ends_after_its_window(client, sms_outbox, settings):
-    participant = make_active_participant()
+    participant = make_active_participant(user__full_name="Rudi")
     now = timezone.now()
     for n in range(settings.PAYOUT_PASSWORD_MAX_FAILURES):
         with pytest.raises(DomainError):
@@ -74,14 +74,16 @@ def _service_form(password: str) -> dict:
 
 
 def _frozen():
-    participant = make_active_participant()
-    participant_services.freeze_card(participant=participant, reason="uji", actor=None)
+    participant = make_active_participant(user__full_name="Rudi")
+    participant_services.freeze_card(
+        participant=participant, reason="uji", participant_reason="Diperiksa.", actor=None
+    )
     participant.refresh_from_db()
     return participant
 
 
 def _revoked():
-    participant = make_active_participant()
+    participant = make_active_participant(user__full_name="Rudi")
     participant_services.revoke_participation(
         participant=participant, reason_code="fraud", note="uji"
     )
@@ -116,12 +118,14 @@ def test_a_revoked_or_frozen_participant_cannot_change_the_payout_account(
 
 
 def test_a_change_requested_before_a_freeze_cannot_be_confirmed_after_it(sms_outbox):
-    participant = make_active_participant()
+    participant = make_active_participant(user__full_name="Rudi")
     change = services.request_payout_account_change(
         participant=participant, **_service_form(DEFAULT_PASSWORD)
     )
     code = sms_outbox[-1].text.split(": ")[1][:6]
-    participant_services.freeze_card(participant=participant, reason="uji", actor=None)
+    participant_services.freeze_card(
+        participant=participant, reason="uji", participant_reason="Diperiksa.", actor=None
+    )
     participant.refresh_from_db()
     with pytest.raises(DomainError) as refused:
         services.confirm_payout_account_change(
@@ -132,7 +136,7 @@ def test_a_change_requested_before_a_freeze_cannot_be_confirmed_after_it(sms_out
 
 
 def test_the_confirmation_page_refuses_for_a_revoked_participant(client, sms_outbox):
-    participant = make_active_participant()
+    participant = make_active_participant(user__full_name="Rudi")
     change = services.request_payout_account_change(
         participant=participant, **_service_form(DEFAULT_PASSWORD)
     )

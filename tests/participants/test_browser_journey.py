@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from participants import selection, waves
+from participants import deadlines, selection, waves
 from participants.areas import load_areas
 from participants.demo import seed_question_bank, seed_videos
 from participants.models import (
@@ -61,6 +61,8 @@ def test_new_person_registers_is_selected_watches_videos_and_sees_card(
         opens_at=now - dt.timedelta(days=1),
         closes_at=now + dt.timedelta(days=6),
         announces_at=now + dt.timedelta(days=7),
+        # The program year announcing then: after 16 November, the next one.
+        program_year=deadlines.program_year_of(now + dt.timedelta(days=7)),
     )
     UserFactory(email="staf@contoh.id", is_staff=True, is_superuser=True)
 

@@ -45,15 +45,16 @@ def test_a_revoked_person_sees_why_the_lifetime_blacklist_its_legal_basis_and_ho
 
 def test_a_frozen_person_sees_the_freeze_its_reason_and_that_it_is_reversible(client):
     participant = make_active_participant()
-    services.transition_status(
+    services.freeze_card(
         participant=participant,
-        to=Participant.Status.FROZEN,
-        reason_code="fraud_report",
-        note="Laporan penyalahgunaan kartu sedang diperiksa.",
+        reason="INTERNAL: pelapor Pak RT, lihat tiket 12",
+        participant_reason="Laporan penyalahgunaan kartu sedang diperiksa.",
+        actor=None,
     )
     body = dashboard(client, participant)
     assert "Kartu dibekukan" in body
     assert "Laporan penyalahgunaan kartu sedang diperiksa." in body
+    assert "INTERNAL" not in body and "Pak RT" not in body
     assert "Saldo Anda tidak hilang" in body
     assert 'id="ajukan-pengaduan"' in body
 

@@ -31,9 +31,19 @@ def officer():
 
 def frozen_for_five_days(person, officer) -> Participant:
     with time_machine.travel(wib(2021, 10, 1, 9, 0), tick=False):
-        services.freeze_card(participant=person, reason="Laporan #7 diperiksa", actor=officer)
+        services.freeze_card(
+            participant=person,
+            reason="Laporan #7 diperiksa",
+            participant_reason="Diperiksa petugas.",
+            actor=officer,
+        )
     with time_machine.travel(wib(2021, 10, 6, 9, 0), tick=False):
-        services.lift_freeze(participant=person, reason="Laporan tidak terbukti", actor=officer)
+        services.lift_freeze(
+            participant=person,
+            reason="Laporan tidak terbukti",
+            participant_reason="Diperiksa petugas.",
+            actor=officer,
+        )
     person.refresh_from_db()
     return person
 
@@ -110,9 +120,19 @@ def test_a_freeze_that_starts_after_the_deadline_gives_nothing_back(officer):
     # Frozen at 00:10 after the deadline, before the night's sweep reached the card.
     person = participant_in(wave_21())
     with time_machine.travel(wib(2021, 10, 22, 0, 10), tick=False):
-        services.freeze_card(participant=person, reason="Laporan #8", actor=officer)
+        services.freeze_card(
+            participant=person,
+            reason="Laporan #8",
+            participant_reason="Diperiksa petugas.",
+            actor=officer,
+        )
     with time_machine.travel(wib(2021, 10, 25, 9, 0), tick=False):
-        services.lift_freeze(participant=person, reason="Selesai diperiksa", actor=officer)
+        services.lift_freeze(
+            participant=person,
+            reason="Selesai diperiksa",
+            participant_reason="Diperiksa petugas.",
+            actor=officer,
+        )
     person.refresh_from_db()
     assert person.first_purchase_deadline == OLD_DEADLINE
     assert sweep_at(wib(2021, 10, 25, 9, 1)) == 1
@@ -123,9 +143,19 @@ def test_a_freeze_lifted_after_the_old_deadline_gives_back_the_whole_freeze(offi
     # 5.5 days (rounded up to whole days) the freeze took.
     person = participant_in(wave_21())
     with time_machine.travel(wib(2021, 10, 16, 12, 0), tick=False):
-        services.freeze_card(participant=person, reason="Laporan #9", actor=officer)
+        services.freeze_card(
+            participant=person,
+            reason="Laporan #9",
+            participant_reason="Diperiksa petugas.",
+            actor=officer,
+        )
     with time_machine.travel(wib(2021, 10, 26, 12, 0), tick=False):
-        services.lift_freeze(participant=person, reason="Selesai diperiksa", actor=officer)
+        services.lift_freeze(
+            participant=person,
+            reason="Selesai diperiksa",
+            participant_reason="Diperiksa petugas.",
+            actor=officer,
+        )
     person.refresh_from_db()
     assert person.first_purchase_deadline == wib(2021, 10, 31, 23, 59, 59, 999999)
     assert sweep_at(wib(2021, 10, 27, 0, 0, 0)) == 0

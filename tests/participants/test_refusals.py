@@ -109,7 +109,12 @@ def _in_status(status: str) -> Participant:
     if status == "revoked":
         services.revoke_participation(participant=participant, reason_code="fraud", note="uji")
     elif status == "frozen":
-        services.freeze_card(participant=participant, reason="uji", actor=None)
+        services.freeze_card(
+            participant=participant,
+            reason="uji",
+            participant_reason="Diperiksa petugas.",
+            actor=None,
+        )
     elif status != "active":
         services.transition_status(participant=participant, to=status, reason_code="test")
     participant.refresh_from_db()
@@ -123,8 +128,8 @@ def _rekomendasi(client, participant) -> str:
 
 
 def _account_change(client, *, twice: bool = False, **data) -> str:
-    _login(client, make_active_participant())
-    post = {"kind": "bni", "number": "1234567890", "holder_name": "Rudi"}
+    participant = _login(client, make_active_participant())
+    post = {"kind": "bni", "number": "1234567890", "holder_name": participant.user.full_name}
     post["password"] = DEFAULT_PASSWORD
     post.update(data)
     if twice:
@@ -139,7 +144,7 @@ def _account_otp(client, codes: list[str], *, later: bool = False) -> str:
         password=DEFAULT_PASSWORD,
         kind="bni",
         number="1234567890",
-        holder_name="Rudi",
+        holder_name=participant.user.full_name,
     )
     url = reverse("incentives:account_confirm", kwargs={"change_id": change.pk})
     body = ""
@@ -639,6 +644,9 @@ NOT_MET_IN_THE_BROWSER = {
     "email_taken": "registration answers the same for a taken email (it emails the owner)",
     "already_blacklisted": "staff only (adding a blacklist entry twice)",
     "reason_required": "staff only (actions need a reason)",
+    "participant_reason_required": "staff only (a card decision needs words for the person)",
+    "invalid_wave_times": "staff only (the wave forms)",
+    "wave_window_past": "staff only (the wave forms)",
     "checker_is_maker": "staff only (four-eyes payout batches)",
     **dict.fromkeys(
         [

@@ -114,10 +114,20 @@ def test_a_frozen_card_cannot_start_a_payment():
 
 def test_freeze_then_lift_returns_the_card_to_its_status_with_audit_rows(superuser):
     card = make_active_participant()
-    services.freeze_card(participant=card, reason="Laporan penipuan #12", actor=superuser)
+    services.freeze_card(
+        participant=card,
+        reason="Laporan penipuan #12",
+        participant_reason="Diperiksa petugas.",
+        actor=superuser,
+    )
     card.refresh_from_db()
     assert (card.status, card.frozen_from_status) == ("frozen", "active")
-    services.lift_freeze(participant=card, reason="Laporan tidak terbukti", actor=superuser)
+    services.lift_freeze(
+        participant=card,
+        reason="Laporan tidak terbukti",
+        participant_reason="Diperiksa petugas.",
+        actor=superuser,
+    )
     card.refresh_from_db()
     assert (card.status, card.frozen_from_status) == ("active", "")
     rows = list(
@@ -134,32 +144,56 @@ def test_freeze_then_lift_returns_the_card_to_its_status_with_audit_rows(superus
 def test_a_selected_card_frozen_returns_to_selected():
     # Built selected (not oriented): active -> selected is refused by the transition table.
     card = make_active_participant(status=Participant.Status.SELECTED, oriented_at=None)
-    services.freeze_card(participant=card, reason="cek", actor=None)
-    services.lift_freeze(participant=card, reason="selesai", actor=None)
+    services.freeze_card(
+        participant=card, reason="cek", participant_reason="Diperiksa petugas.", actor=None
+    )
+    services.lift_freeze(
+        participant=card, reason="selesai", participant_reason="Diperiksa petugas.", actor=None
+    )
     card.refresh_from_db()
     assert card.status == "selected"
 
 
 def test_freeze_needs_a_reason_and_a_card():
+    told = "Diperiksa petugas."
     with pytest.raises(services.ReasonRequired):
-        services.freeze_card(participant=make_active_participant(), reason="  ", actor=None)
+        services.freeze_card(
+            participant=make_active_participant(), reason="  ", participant_reason=told, actor=None
+        )
+    with pytest.raises(services.ParticipantReasonRequired):
+        services.freeze_card(
+            participant=make_active_participant(), reason="x", participant_reason=" ", actor=None
+        )
     with pytest.raises(InvalidTransition):
-        services.freeze_card(participant=ParticipantFactory(), reason="x", actor=None)
+        services.freeze_card(
+            participant=ParticipantFactory(), reason="x", participant_reason=told, actor=None
+        )
     with pytest.raises(InvalidTransition):
-        services.lift_freeze(participant=make_active_participant(), reason="x", actor=None)
+        services.lift_freeze(
+            participant=make_active_participant(), reason="x", participant_reason=told, actor=None
+        )
 
 
 def test_a_frozen_card_is_refused_at_the_debit_too():
     card = make_active_participant()
-    services.freeze_card(participant=card, reason="cek", actor=None)
+    services.freeze_card(
+        participant=card, reason="cek", participant_reason="Diperiksa petugas.", actor=None
+    )
     with pytest.raises(services.CardFrozen):
         services.debit_for_purchase(participant_id=card.pk, amount_idr=1, reference="x")
 
 
 def test_revoke_for_fraud_blacklists_forfeits_and_returns_the_place(superuser):
     card = make_active_participant(province_id="32")
-    services.freeze_card(participant=card, reason="cek", actor=superuser)
-    services.revoke_for_fraud(participant=card, reason="KTP palsu", actor=superuser)
+    services.freeze_card(
+        participant=card, reason="cek", participant_reason="Diperiksa petugas.", actor=superuser
+    )
+    services.revoke_for_fraud(
+        participant=card,
+        reason="KTP palsu",
+        participant_reason="Diperiksa petugas.",
+        actor=superuser,
+    )
     card.refresh_from_db()
     assert (card.status, card.revoke_reason, card.balance_idr) == ("revoked", "fraud", 0)
     entry = BlacklistEntry.objects.get(participant=card)
@@ -268,7 +302,7 @@ def staff(request):
 def run_action(client, action, participants, reason=None):
     data = {"action": action, "_selected_action": [p.pk for p in participants]}
     if reason is not None:
-        data.update(apply="1", reason=reason)
+        data.update(apply="1", reason=reason, participant_reason="Kartu Anda sedang diperiksa.")
     return client.post(reverse("admin:participants_participant_changelist"), data, follow=True)
 
 

@@ -81,7 +81,11 @@ def test_the_database_allows_exactly_the_transitions_of_the_table():
         for target in S.values:
             if start == target:
                 continue
-            person = ParticipantFactory(status=start)
+            # A frozen card remembers the status it had; leaving the freeze goes back there.
+            frozen_from = target if target in (S.SELECTED, S.ACTIVE) else S.ACTIVE
+            person = ParticipantFactory(
+                status=start, frozen_from_status=frozen_from if start == S.FROZEN else ""
+            )
             allowed = target in Participant.ALLOWED_TRANSITIONS[start]
             try:
                 with transaction.atomic():
@@ -90,6 +94,51 @@ def test_the_database_allows_exactly_the_transitions_of_the_table():
             except DatabaseError:
                 refused = True
             assert refused is not allowed, (start, target)
+
+
+@pytest.mark.parametrize(
+    ("frozen_from", "target", "allowed"),
+    [
+        (S.ACTIVE, S.SELECTED, False),
+        (S.SELECTED, S.ACTIVE, False),
+        (S.ACTIVE, S.ACTIVE, True),
+        (S.SELECTED, S.SELECTED, True),
+        (S.ACTIVE, S.REVOKED, True),
+        (S.SELECTED, S.REVOKED, True),
+    ],
+)
+def test_a_frozen_card_leaves_the_freeze_only_for_its_stored_status_or_revocation(
+    frozen_from, target, allowed
+):
+    """``active -> frozen -> selected`` would skip the refusal of ``active -> selected``: the
+    database lets a frozen card go back only to the status stored when it was frozen."""
+    person = ParticipantFactory(status=S.FROZEN, frozen_from_status=frozen_from)
+    try:
+        with transaction.atomic():
+            _raw_status_update(person.pk, target)
+        refused = False
+    except DatabaseError as exc:
+        assert "invalid participant status transition" in str(exc)
+        refused = True
+    person.refresh_from_db()
+    assert refused is not allowed
+    assert person.status == (target if allowed else S.FROZEN)
+
+
+def test_a_lifted_freeze_returns_exactly_to_the_stored_status():
+    officer = UserFactory(is_staff=True)
+    for start in (S.SELECTED, S.ACTIVE):
+        person = ParticipantFactory(status=start)
+        participant_services.freeze_card(
+            participant=person, reason="Laporan", participant_reason="Diperiksa.", actor=officer
+        )
+        person.refresh_from_db()
+        assert (person.status, person.frozen_from_status) == (S.FROZEN, start)
+        participant_services.lift_freeze(
+            participant=person, reason="Selesai", participant_reason="Dipulihkan.", actor=officer
+        )
+        person.refresh_from_db()
+        assert (person.status, person.frozen_from_status) == (start, "")
 
 
 # --- no code writes a status outside participants/services ---------------------------------------

@@ -57,6 +57,7 @@ def test_every_wave_page_opens_for_the_documented_permissions(client, staff):
             "opens_at": "2030-11-01T10:00",
             "closes_at": "2030-11-05T10:00",
             "announces_at": "2030-11-08T20:00",
+            "program_year": 2030,
         },
     )
     assert opened.status_code == 302

@@ -145,7 +145,9 @@ def test_revoked_card_is_409(client, card, offering):
 def test_frozen_card_is_409_card_frozen_at_start_and_at_confirm(client, card, offering):
     started = start(client, card, offering)
     assert started.status_code == 201, started.text
-    participant_services.freeze_card(participant=card, reason="Laporan kecurangan", actor=None)
+    participant_services.freeze_card(
+        participant=card, reason="Laporan kecurangan", participant_reason="Diperiksa.", actor=None
+    )
     payment_id = started.json()["payment_id"]
     confirmed = client.post(f"/payments/{payment_id}/confirm", {"otp": last_otp(card.phone)})
     assert_error(confirmed, 409, "card_frozen")
@@ -155,11 +157,8 @@ def test_frozen_card_is_409_card_frozen_at_start_and_at_confirm(client, card, of
     assert not Voucher.objects.filter(participant=card).exists()
 
 
-def test_card_not_oriented_is_409_card_not_active(client, card, offering):
-    # Back to selected the only way the table allows (a lifted freeze), then not oriented.
-    for status in (Participant.Status.FROZEN, Participant.Status.SELECTED):
-        participant_services.transition_status(participant=card, to=status, reason_code="test")
-    Participant.objects.filter(pk=card.pk).update(oriented_at=None)
+def test_card_not_oriented_is_409_card_not_active(client, offering):
+    card = make_active_participant(status=Participant.Status.SELECTED, oriented_at=None)
     assert_error(start(client, card, offering), 409, "card_not_active")
 
 

@@ -119,11 +119,8 @@ def test_offering_of_another_platform_is_not_found(card, offering):
         )
 
 
-def test_selected_but_not_oriented_card_is_not_active(card, offering):
-    # Back to selected the only way the table allows (a lifted freeze), then not oriented.
-    for status in (Participant.Status.FROZEN, Participant.Status.SELECTED):
-        participant_services.transition_status(participant=card, to=status, reason_code="test")
-    Participant.objects.filter(pk=card.pk).update(oriented_at=None)
+def test_selected_but_not_oriented_card_is_not_active(offering):
+    card = make_active_participant(status=Participant.Status.SELECTED, oriented_at=None)
     with pytest.raises(errors.CardNotActive) as exc:
         start(card, offering)
     assert exc.value.code == "card_not_active"

@@ -123,6 +123,7 @@ def test_staff_open_an_additional_wave_from_the_recovered_pool(client, staff):
         "opens_at": "2030-11-01T10:00",
         "closes_at": "2030-11-05T10:00",
         "announces_at": "2030-11-08T20:00",
+        "program_year": 2030,
     }
     response = client.post(url, data)
     assert response.status_code == 302

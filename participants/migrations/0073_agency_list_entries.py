@@ -21,6 +21,6 @@ REVERSE = "DROP TABLE participants_agencylistentry;"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("participants", "0068_eligibility_registry_lists_reviews")]
+    dependencies = [("participants", "0072_eligibility_registry_lists_reviews")]
 
     operations = [migrations.RunSQL(SQL, REVERSE)]

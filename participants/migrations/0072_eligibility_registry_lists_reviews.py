@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0067_profile_correction_nik_search'),
+        ('participants', '0071_wave_program_year'),
     ]
 
     operations = [
