@@ -258,4 +258,6 @@ def test_the_priority_tier_is_not_corrected_by_hand(client, request, who, person
     assert 'name="priority_tier"' not in page
     post_correction(client, person, priority_tier="0", reason="titipan")
     assert not ProfileCorrection.objects.exists()
-    assert not ParticipantEvent.objects.filter(participant=person, field="priority_tier").exists()
+    assert not ParticipantEvent.objects.filter(
+        participant=person, reason_code="profile_corrected"
+    ).exists()

@@ -377,7 +377,7 @@ def test_correct_a_profile_field_through_the_admin(client, staff):
         staff,
     )
     body = client.get(reverse("admin:participants_participant_change", args=[person.pk]))
-    assert "Ijazah S1 terlampir" in body.content.decode()
+    assert "Daftar PHK Kemnaker" in body.content.decode()
 
 
 def test_a_correction_against_the_nik_shows_the_error(client, superuser):
