@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -101,3 +101,16 @@ def latest_for_user(*, user) -> list[Complaint]:
     if not user.is_authenticated:
         return []
     return _latest_for_user.fetch(user.pk)
+
+
+def open_counts(*, now: dt.datetime) -> dict[str, int]:
+    """Complaints not done, and of those the ones still without a staff reply past
+    :data:`FIRST_RESPONSE_SLA` (one query)."""
+    answered = ComplaintReply.objects.filter(complaint=OuterRef("pk"))
+    return Complaint.objects.exclude(status=Complaint.Status.DONE).aggregate(
+        open=Count("id"),
+        overdue=Count(
+            "id",
+            filter=Q(created_at__lt=now - FIRST_RESPONSE_SLA) & ~Q(Exists(answered)),
+        ),
+    )

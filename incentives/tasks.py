@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from incentives import notifications, services
 from participants import clock
+from prakerja.jobruns import recorded
 
 
 @shared_task(ignore_result=False)
+@recorded("incentives-disburse")
 def disburse_incentives(now_iso: str | None = None) -> str:
     """The daily disbursement (beat). ``now_iso`` runs it as of another instant."""
     return services.run_disbursement(now=clock.parse_optional_instant(now_iso)).line()
@@ -23,11 +25,15 @@ def disburse_for_participant(participant_id: int) -> str:
 
 
 @shared_task
+@recorded("incentives-reconcile")
 def reconcile_payouts(day_iso: str | None = None) -> str:
     """Yesterday's (WIB) reconciliation report, or ``day_iso``'s."""
     day = clock.parse_day(day_iso) if day_iso else timezone.localdate() - dt.timedelta(days=1)
     report = services.reconcile(day=day)
-    return f"reconcile day={report.day} mismatches={report.mismatch_count}"
+    return (
+        f"reconcile day={report.day} portal_paid={report.portal_paid_count} "
+        f"backend_paid={report.backend_paid_count} mismatches={report.mismatch_count}"
+    )
 
 
 @shared_task

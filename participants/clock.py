@@ -67,8 +67,12 @@ def add_now_argument(parser, *, help: str = NOW_HELP) -> None:
     parser.add_argument("--now", type=_argparse_type(parse_instant), default=None, help=help)
 
 
+# An argparse ``type`` for a WIB day (YYYY-MM-DD), for any option that takes one.
+day_argument = _argparse_type(parse_day)
+
+
 def add_day_argument(parser, *, help: str = DAY_HELP) -> None:
-    parser.add_argument("--day", type=_argparse_type(parse_day), default=None, help=help)
+    parser.add_argument("--day", type=day_argument, default=None, help=help)
 
 
 def add_dry_run_argument(parser) -> None:

@@ -35,6 +35,11 @@ def wib_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(WIB).date()
 
 
+def start_of_wib_day(day: dt.date) -> dt.datetime:
+    """00:00:00 WIB of ``day``."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=WIB)
+
+
 def end_of_wib_day(day: dt.date) -> dt.datetime:
     """The last second of ``day`` in WIB, as an aware datetime."""
     return dt.datetime.combine(day, END_OF_DAY, tzinfo=WIB)

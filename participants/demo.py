@@ -12,6 +12,7 @@ from participants.areas import load_areas
 from participants.models import (
     Application,
     BasicTestQuestion,
+    District,
     LedgerEntry,
     OrientationVideo,
     Participant,
@@ -233,32 +234,37 @@ def _person(*, email, name, state, phone, birth, gender, serial, demo_waves, now
         full_name=name,
         email_verified_at=now if step >= 1 else None,
     )
-    participant = Participant(user=user)
+    participant = Participant.objects.create(user=user)
+    # Through the services registration uses, so the demo has the audit rows a real person has.
     if step >= 1:
-        participant.birth_date = birth
-        participant.gender = gender
-        participant.province_id = "32"
-        participant.regency_id = "3201"
-        participant.district_id = "320101"
-        participant.address = "Jl. Raya Cibinong No. 1"
-        participant.education = Participant.Education.SMA
-        participant.employment_status = Participant.Employment.UNEMPLOYED
-        participant.identity_verified_at = now
-        participant.registry_status = Participant.RegistryStatus.MATCH
-        participant.registry_checked_at = now
-        services.set_identity_numbers(
-            participant=participant, nik=_nik(birth, gender, serial), kk=f"3201{serial:012d}"
+        services.record_identity(
+            participant=participant,
+            nik=_nik(birth, gender, serial),
+            kk=f"3201{serial:012d}",
+            birth_date=birth,
+            gender=gender,
+            district=District.objects.select_related("regency").get(pk="320101"),
+            address="Jl. Raya Cibinong No. 1",
+            education=Participant.Education.SMA,
+            employment_status=Participant.Employment.UNEMPLOYED,
+            registry={
+                "registry_status": Participant.RegistryStatus.MATCH,
+                "registry_checked_at": now,
+            },
+            now=now,
         )
     if step >= 2:
-        participant.phone = phone
-        participant.phone_verified_at = now
-        participant.is_student = False
-        participant.is_civil_servant = False
-        participant.receives_social_aid = False
-        participant.is_unemployed = True
-        participant.declared_at = now
-        participant.test_passed_at = now
-    participant.save()
+        services.record_verified_phone(participant=participant, phone=phone, now=now)
+        services.record_declarations(
+            participant=participant,
+            is_student=False,
+            is_civil_servant=False,
+            receives_social_aid=False,
+            is_unemployed=True,
+            now=now,
+        )
+        Participant.objects.filter(pk=participant.pk).update(test_passed_at=now)
+        participant.refresh_from_db()
     if state in PROFILE_STATES or state == "applicant":
         return participant
     if state == "joined":

@@ -21,6 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from participants import clock
+from prakerja import jobruns
 
 logger = logging.getLogger(__name__)
 
@@ -105,18 +106,38 @@ def _in_process_gateways():
             setattr(settings, name, value)
 
 
+@contextmanager
+def job_block(job: str, *, dry_run: bool = False):
+    """The block of a job's operator command: a dry run is rolled back (:func:`dry_run_block`)
+    and recorded nowhere; a real run is recorded as a run of ``job`` (its beat entry;
+    ``prakerja.jobruns``). Yields the run, whose ``counts`` the command sets."""
+    if dry_run or not job:
+        with dry_run_block(dry_run):
+            yield jobruns.Run()
+        return
+    with jobruns.record(job) as run:
+        yield run
+
+
 class JobCommand(BaseCommand):
     """A management command for a scheduled job: ``--now`` (``participants.clock``),
     ``--dry-run``, and one summary line. Subclasses implement :meth:`run`, which returns the line
-    (this run's counts, and ``already_ran=...`` when the cut-off had already run)."""
+    (this run's counts, and ``already_ran=...`` when the cut-off had already run).
+
+    ``job`` names the job's beat entry (``CELERY_BEAT_SCHEDULE``): a run that is not a dry run
+    is recorded under it with the counts of its line (``prakerja.jobruns``), as the beat task's
+    runs are, so ``/metrics`` shows the last run whoever started it."""
+
+    job = ""
 
     def add_arguments(self, parser):
         clock.add_now_argument(parser)
         clock.add_dry_run_argument(parser)
 
     def handle(self, *args, now=None, dry_run=False, **options):
-        with dry_run_block(dry_run):
+        with job_block(self.job, dry_run=dry_run) as run:
             line = self.run(now=now or timezone.now(), **options)
+            run.counts = jobruns.counts_of(line)
         self.stdout.write(line + (" dry_run=1" if dry_run else ""))
 
     def run(self, *, now: dt.datetime, **options) -> str:

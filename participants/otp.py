@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from participants.models import DomainError, OtpChallenge, Participant
+from prakerja.metrics import instruments
 
 __all__ = [
     "OtpExpired",
@@ -141,7 +143,12 @@ def issue(challenge: OtpChallenge, *, now: dt.datetime) -> str:
             challenge.otp_hash = _hash(code, purpose=_purpose(challenge))
             challenge.save(force_insert=True)
     if wait is not None:
+        instruments.count_otp(purpose=model.OTP_PURPOSE, event="rate_limited")
         raise OtpRateLimited(seconds_left=wait)
+    # Counted when the challenge is committed: a caller's rollback sends no code.
+    transaction.on_commit(
+        partial(instruments.count_otp, purpose=model.OTP_PURPOSE, event="sent"), robust=True
+    )
     return code
 
 
@@ -200,6 +207,22 @@ def verify(*, challenges: QuerySet, pk, code: str, now: dt.datetime) -> OtpChall
     return challenge
 
 
+def _counted(challenge: OtpChallenge | None, error: DomainError | None) -> DomainError | None:
+    """Count the outcome of one answered code by use (``prakerja.metrics``)."""
+    if challenge is None:
+        return error
+    purpose = challenge.OTP_PURPOSE
+    if error is None:
+        instruments.count_otp(purpose=purpose, event="verified")
+    elif isinstance(error, OtpInvalid):
+        instruments.count_otp(purpose=purpose, event="failed")
+        if error.context.get("attempts_left") == 0:
+            instruments.count_otp(purpose=purpose, event="locked")
+    elif isinstance(error, OtpExpired):
+        instruments.count_otp(purpose=purpose, event="expired")
+    return error
+
+
 def verify_locked(challenge: OtpChallenge | None, *, code: str, now: dt.datetime) -> OtpChallenge:
     """:func:`verify` for a caller that has just read ``challenge`` (``None``: no open one) under
     its row lock, in a transaction it keeps open until it has used the result: the partner API's
@@ -220,9 +243,9 @@ def _check(challenge: OtpChallenge | None, *, code: str, now: dt.datetime) -> Do
     if challenge is None:
         return OtpExpired()
     if (refused := spent(challenge, now=now)) is not None:
-        return refused
+        return _counted(challenge, refused)
     if code_matches(challenge, code):
-        return None
+        return _counted(challenge, None)
     type(challenge).objects.filter(pk=challenge.pk).update(otp_attempts=F("otp_attempts") + 1)
     left = max(settings.OTP_MAX_ATTEMPTS - challenge.otp_attempts - 1, 0)
-    return OtpInvalid(attempts_left=left)
+    return _counted(challenge, OtpInvalid(attempts_left=left))

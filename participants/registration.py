@@ -197,7 +197,7 @@ def submit_identity(
         now=now,
     )
     if answer.result == registry.MISMATCH:
-        Participant.objects.filter(pk=participant.pk).update(registry_attempts=attempt)
+        registry_checks.count_refused_attempt(participant=participant, attempt=attempt)
         raise registry_checks.mismatch_error(answer.field)
     try:
         with transaction.atomic():
@@ -208,28 +208,18 @@ def submit_identity(
                     _("Satu Kartu Keluarga hanya dapat didaftarkan oleh paling banyak 2 orang."),
                     code="family_card_limit",
                 )
-            services.set_identity_numbers(participant=participant, nik=nik, kk=kk)
-            participant.birth_date = birth_date
-            participant.gender = gender
-            participant.district = district
-            participant.regency_id = district.regency_id
-            participant.province_id = district.regency.province_id
-            participant.address = address
-            participant.education = education
-            participant.employment_status = employment_status
-            participant.identity_verified_at = now
-            for name_of_field, value in registry_checks.status_fields(
-                answer=answer, attempt=attempt, now=now
-            ).items():
-                setattr(participant, name_of_field, value)
-            participant.save()
-            if name != participant.user.full_name:
-                User.objects.filter(pk=participant.user_id).update(full_name=name)
-                participant.user.full_name = name
-            services.record_event(
+            services.record_identity(
                 participant=participant,
-                kind=ParticipantEvent.Kind.PROFILE,
-                reason_code="identity_verified",
+                nik=nik,
+                kk=kk,
+                birth_date=birth_date,
+                gender=gender,
+                district=district,
+                address=address,
+                education=education,
+                employment_status=employment_status,
+                full_name=name,
+                registry=registry_checks.status_fields(answer=answer, attempt=attempt, now=now),
                 now=now,
             )
             services.record_event(
@@ -329,15 +319,7 @@ def verify_phone_otp(*, participant: Participant, code: str, now=None) -> Partic
     with transaction.atomic():
         if not pending.filter(pk=record.pk).update(verified_at=now):
             raise otp.OtpExpired()  # a concurrent request used this code first
-        Participant.objects.filter(pk=participant.pk).update(
-            phone=record.phone, phone_verified_at=now
-        )
-        services.record_event(
-            participant=participant,
-            kind=ParticipantEvent.Kind.PROFILE,
-            reason_code="phone_verified",
-            now=now,
-        )
+        services.record_verified_phone(participant=participant, phone=record.phone, now=now)
     participant.refresh_from_db()
     return participant
 
@@ -369,21 +351,12 @@ def submit_declarations(
             code="declarations_locked",
         )
     with transaction.atomic():
-        Participant.objects.filter(pk=participant.pk).update(
+        services.record_declarations(
+            participant=participant,
             is_student=is_student,
             is_civil_servant=is_civil_servant,
             receives_social_aid=receives_social_aid,
             is_unemployed=is_unemployed,
-            declared_at=now,
-        )
-        services.record_event(
-            participant=participant,
-            kind=ParticipantEvent.Kind.PROFILE,
-            reason_code="declarations",
-            note=(
-                f"student={is_student} civil_servant={is_civil_servant} "
-                f"social_aid={receives_social_aid} unemployed={is_unemployed}"
-            ),
             now=now,
         )
     participant.refresh_from_db()

@@ -6,6 +6,7 @@ from participants import notifications, registration, registration_mail, selecti
 from participants.eligibility import lists, recheck
 from participants.models import SelectionRun, User
 from participants.services import registry_checks
+from prakerja.jobruns import recorded
 
 
 @shared_task
@@ -47,9 +48,15 @@ def notify_card_decision(event_id: int) -> dict[str, int]:
 
 
 @shared_task
-def run_due_selections() -> list[int]:
+@recorded("run-due-selections")
+def run_due_selections() -> dict:
     """Beat: selection for waves whose announcement time has passed and that have no run."""
-    return [run.wave.number for run in selection.run_due_selections()]
+    runs = selection.run_due_selections()
+    return {
+        "ran": len(runs),
+        "selected": sum(run.selected for run in runs),
+        "waves": [run.wave.number for run in runs],
+    }
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -61,6 +68,7 @@ def send_verification_email(user_id: int, verify_url: str) -> None:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@recorded("registration-mail")
 def flush_registration_mail() -> int:
     """Send the registration emails waiting in Redis or, after a Redis outage, in PostgreSQL
     (``participants.registration_mail``); also the ``registration-mail`` beat entry."""

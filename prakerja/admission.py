@@ -158,13 +158,19 @@ def _now() -> float:
     return time.time()
 
 
+# The script's KEYS, in order.
+_KEY_NAMES = ("admitted", "since", "tokens", "recent", "line", "line-seen", "tickets")
+
+
+def _key(name: str) -> str:
+    return f"{settings.ADMISSION_KEY_PREFIX}:{name}"
+
+
 def _admit(visitor: str, token: str, nxt: str, *, posting: bool) -> tuple[int, int, int]:
     """(outcome, place in line, people in line) for this visitor, updating the room."""
     client = redis_client.client(settings.REDIS_URL)
-    prefix = settings.ADMISSION_KEY_PREFIX
-    names = ("admitted", "since", "tokens", "recent", "line", "line-seen", "tickets")
     result = client.register_script(_ADMIT)(
-        keys=[f"{prefix}:{name}" for name in names],
+        keys=[_key(name) for name in _KEY_NAMES],
         args=[
             visitor,
             token,
@@ -197,6 +203,19 @@ def _read_cookie(request: HttpRequest) -> tuple[str, str] | None:
 
 def _new_visitor() -> tuple[str, str]:
     return secrets.token_urlsafe(16), "0"
+
+
+def room_counts() -> tuple[int, int]:
+    """(served, waiting) now, for every host alike: visitors who made a request within
+    ``ADMISSION_IDLE_SECONDS`` and visitors in line who refreshed within
+    ``ADMISSION_WAIT_SECONDS`` (those the next admission would still count). Raises
+    ``redis.RedisError`` when Redis does not answer."""
+    now = _now()
+    pipe = redis_client.client(settings.REDIS_URL).pipeline(transaction=False)
+    pipe.zcount(_key("admitted"), now - settings.ADMISSION_IDLE_SECONDS, "+inf")
+    pipe.zcount(_key("line-seen"), now - settings.ADMISSION_WAIT_SECONDS, "+inf")
+    served, waiting = pipe.execute()
+    return int(served), int(waiting)
 
 
 def _exempt(path: str) -> bool:
@@ -240,6 +259,7 @@ class AdmissionMiddleware:
         if outcome in (ADMITTED, FORM):
             response = self.get_response(request)
         else:
+            request.answered_by = "ruang_tunggu"
             response = _waiting_page(request, place=place, in_line=in_line)
         response.set_cookie(
             COOKIE,

@@ -16,9 +16,13 @@ class PrakerjaConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import admin
+        from django.core.signals import request_finished
 
         from prakerja import login_limits  # noqa: F401  (connects its signal receiver)
+        from prakerja.logcontext import forget_request
         from prakerja.permissions import on_post_migrate
+
+        request_finished.connect(forget_request, dispatch_uid="prakerja_forget_request")
 
         # Connected after django.contrib.auth's own handler (INSTALLED_APPS order), so the
         # permissions it creates exist when they are renamed.

@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prakerja.settings")
 app = Celery("prakerja")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Request ids in task headers and worker logs, task counts for /metrics.
+import prakerja.celery_signals  # noqa: E402, F401

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 # choosing it from each request's cookie and Accept-Language cost every request for nothing
 # (scripts/profile_request.py). A second language would bring it back.
 MIDDLEWARE = [
+    # First: the request id is on every log line and the measurement covers every middleware.
+    "prakerja.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "prakerja.uploads.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,7 +153,7 @@ ADMISSION_HOLD_SECONDS = env.int("ADMISSION_HOLD_SECONDS", default=600)
 ADMISSION_FORM_SECONDS = env.int("ADMISSION_FORM_SECONDS", default=35 * 60)
 ADMISSION_KEY_PREFIX = env.str("ADMISSION_KEY_PREFIX", default="prakerja:ruang-tunggu")
 # Never queued: partner platforms (payments), the health check, static files, staff, sandbox.
-ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/static/", "/admin/", "/sandbox/"]
+ADMISSION_EXEMPT_PATHS = ["/api/", "/healthz", "/metrics", "/static/", "/admin/", "/sandbox/"]
 
 # --- auth -------------------------------------------------------------------------------------
 
@@ -240,7 +242,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_IP_META_KEY = "prakerja.client_ip.client_ip"
 _HTTPS = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Probes and scrapers call each host directly on its private address.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # Overridable only for `make loadtest` (plain HTTP on loopback); production keeps the default.
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
@@ -373,6 +376,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "incentives.tasks.reconcile_payouts",
         "schedule": crontab(hour=5, minute=0),
     },
+    # The program dashboard's daily trends: today's counts so far, and any day missed.
+    "trends-rollup": {
+        "task": "reports.tasks.rollup_trends",
+        "schedule": crontab(minute=15),
+    },
     # Registration emails that waited (in PostgreSQL through a Redis outage, or a lost flush).
     "registration-mail": {
         "task": "participants.tasks.flush_registration_mail",
@@ -470,10 +478,15 @@ COMPLAINT_RATE_PER_EMAIL = env.str("COMPLAINT_RATE_PER_EMAIL", default="3/h")
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- logging: structured JSON lines to stdout ------------------------------------------------
+# Every line of a request, and of the Celery tasks it queued, carries the request's id
+# (prakerja/logcontext.py); the id is also the response's X-Request-ID header. Behind a trusted
+# proxy (TRUSTED_PROXY_COUNT >= 1) a well-formed X-Request-ID it sets is kept, so the proxy's and
+# the portal's logs share it; without one, every request gets a new id.
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "prakerja.logcontext.ContextFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -481,7 +494,9 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]}
+    },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -489,6 +504,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- monitoring (GET /metrics; prakerja/metrics/, docs/operations.md) -------------------------
+# The bearer token Prometheus sends; unset, /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Redis keys of the deployment-wide counters (Celery tasks, payouts).
+METRICS_KEY_PREFIX = env.str("METRICS_KEY_PREFIX", default="prakerja:metrics")
 
 # --- participant journey (registration, basic test, orientation) ---------------------------------
 

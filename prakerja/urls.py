@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from prakerja import views
+from prakerja.metrics import views as metrics_views
 from trainings.api import api as partner_api
 
 # admin.site is prakerja.admin_site.StaffAdminSite (prakerja.apps.StaffAdminConfig): every staff
@@ -13,6 +14,7 @@ from trainings.api import api as partner_api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("admin/laporan/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("", include("participants.urls")),

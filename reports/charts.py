@@ -40,3 +40,29 @@ def bar_chart(items: list[tuple[str, int]], *, scale_to: int | None = None) -> d
         "value_x": LABEL_WIDTH + BAR_AREA + 6,
         "bar_height": BAR_HEIGHT,
     }
+
+
+# Daily trends: one line per series, drawn in a box one unit wide per day and 100 high, scaled
+# to the box's width by the browser (preserveAspectRatio="none"; the stroke keeps its width).
+# Integer coordinates keep a year's line near 2 KB. Axis labels are HTML around the figure, so
+# no text is stretched.
+TREND_TOP, TREND_BOTTOM = 4, 96
+
+
+def daily_line(values: list[int]) -> dict:
+    """Geometry for ``reports/_trend.svg.html``: one point per day, the peak at the top."""
+    top = max(values, default=0)
+    span = TREND_BOTTOM - TREND_TOP
+    points = [
+        (index, TREND_BOTTOM - (round(span * value / top) if top else 0))
+        for index, value in enumerate(values)
+    ]
+    width = max(len(values) - 1, 1)
+    if len(points) == 1:  # one day: a short flat line across the box
+        points = [(0, points[0][1]), (1, points[0][1])]
+    return {
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "width": width,
+        "height": 100,
+        "baseline": TREND_BOTTOM,
+    }

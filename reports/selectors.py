@@ -16,6 +16,7 @@ from incentives.models import Installment
 from participants import waves
 from participants.eligibility import sources
 from participants.models import Application, EligibilityReview, Participant, SelectionRun, Wave
+from reports.models import DailyCount
 from trainings.models import Payment, RecoveredQuota
 
 FUNNEL_STAGES = [
@@ -232,3 +233,71 @@ def eligibility_by_wave_and_source() -> list[dict]:
             rows.items(), key=lambda item: (-item[0][0], order.index(item[0][1]))
         )
     ]
+
+
+TREND_SERIES = [(value, label) for value, label in DailyCount.Series.choices]
+# Registrations belong to no wave: a wave's trends leave them out.
+WAVE_TREND_SERIES = [
+    (value, label) for value, label in TREND_SERIES if value != DailyCount.Series.REGISTRATIONS
+]
+
+
+def daily_trends(*, year: int | None = None, wave_id: int | None = None, today: dt.date) -> dict:
+    """The daily counts (``DailyCount``) of a WIB year (every wave, and events in none), up to
+    ``today``, or of one wave, from its first counted day to its last (1 query).
+
+    Returns ``{"days": [date, ...], "series": [{"key", "label", "values", "total", "peak",
+    "peak_day"}], "rows": [(date, [value per series]) for days with any event]}``."""
+    if wave_id is not None:
+        series = WAVE_TREND_SERIES
+        rows = DailyCount.objects.filter(wave_id=wave_id).values_list("day", "series", "value")
+    else:
+        series = TREND_SERIES
+        rows = (
+            DailyCount.objects.filter(
+                day__gte=dt.date(year, 1, 1), day__lte=min(dt.date(year, 12, 31), today)
+            )
+            .values("day", "series")
+            .annotate(total=Sum("value"))
+            .values_list("day", "series", "total")
+        )
+    counts: dict[tuple[dt.date, str], int] = {(day, key): value for day, key, value in rows}
+    if wave_id is not None:
+        first = min((day for day, _key in counts), default=None)
+        last = max((day for day, _key in counts), default=None)
+    else:
+        first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
+    days = []
+    if first is not None and last is not None and first <= last:
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    result = []
+    for key, label in series:
+        values = [counts.get((day, key), 0) for day in days]
+        peak = max(values, default=0)
+        result.append(
+            {
+                "key": key,
+                "label": label,
+                "values": values,
+                "total": sum(values),
+                "peak": peak,
+                "peak_day": days[values.index(peak)] if peak else None,
+            }
+        )
+    table = [
+        (day, [s["values"][index] for s in result])
+        for index, day in enumerate(days)
+        if any(s["values"][index] for s in result)
+    ]
+    return {"days": days, "series": result, "rows": table}
+
+
+def trends_updated_at() -> dt.datetime | None:
+    """When the trends rollup last finished (``trends-rollup``; 1 query)."""
+    from prakerja.models import JobStatus
+
+    return (
+        JobStatus.objects.filter(job="trends-rollup")
+        .values_list("last_success_at", flat=True)
+        .first()
+    )

@@ -1,12 +1,16 @@
 """Staff pages: the program dashboard and CSV exports. Each checks its own permission (403)."""
 
+import datetime as dt
 import logging
 
 from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from incentives.models import Installment
 from participants import visibility
@@ -22,6 +26,54 @@ EXPORT_PERMISSION = "reports.export_program_data"
 def _require(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied
+
+
+def _trend_choices(funnels: list[dict], today: dt.date) -> list[tuple[str, str]]:
+    """The trends' periods: each year a wave opened in (and this year), then each wave."""
+    years = sorted({timezone.localtime(f["opens_at"]).year for f in funnels} | {today.year})
+    return [(str(year), _("Tahun %(year)d") % {"year": year}) for year in reversed(years)] + [
+        (f"g{f['number']}", _("Gelombang %(n)d") % {"n": f["number"]}) for f in funnels
+    ]
+
+
+def _describe(series: dict, days: list[dt.date]) -> str:
+    if not days:
+        return _("Belum ada data.")
+    text = _("Total %(total)s") % {"total": intcomma(series["total"])}
+    if series["peak"]:
+        text += _("; tertinggi %(peak)s pada %(day)s") % {
+            "peak": intcomma(series["peak"]),
+            "day": date_format(series["peak_day"], "j M Y"),
+        }
+    return text + "."
+
+
+def _trends(request: HttpRequest, funnels: list[dict]) -> dict:
+    """The daily trends of the period chosen with ``?tren=`` (a year, or ``g<wave number>``);
+    this year when nothing (or nothing known) is chosen."""
+    today = timezone.localdate()
+    choices = _trend_choices(funnels, today)
+    chosen = request.GET.get("tren", "")
+    if chosen not in dict(choices):
+        chosen = str(today.year)
+    if chosen.startswith("g"):
+        wave = next(f for f in funnels if f"g{f['number']}" == chosen)
+        data = selectors.daily_trends(wave_id=wave["id"], today=today)
+    else:
+        data = selectors.daily_trends(year=int(chosen), today=today)
+    period = dict(choices)[chosen]
+    for series in data["series"]:
+        series["chart"] = charts.daily_line(series["values"])
+        series["description"] = _describe(series, data["days"])
+    return {
+        **data,
+        "choices": choices,
+        "chosen": chosen,
+        "period": period,
+        "first": data["days"][0] if data["days"] else None,
+        "last": data["days"][-1] if data["days"] else None,
+        "updated_at": selectors.trends_updated_at(),
+    }
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -52,6 +104,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "complaints": complaints,
         "eligibility": selectors.eligibility_by_wave_and_source(),
         "complaint_chart": charts.bar_chart([(c["label"], c["open"]) for c in complaints]),
+        "trends": _trends(request, funnels),
         "can_export": request.user.has_perm(EXPORT_PERMISSION),
         "generated_at": timezone.now(),
     }

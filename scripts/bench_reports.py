@@ -5,11 +5,13 @@ Generates N synthetic participants with set-based SQL (``generate_series``: user
 participants, applications, purchases, vouchers, installments, recovered quota, complaints over
 ten waves; ``--keep`` reuses what an earlier run generated), then measures:
 
-- the dashboard (``GET /admin/laporan/`` as a superuser past the second factor): the median of
-  ``--runs`` renders, its queries and size. Floor: the same aggregates (funnel per wave,
-  recovered pool, purchases per platform, complaints per category and age, installments per
-  status and failure reason) as plain SQL on bare tables holding the same rows, the median of
-  as many runs;
+- the trends rollup (``reports.rollup``): a first run over every day, then an hourly run.
+  Floor: the eight daily counts as one plain ``INSERT ... SELECT`` on bare tables;
+- the dashboard (``GET /admin/laporan/`` as a superuser past the second factor, with this
+  year's trends): the median of ``--runs`` renders, its queries and size. Floor: the same
+  aggregates (funnel per wave, recovered pool, purchases per platform, complaints per category
+  and age, installments per status and failure reason, this year's daily counts) as plain SQL
+  on bare tables holding the same rows, the median of as many runs;
 - the CSV export of the largest wave, masked and with full NIKs (decrypted), and of every
   installment: time, rows, bytes, and the process's memory (tracemalloc and RSS). Floor: a
   ``COPY ... TO STDOUT`` of the same rows and columns from bare tables, read to the end.
@@ -277,9 +279,27 @@ def ensure_installments() -> None:
             [],
         )
         added = cursor.rowcount
+        if added:
+            # Each paid or failed installment's audit row, as the payout outcomes write it (the
+            # trends count failed payouts from these).
+            cursor.execute(
+                "INSERT INTO participants_participantevent (participant_id, kind, from_status,"
+                " to_status, reason_code, note, created_at)"
+                " SELECT i.participant_id, 'payout', '', i.status,"
+                "  CASE WHEN i.status = 'failed' THEN i.reason_code ELSE 'paid' END,"
+                "  'monthly ' || i.number, coalesce(i.paid_at, i.failed_at)"
+                " FROM incentives_installment i JOIN participants_participant p"
+                "  ON p.id = i.participant_id JOIN participants_user u ON u.id = p.user_id"
+                " WHERE i.status IN ('paid', 'failed') AND u.email LIKE %s"
+                " AND NOT EXISTS (SELECT 1 FROM participants_participantevent e"
+                "  WHERE e.participant_id = i.participant_id AND e.kind = 'payout'"
+                "  AND e.note = 'monthly ' || i.number)",
+                [LOAD_EMAIL],
+            )
     if added:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE incentives_installment")
+            cursor.execute("ANALYZE participants_participantevent")
         print(f"  {added:>9} installments generated in {time.perf_counter() - started:.1f} s")
 
 
@@ -343,6 +363,7 @@ DASHBOARD_TABLES = {
     "platform": "SELECT id, name FROM trainings_platform",
     "complaint": "SELECT id, category, status, created_at FROM complaints_complaint",
     "installment": "SELECT id, status, reason_code, amount_idr FROM incentives_installment",
+    "dailycount": "SELECT id, day, series, wave_id, value FROM reports_dailycount",
 }
 
 
@@ -405,6 +426,12 @@ def dashboard_floor_sql() -> list[tuple[str, dict]]:
             "WHERE status = 'failed' GROUP BY reason_code ORDER BY 2 DESC, 1",
             {},
         ),
+        # The trends: this year's daily counts, every wave together.
+        (
+            "SELECT day, series, sum(value) FROM bare_dailycount "
+            "WHERE day >= %(jan1)s AND day <= %(today)s GROUP BY day, series",
+            {"jan1": timezone.localdate().replace(month=1, day=1), "today": timezone.localdate()},
+        ),
     ]
 
 
@@ -464,6 +491,106 @@ def bench_dashboard(client: Client, runs: int) -> None:
     )
     for query in slowest:
         print(f"    {float(query['time']):.3f} s  {query['sql'][:110]}")
+
+
+# --- the trends rollup ----------------------------------------------------------------------------
+
+ROLLUP_TABLES = {
+    "participant": "SELECT id, wave_id, user_id, created_at, first_purchase_at, revoked_at "
+    "FROM participants_participant",
+    "application": "SELECT id, wave_id, status, joined_at, decided_at "
+    "FROM participants_application",
+    "installment": "SELECT i.id, p.wave_id, i.paid_at FROM incentives_installment i "
+    "JOIN participants_participant p ON p.id = i.participant_id",
+    "event": "SELECT id, participant_id, kind, to_status, created_at "
+    "FROM participants_participantevent",
+    "complaint": "SELECT id, user_id, created_at FROM complaints_complaint",
+    # What the rollup writes: empty before the work, no id (an identity column is added).
+    "daily": "SELECT day, series, wave_id, value FROM reports_dailycount WHERE false",
+}
+
+
+def rollup_floor_sql(since=None) -> tuple[str, dict]:
+    """The rollup as one plain INSERT ... SELECT: each series grouped per WIB day (and wave)."""
+
+    def day(column: str) -> str:
+        return f"({column} AT TIME ZONE 'Asia/Jakarta')::date"
+
+    def since_of(column: str) -> str:
+        return f" AND {column} >= %(start)s" if since else ""
+
+    parts = [
+        f"SELECT {day('created_at')}, 'registrations', NULL::bigint, count(*) FROM bare_participant"
+        f" WHERE created_at <= %(now)s{since_of('created_at')} GROUP BY 1",
+        f"SELECT {day('joined_at')}, 'joins', wave_id, count(*) FROM bare_application"
+        f" WHERE joined_at <= %(now)s{since_of('joined_at')} GROUP BY 1, 3",
+        f"SELECT {day('decided_at')}, 'selections', wave_id, count(*) FROM bare_application"
+        f" WHERE status = 'selected' AND decided_at <= %(now)s{since_of('decided_at')}"
+        " GROUP BY 1, 3",
+        f"SELECT {day('first_purchase_at')}, 'first_purchases', wave_id, count(*)"
+        f" FROM bare_participant WHERE first_purchase_at <= %(now)s"
+        f"{since_of('first_purchase_at')} GROUP BY 1, 3",
+        f"SELECT {day('revoked_at')}, 'revocations', wave_id, count(*) FROM bare_participant"
+        f" WHERE revoked_at <= %(now)s{since_of('revoked_at')} GROUP BY 1, 3",
+        f"SELECT {day('paid_at')}, 'payouts_paid', wave_id, count(*) FROM bare_installment"
+        f" WHERE paid_at <= %(now)s{since_of('paid_at')} GROUP BY 1, 3",
+        f"SELECT {day('e.created_at')}, 'payouts_failed', p.wave_id, count(*) FROM bare_event e"
+        " LEFT JOIN bare_participant p ON p.id = e.participant_id"
+        f" WHERE e.kind = 'payout' AND e.to_status = 'failed' AND e.created_at <= %(now)s"
+        f"{since_of('e.created_at')} GROUP BY 1, 3",
+        f"SELECT {day('c.created_at')}, 'complaints', p.wave_id, count(*) FROM bare_complaint c"
+        " LEFT JOIN bare_participant p ON p.user_id = c.user_id"
+        f" WHERE c.created_at <= %(now)s{since_of('c.created_at')} GROUP BY 1, 3",
+    ]
+    params = {"now": timezone.now()}
+    if since:
+        from participants import deadlines
+
+        params["start"] = deadlines.start_of_wib_day(since)
+    sql = "INSERT INTO bare_daily (day, series, wave_id, value) " + " UNION ALL ".join(parts)
+    return sql, params
+
+
+def bench_rollup() -> None:
+    """The trends rollup from nothing (a first run: every day), then an hourly run (the last
+    days), each beside its floor."""
+    from reports import rollup
+    from reports.models import DailyCount
+
+    DailyCount.objects.all().delete()
+    bare = benchutil.Floor(ROLLUP_TABLES)
+    bare.snapshot()
+    outcome_sql = {
+        "rows": "SELECT count(*) FROM bare_daily",
+        "events": "SELECT coalesce(sum(value), 0) FROM bare_daily",
+    }
+
+    def run_floor(since=None) -> float:
+        sql, params = rollup_floor_sql(since)
+        return bare.run(
+            lambda cursor: cursor.execute(sql, params),
+            outcome=lambda cursor: benchutil.counts(cursor, outcome_sql),
+        )
+
+    for since, name in ((None, "first run, every day"), ("hourly", "an hourly run")):
+        start = rollup.default_since() if since else None
+        floors = [run_floor(start)]
+        with benchutil.stopwatch() as watch:
+            result = rollup.rollup_daily_counts()
+        floors.append(run_floor(start))
+        wrote = DailyCount.objects.filter(day__gte=start) if start else DailyCount.objects
+        benchutil.same_outcome(
+            {"rows": wrote.count(), "events": sum(wrote.values_list("value", flat=True))},
+            bare.outcome,
+        )
+        benchutil.report(
+            f"trends rollup, {name}, {args.size:,} participants",
+            watch.seconds,
+            floors,
+            detail=f"{result.rows} rows for {result.days} days, {result.events:,} events; the "
+            "floor: the eight counts as one INSERT ... SELECT on bare tables",
+        )
+    bare.drop()
 
 
 # --- the exports ----------------------------------------------------------------------------------
@@ -629,6 +756,7 @@ def main() -> None:
     print(f"  applications per wave: {dict(sizes)}")
     ensure_installments()
     ensure_nik_token()
+    bench_rollup()
     bench_dashboard(staff_client(superuser=True), args.runs)
     if not args.dashboard_only:
         bench_exports(sizes[0][0], sizes[-1][0])

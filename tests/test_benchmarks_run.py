@@ -154,3 +154,13 @@ def test_profile_script_runs_and_prints_each_request_beside_the_floor(scratch_ur
         assert line["name"].startswith("CPU per request, "), line
         assert float(line["ratio"].replace(",", "")) > 0, line
         assert f"scripts/{script} {' '.join(args)}" in line["command"], line
+
+
+@pytest.mark.redis
+def test_profile_metrics_prints_the_instrumentations_cost_beside_a_bare_view(scratch_url):
+    args = ["-n", "8", "--rounds", "1", "--warmup", "1"]
+    lines = figure_lines(run_script(scratch_url, "profile_metrics.py", *args))
+    assert [line["name"] for line in lines] == [
+        "CPU per request of the request instrumentation (request id, metrics)"
+    ]
+    assert f"scripts/profile_metrics.py {' '.join(args)}" in lines[0]["command"]

@@ -30,6 +30,7 @@ BEAT_COMMANDS = {
     "incentives-reconcile": "reconcile_payouts",
     "retry-registry-checks": "retry_registry_checks",
     "recheck-eligibility": "recheck_eligibility",
+    "trends-rollup": "rollup_trends",
     "registration-mail": "send_registration_mail",
     "clear-sessions": "clear_sessions",
 }
@@ -44,6 +45,7 @@ WRITING = {
     "reconcile_payouts",
     "retry_registry_checks",
     "recheck_eligibility",
+    "rollup_trends",
 }
 # Every command that takes --now (the heartbeat, the registration mail and the session cleanup
 # always act on the current time).

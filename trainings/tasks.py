@@ -8,10 +8,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from participants import expiry
+from prakerja.jobruns import recorded
 from trainings import reminders, sweep
 
 
 @shared_task
+@recorded("sweep-deadlines")
 def sweep_deadlines_task() -> dict:
     run = sweep.sweep_deadlines()
     if run is None:
@@ -19,6 +21,7 @@ def sweep_deadlines_task() -> dict:
     return {
         "cutoff": timezone.localtime(run.cutoff).isoformat(),
         "revoked": run.revoked,
+        "forfeited_idr": run.forfeited_idr,
         "batches": run.batches,
     }
 
@@ -30,12 +33,18 @@ def notify_revoked_task(participant_ids: list[int]) -> int:
 
 
 @shared_task
+@recorded("deadline-reminders")
 def send_deadline_reminders_task() -> dict:
     result = reminders.send_deadline_reminders()
     return {"queued": result.queued, "sent": result.sent}
 
 
 @shared_task
+@recorded("expire-balances")
 def expire_balances_task() -> dict:
     result = expiry.expire_balances()
-    return {"expired": result.expired, "amount_idr": result.amount_idr}
+    return {
+        "expired": result.expired,
+        "amount_idr": result.amount_idr,
+        "moved_to_expired": result.moved_to_expired,
+    }

@@ -22,6 +22,7 @@ from incentives.models import (
 )
 from participants.jobs import enqueue_on_commit
 from participants.models import ParticipantEvent
+from prakerja.metrics import shared
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +45,24 @@ class DisbursementSummary:
     unknown: int = 0
     pending: int = 0
     finished: int = 0
+    # Failed installments by reason code: ``{"failed_account_closed": 3, ...}``.
     counts: dict = field(default_factory=dict)
 
     def add(self, other: "DisbursementSummary") -> None:
         for name in ("claimed", "paid", "failed", "temporary", "unknown", "pending", "resolved"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+
+    def count_failed(self, reason: str, moved: int) -> None:
+        self.failed += moved
+        key = f"failed_{reason}"
+        self.counts[key] = self.counts.get(key, 0) + moved
 
     def line(self) -> str:
         data = asdict(self)
         data.pop("counts")
+        data.update(sorted(self.counts.items()))
         return " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, ""))
 
 
@@ -142,7 +152,7 @@ def _apply_group(
         requests.update(status=R.PAID, finished_at=now)
         moved = installments.update(status=S.PAID, paid_at=now, reason_code="", claim_token=None)
         summary.paid += moved
-        to = S.PAID
+        to, reason = S.PAID, ""
     elif status == payouts.FAILED:
         requests.update(status=R.FAILED, reason_code=detail, finished_at=now)
         moved = installments.update(
@@ -152,8 +162,8 @@ def _apply_group(
             PayoutAccount.objects.filter(
                 participant_id__in=[t.participant_id for t in targets]
             ).update(validated_at=None, validation_reason=detail, validation_checked_at=now)
-        summary.failed += moved
-        to = S.FAILED
+        summary.count_failed(detail, moved)
+        to, reason = S.FAILED, detail
     elif status == payouts.TEMPORARY_ERROR:
         # Not a definite answer about the money: the request keeps its key for the next try.
         requests.update(status=R.TEMPORARY_ERROR, reason_code="temporary_error")
@@ -165,7 +175,8 @@ def _apply_group(
                 temporary_failures=detail,
                 claim_token=None,
             )
-            to = S.FAILED
+            summary.count_failed(Reason.GATEWAY_UNAVAILABLE, moved)
+            to, reason = S.FAILED, Reason.GATEWAY_UNAVAILABLE
         else:
             backoff = min(settings.PAYOUT_RETRY_BASE_SECONDS * 2 ** (detail - 1), 86_400)
             moved = installments.update(
@@ -176,7 +187,7 @@ def _apply_group(
                 batch=None,
                 claim_token=None,
             )
-            to = S.SCHEDULED
+            to, reason = S.SCHEDULED, Reason.TEMPORARY_ERROR
         summary.temporary += moved
     elif status == payouts.TIMEOUT:
         requests.update(status=R.UNKNOWN)
@@ -184,11 +195,16 @@ def _apply_group(
             status=S.UNKNOWN, reason_code=Reason.TIMEOUT, claim_token=None
         )
         summary.unknown += len(inst_ids)
-        to = S.UNKNOWN
+        to, reason = S.UNKNOWN, Reason.TIMEOUT
     else:  # pending: accepted, the result comes by callback or status query
         requests.filter(status=R.CREATED).update(status=R.SENT)
         summary.pending += len(inst_ids)
         return
+    if moved:
+        # Counted for the whole deployment once this commits (a worker, a callback, a command).
+        shared.PAYOUTS.inc_on_commit(
+            moved, outcome=payouts.TEMPORARY_ERROR if to == S.SCHEDULED else to, reason=reason
+        )
     if moved and to in (S.PAID, S.FAILED):
         # SMS and email about paid and failed installments, by a worker after commit.
         enqueue_on_commit("incentives.tasks.notify_payouts", inst_ids, robust=True)

@@ -37,6 +37,9 @@ from participants.services.grants import (  # noqa: F401
     bulk_select,
 )
 from participants.services.identity import (  # noqa: F401
+    record_declarations,
+    record_identity,
+    record_verified_phone,
     set_identity_numbers,
 )
 from participants.services.ledger import (  # noqa: F401

@@ -105,6 +105,12 @@ def status_fields(*, answer: registry.Answer, attempt: int, now: dt.datetime) ->
     return fields
 
 
+def count_refused_attempt(*, participant: Participant, attempt: int) -> None:
+    """A mismatch refused the identity step: the attempt counts (the audit row is written by
+    :func:`ask`), nothing else about the person changes."""
+    Participant.objects.filter(pk=participant.pk).update(registry_attempts=attempt)
+
+
 def record_answer(
     *, participant: Participant, answer: registry.Answer, attempt: int, now: dt.datetime
 ) -> None:

@@ -86,4 +86,8 @@ def test_the_task_is_a_thin_wrapper():
 
     _people()
     with time_machine.travel(wib(2021, 12, 16, 0, 20), tick=False):
-        assert expire_balances_task.delay().get() == {"expired": 2, "amount_idr": 1_600_000}
+        assert expire_balances_task.delay().get() == {
+            "expired": 2,
+            "amount_idr": 1_600_000,
+            "moved_to_expired": 1,
+        }

@@ -25,6 +25,7 @@ from participants.models import (
     ParticipantEvent,
 )
 from participants.selection import run_selection
+from participants.services import profile
 from tests.factories import ParticipantFactory, UserFactory, WaveFactory, make_active_participant
 from tests.incentives.test_finish import pay_everything
 from tests.trainings.sweep_helpers import participant_in, wave_announced, wib
@@ -494,3 +495,50 @@ def test_the_sweep_audits_each_revocation_and_leaves_a_frozen_card_alone():
     assert status_events(late) == [(S.ACTIVE, S.REVOKED, "no_first_purchase", None, cutoff)]
     frozen.refresh_from_db()
     assert frozen.status == S.FROZEN
+
+
+# --- no code writes a decisive profile field outside participants/services ----------------------
+
+# The fields selection judges (participants.services.profile), under their column names too.
+DECISIVE = {
+    *profile.DECISIVE_FIELDS,
+    *(f"{name}_id" for name in ("district", "regency", "province")),
+    "is_unemployed",
+}
+
+
+def _decisive_writes(relative: str, tree: ast.AST) -> list[str]:
+    hits = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            chain = ast.unparse(node.func.value).lower()
+            written = {keyword.arg for keyword in node.keywords} & DECISIVE
+            if node.func.attr in ("update", "create") and "participant" in chain and written:
+                hits.append(f"{relative}:{node.lineno} {ast.unparse(node)[:80]}")
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Attribute)
+            and target.attr in DECISIVE
+            and "participant" in ast.unparse(target.value).lower()
+            for target in node.targets
+        ):
+            hits.append(f"{relative}:{node.lineno} {ast.unparse(node)[:80]}")
+    return hits
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "participant.birth_date = day",
+        "Participant.objects.filter(pk=1).update(is_student=False, declared_at=now)",
+        "participant.province_id = district.regency.province_id",
+    ],
+)
+def test_the_scan_finds_a_decisive_field_write(source):
+    assert _decisive_writes("example.py", ast.parse(source))
+
+
+def test_no_code_outside_participants_services_writes_a_decisive_profile_field():
+    """Registration, like a staff correction, writes the fields selection judges through
+    ``participants.services`` (one writer, with its audit row)."""
+    writes = [hit for relative, tree in _sources() for hit in _decisive_writes(relative, tree)]
+    assert writes == []

@@ -121,4 +121,9 @@ def test_the_task_is_a_thin_wrapper_over_the_service():
     participant_in(wave_21())
     with time_machine.travel(wib(2021, 10, 22, 0, 5), tick=False):
         result = sweep_deadlines_task.delay().get()
-    assert result == {"cutoff": "2021-10-22T00:05:00+07:00", "revoked": 1, "batches": 1}
+    assert result == {
+        "cutoff": "2021-10-22T00:05:00+07:00",
+        "revoked": 1,
+        "forfeited_idr": 1_000_000,
+        "batches": 1,
+    }

@@ -15,10 +15,11 @@ from ninja import Header, NinjaAPI, Path, Status
 from ninja.errors import HttpError, ValidationError
 
 from participants.models import DomainError
+from prakerja.metrics import instruments
 from trainings import selectors, services
 from trainings.api import schemas
 from trainings.api.auth import SignedRequest
-from trainings.models import Voucher
+from trainings.models import Platform, Voucher
 from trainings.services.errors import VoucherNotFound
 from trainings.services.idempotency import request_fingerprint, run_idempotent
 
@@ -87,7 +88,21 @@ SECURITY_SCHEMES = {
 
 class PartnerAPI(NinjaAPI):
     """Adds to the generated OpenAPI document what ninja cannot say by itself: all three
-    signature headers are required together, and every operation may answer 401."""
+    signature headers are required together, and every operation may answer 401. Every answer
+    is counted by platform, operation, status and stable code (``prakerja.metrics``)."""
+
+    def create_response(self, request, data, *args, status=None, **kwargs):
+        response = super().create_response(request, data, *args, status=status, **kwargs)
+        error = data.get("error") if isinstance(data, dict) else None
+        platform = getattr(request, "auth", None)
+        match = request.resolver_match
+        instruments.count_partner_call(
+            platform=platform.code if isinstance(platform, Platform) else "unknown",
+            operation=match.url_name if match is not None else "unknown",
+            status=response.status_code,
+            code=error.get("code", "error") if isinstance(error, dict) else "ok",
+        )
+        return response
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)

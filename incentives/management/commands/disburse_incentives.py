@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from incentives import services
 from participants import clock, jobs
+from prakerja import jobruns
 
 
 class Command(BaseCommand):
@@ -22,8 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, now=None, batch_size=None, dry_run=False, **options):
         try:
-            with jobs.dry_run_block(dry_run):
+            with jobs.job_block("incentives-disburse", dry_run=dry_run) as run:
                 summary = services.run_disbursement(now=now, batch_size=batch_size)
+                run.counts = jobruns.counts_of(summary.line())
         except Exception as exc:
             raise CommandError(f"disburse_incentives failed: {exc}") from exc
         self.stdout.write(

@@ -24,8 +24,13 @@ class Command(BaseCommand):
     def handle(self, *args, day=None, now=None, dry_run=False, **options):
         day = day or timezone.localdate(now or timezone.now()) - dt.timedelta(days=1)
         try:
-            with jobs.dry_run_block(dry_run):
+            with jobs.job_block("incentives-reconcile", dry_run=dry_run) as run:
                 report = services.reconcile(day=day)
+                run.counts = {
+                    "portal_paid": report.portal_paid_count,
+                    "backend_paid": report.backend_paid_count,
+                    "mismatches": report.mismatch_count,
+                }
         except Exception as exc:
             raise CommandError(f"reconcile_payouts failed: {exc}") from exc
         self.stdout.write(

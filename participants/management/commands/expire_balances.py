@@ -9,6 +9,7 @@ from participants.models import LedgerEntry
 
 
 class Command(JobCommand):
+    job = "expire-balances"
     help = (
         "Expire every unspent training balance whose expiry (15 December 23:59:59 WIB of the "
         "budget year) is at or before now (or --now): one expiry ledger entry each, balance 0. "

@@ -8,6 +8,7 @@ from participants.models import DomainError, Wave
 
 
 class Command(JobCommand):
+    job = "run-due-selections"
     help = (
         "Mark the applications of closed waves 'processing' and run the selection (fresh seed) "
         "of every wave whose announcement time is at or before now (or --now) and that has no "

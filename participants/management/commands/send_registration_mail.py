@@ -4,6 +4,7 @@ PostgreSQL (the ``registration-mail`` beat entry)."""
 from django.core.management.base import BaseCommand
 
 from participants import registration_mail
+from prakerja import jobruns
 
 
 class Command(BaseCommand):
@@ -13,4 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        self.stdout.write(f"send_registration_mail sent={registration_mail.flush()}")
+        with jobruns.record("registration-mail") as run:
+            sent = registration_mail.flush()
+            run.counts = {"sent": sent}
+        self.stdout.write(f"send_registration_mail sent={sent}")

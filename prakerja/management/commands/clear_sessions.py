@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from prakerja import sessions
+from prakerja import jobruns, sessions
 
 
 class Command(BaseCommand):
@@ -12,4 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        self.stdout.write(f"clear_sessions deleted={sessions.clear_expired()}")
+        with jobruns.record("clear-sessions") as run:
+            deleted = sessions.clear_expired()
+            run.counts = {"deleted": deleted}
+        self.stdout.write(f"clear_sessions deleted={deleted}")

@@ -12,6 +12,7 @@ from trainings.models import DeadlineReminder
 
 
 class Command(JobCommand):
+    job = "deadline-reminders"
     help = (
         "Send today's (WIB, as of now or --now) reminders to buy the first training, 7, 3 and 1 "
         "days before the deadline (DEADLINE_REMINDER_DAYS): the same service as the beat task. "

@@ -10,6 +10,7 @@ from trainings.models import SweepRun
 
 
 class Command(JobCommand):
+    job = "sweep-deadlines"
     help = (
         "Revoke, blacklist and forfeit the balance of every participant whose first-purchase "
         "deadline passed before the cut-off (now, or --now) without a purchase: the same service "
