@@ -9,7 +9,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
@@ -17,20 +16,11 @@ from participants.areas import load_areas
 from participants.models import District, Participant, ParticipantEvent, ProfileCorrection
 from tests.admin_forms import rendered_form
 from tests.factories import ParticipantFactory, UserFactory
+from tests.staff import staff_with
 
 pytestmark = pytest.mark.django_db
 
 BIRTH = dt.date(1995, 6, 15)
-
-
-def staff_with(permissions: list[str], email: str):
-    user = UserFactory(is_staff=True, email=email)
-    for permission in permissions:
-        app_label, codename = permission.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 @pytest.fixture
@@ -89,7 +79,7 @@ def attempts(person, code: str) -> list[ParticipantEvent]:
     return list(ParticipantEvent.objects.filter(participant=person, reason_code=code))
 
 
-# --- finding 2: the correction page leaks nothing the officer may not see -------------------------
+# --- the correction page leaks nothing the officer may not see ------------------------------------
 
 
 def test_an_officer_without_the_full_nik_sees_no_hidden_value_on_the_correction_page(
