@@ -12,7 +12,6 @@
 import datetime as dt
 import logging
 from contextlib import contextmanager
-from functools import partial
 
 from celery import current_app
 from django.conf import settings
@@ -38,10 +37,13 @@ def enqueue_on_commit(
     unreachable, run the task in this process instead, so a person who just acted neither sees a
     500 nor loses the message (complaint emails).
     """
-    transaction.on_commit(
-        partial(enqueue, task_name, *args, inline_if_broker_down=inline_if_broker_down),
-        robust=robust,
-    )
+
+    def enqueue_task() -> None:
+        # A named function, not a functools.partial: Django names the callback when it logs a
+        # robust one that failed.
+        enqueue(task_name, *args, inline_if_broker_down=inline_if_broker_down)
+
+    transaction.on_commit(enqueue_task, robust=robust)
 
 
 def enqueue(

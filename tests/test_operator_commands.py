@@ -28,6 +28,8 @@ BEAT_COMMANDS = {
     "expire-balances": "expire_balances",
     "incentives-disburse": "disburse_incentives",
     "incentives-reconcile": "reconcile_payouts",
+    "retry-registry-checks": "retry_registry_checks",
+    "recheck-eligibility": "recheck_eligibility",
     "trends-rollup": "rollup_trends",
     "registration-mail": "send_registration_mail",
     "clear-sessions": "clear_sessions",
@@ -41,6 +43,8 @@ WRITING = {
     "expire_balances",
     "disburse_incentives",
     "reconcile_payouts",
+    "retry_registry_checks",
+    "recheck_eligibility",
     "rollup_trends",
 }
 # Every command that takes --now (the heartbeat, the registration mail and the session cleanup

@@ -247,5 +247,7 @@ def test_the_priority_tier_is_not_corrected_by_hand(client, request, who, person
     page = client.get(correction_url(person)).content.decode()
     assert 'name="priority_tier"' not in page
     post_correction(client, person, priority_tier="0", reason="titipan")
-    person.refresh_from_db()
-    assert person.priority_tier == 9
+    assert not ProfileCorrection.objects.exists()
+    assert not ParticipantEvent.objects.filter(
+        participant=person, reason_code="profile_corrected"
+    ).exists()
