@@ -88,6 +88,27 @@ CANNED_REPLIES: dict[str, list[tuple[str, str, str]]] = {
             ),
         ),
     ],
+    "kelayakan": [
+        (
+            "kelayakan_diperiksa",
+            _("Keberatan data instansi: sedang diperiksa ke instansi"),
+            _(
+                "Terima kasih atas keberatan Anda. Kami sedang memeriksa data Anda ke instansi "
+                "pemilik daftar. Jika terbukti keliru, kami mencatat pengecualian sehingga daftar "
+                "tersebut tidak lagi diterapkan pada Anda, dan Anda dapat bergabung ke gelombang "
+                "berikutnya. Kami akan memberi kabar melalui email ini."
+            ),
+        ),
+        (
+            "kelayakan_pengecualian",
+            _("Keberatan data instansi: pengecualian dicatat"),
+            _(
+                "Keberatan Anda kami terima: instansi pemilik daftar mengonfirmasi bahwa data Anda "
+                "keliru. Kami sudah mencatat pengecualian, sehingga daftar tersebut tidak lagi "
+                "diterapkan pada Anda. Silakan bergabung ke gelombang berikutnya dari dasbor."
+            ),
+        ),
+    ],
     "lainnya": [
         (
             "lainnya_diteruskan",

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Complaint
+from complaints.models import SOURCE_CHOICES, Complaint
 from participants.sms import normalize_phone
 from prakerja import uploads
 
@@ -24,6 +24,13 @@ TOPIC_CHOICES = [
             (f"{C.REGISTRATION}:{S.KTP_UPLOAD_FAILED}", _("Registrasi: gagal unggah KTP")),
             (f"{C.REGISTRATION}:{S.NIK_REGISTERED}", _("Registrasi: NIK sudah terdaftar")),
             (f"{C.REGISTRATION}:{S.OTHER}", _("Registrasi: lainnya")),
+        ],
+    ),
+    (
+        C.ELIGIBILITY.label,
+        [
+            (f"{C.ELIGIBILITY}:{code}", _("Keberatan: %(list)s") % {"list": label})
+            for code, label in SOURCE_CHOICES
         ],
     ),
     (f"{C.PURCHASE}:", C.PURCHASE.label),

@@ -11,7 +11,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from participants.eligibility.sources import EXCLUSION_SOURCES, RULES
 from prakerja.uploads import AcceptedUpload
+
+# The exclusion lists a person may contest, as the sub-categories of "Keberatan data instansi".
+SOURCE_CHOICES = [(code, RULES[code].short) for code in EXCLUSION_SOURCES]
 
 # Ticket numbers avoid look-alike characters (0/O, 1/I/L) so they can be read over the phone.
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -35,6 +39,9 @@ class Complaint(models.Model):
         REGISTRATION = "registrasi", _("Registrasi")
         PURCHASE = "pembelian", _("Pembelian pelatihan")
         INCENTIVE = "insentif", _("Insentif")
+        # A person named on one of the state's lists who says it is wrong; the sub-category is
+        # the list's source (participants.eligibility.sources), so staff know which agency to ask.
+        ELIGIBILITY = "kelayakan", _("Keberatan data instansi")
         OTHER = "lainnya", _("Lainnya")
 
     class Subcategory(models.TextChoices):
@@ -51,6 +58,7 @@ class Complaint(models.Model):
             Subcategory.NIK_REGISTERED,
             Subcategory.OTHER,
         ),
+        Category.ELIGIBILITY: tuple(EXCLUSION_SOURCES),
         Category.PURCHASE: (),
         Category.INCENTIVE: (),
         Category.OTHER: (),
@@ -85,7 +93,10 @@ class Complaint(models.Model):
     email = models.EmailField(_("email"))
     category = models.CharField(_("kategori"), max_length=16, choices=Category)
     subcategory = models.CharField(
-        _("sub-kategori"), max_length=32, choices=Subcategory, blank=True
+        _("sub-kategori"),
+        max_length=32,
+        choices=[*Subcategory.choices, *SOURCE_CHOICES],
+        blank=True,
     )
     description = models.TextField(_("uraian"))
     attachment = models.FileField(
@@ -121,8 +132,8 @@ class Complaint(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(subcategory="") | Q(category="registrasi"),
-                name="subcategory_only_for_registration",
+                condition=Q(subcategory="") | Q(category__in=["registrasi", "kelayakan"]),
+                name="subcategory_only_for_registration_or_lists",
             ),
             models.CheckConstraint(
                 condition=Q(status="selesai", resolved_at__isnull=False)

@@ -14,13 +14,12 @@ from participants.admin_base import (
     DecisionReasonForm,
     NikSearchMixin,
     ReadOnlyMixin,
-    action_with_reason_page,
+    run_with_reason,
 )
 from participants.admin_corrections import correction_page
 from participants.models import (
     BasicTestAttempt,
     BasicTestQuestion,
-    DomainError,
     LedgerEntry,
     OrientationVideo,
     Participant,
@@ -215,34 +214,26 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
     def _with_reason(self, request, queryset, *, action, service, title, done):
         """An intermediate page asks the reason, then ``service`` runs once per person (each in
         its own transaction); people whose status does not allow it are counted as skipped."""
-        form = DecisionReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            count = skipped = 0
-            for participant in queryset.select_related("user"):
-                try:
-                    service(
-                        participant=participant,
-                        reason=form.cleaned_data["reason"],
-                        participant_reason=form.cleaned_data["participant_reason"],
-                        actor=request.user,
-                    )
-                except DomainError:
-                    skipped += 1
-                    continue
-                count += 1
-            self.message_user(request, done % {"count": count}, messages.SUCCESS)
-            if skipped:
-                self.message_user(
-                    request,
-                    _("%(count)d peserta dilewati: statusnya tidak memungkinkan tindakan ini.")
-                    % {"count": skipped},
-                    messages.WARNING,
-                )
-            return None
-        return action_with_reason_page(
+
+        def skipped(refused) -> None:
+            self.message_user(
+                request,
+                _("%(count)d peserta dilewati: statusnya tidak memungkinkan tindakan ini.")
+                % {"count": len(refused)},
+                messages.WARNING,
+            )
+
+        return run_with_reason(
             self,
             request,
-            form=form,
+            list(queryset.select_related("user")),
+            call=lambda p, data: service(
+                participant=p,
+                reason=data["reason"],
+                participant_reason=data["participant_reason"],
+                actor=request.user,
+            ),
+            done=done,
             action=action,
             title=title,
             intro=_(
@@ -250,10 +241,9 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
                 "peserta dicatat di riwayat keputusan masing-masing beserta nama Anda dan "
                 "waktunya. Peserta diberi tahu lewat SMS dan email dengan alasan untuk peserta."
             ),
-            items=[
-                (p, f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})")
-                for p in queryset.select_related("user")
-            ],
+            label=lambda p: f"{p.user.full_name} — {p.nik_masked} ({p.get_status_display()})",
+            on_refused=skipped,
+            form_class=DecisionReasonForm,
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
 from participants import crypto, nik, visibility
+from participants.models import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,50 @@ class PersonalDataAdminMixin:
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def run_with_reason(
+    model_admin,
+    request,
+    rows,
+    *,
+    call,
+    done,
+    action: str,
+    title,
+    intro,
+    label,
+    on_refused=None,
+    form_class=ReasonForm,
+) -> TemplateResponse | None:
+    """An admin action that asks a reason first. Without one, the intermediate page lists
+    ``rows`` (each shown as ``label(row)``). With it, ``call(row, reason)`` runs for each row
+    (each its own transaction, a service); ``done`` (with ``%(count)d``) reports those that went
+    through, and ``on_refused`` gets the ``(row, DomainError)`` pairs refused on the way.
+    ``call`` gets the form's cleaned data (``reason``, and whatever else ``form_class`` asks)."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        return action_with_reason_page(
+            model_admin,
+            request,
+            form=form,
+            action=action,
+            title=title,
+            intro=intro,
+            items=[(row, label(row)) for row in rows],
+        )
+    count, refused = 0, []
+    for row in rows:
+        try:
+            call(row, form.cleaned_data)
+        except DomainError as exc:
+            refused.append((row, exc))
+            continue
+        count += 1
+    model_admin.message_user(request, done % {"count": count}, messages.SUCCESS)
+    if refused and on_refused is not None:
+        on_refused(refused)
+    return None
 
 
 class DecisionReasonForm(forms.Form):

@@ -2,13 +2,13 @@
 it), lift one with a reason. Entries are never edited or deleted."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from participants import services
-from participants.admin_base import NikSearchMixin, ReadOnlyMixin, action_with_reason_page
-from participants.models import BlacklistEntry, DomainError
+from participants.admin_base import NikSearchMixin, ReadOnlyMixin, run_with_reason
+from participants.models import BlacklistEntry
 
 
 class BlacklistAddForm(forms.ModelForm):
@@ -123,39 +123,25 @@ class BlacklistAdmin(NikSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Hapus dari daftar hitam (wajib alasan)"), permissions=["remove"])
     def remove_entries(self, request, queryset):
-        form = BlacklistRemoveForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            removed = 0
-            for entry in queryset.filter(removed_at__isnull=True).select_related("participant"):
-                try:
-                    services.remove_from_blacklist(
-                        entry=entry, reason=form.cleaned_data["reason"], actor=request.user
-                    )
-                except DomainError:
-                    continue  # lifted by someone else meanwhile
-                removed += 1
-            self.message_user(
-                request,
-                _("%(count)d entri dihapus dari daftar hitam.") % {"count": removed},
-                messages.SUCCESS,
-            )
-            return None
-        return action_with_reason_page(
+        # An entry already lifted (by someone else meanwhile) is refused by the service and
+        # simply not counted.
+        return run_with_reason(
             self,
             request,
-            form=form,
+            list(queryset.select_related("participant")),
+            call=lambda entry, data: services.remove_from_blacklist(
+                entry=entry, reason=data["reason"], actor=request.user
+            ),
+            done=_("%(count)d entri dihapus dari daftar hitam."),
             action="remove_entries",
             title=_("Hapus dari daftar hitam"),
             intro=_(
                 "Entri berikut akan dihapus dari daftar hitam. Barisnya tetap disimpan beserta "
                 "siapa, kapan dan alasannya."
             ),
-            items=[
-                (
-                    entry,
-                    f"{entry.nik_masked} — {entry.full_name} ({entry.get_reason_code_display()})"
-                    + (f" — {_('sudah dihapus')}" if entry.removed_at else ""),
-                )
-                for entry in queryset
-            ],
+            label=lambda entry: (
+                f"{entry.nik_masked} — {entry.full_name} ({entry.get_reason_code_display()})"
+                + (f" — {_('sudah dihapus')}" if entry.removed_at else "")
+            ),
+            form_class=BlacklistRemoveForm,
         )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from participants import services, visibility
-from participants.admin_base import ReadOnlyMixin, ReasonForm, action_with_reason_page
+from participants.admin_base import ReadOnlyMixin, run_with_reason
 from participants.models import District, DomainError, Participant, ProfileCorrection
 
 CORRECT_PERMISSION = "participants.correct_profile"
@@ -213,40 +213,27 @@ class ProfileCorrectionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
 
     def _decide(self, request, queryset, *, action, service, title, done):
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            count = 0
-            for correction in queryset.select_related("participant__user"):
-                try:
-                    service(
-                        correction=correction,
-                        reason=form.cleaned_data["reason"],
-                        actor=request.user,
-                    )
-                except DomainError as exc:
-                    self.message_user(
-                        request, f"{correction.participant}: {exc.message}", messages.ERROR
-                    )
-                    continue
-                count += 1
-            self.message_user(request, done % {"count": count}, messages.SUCCESS)
-            return None
-        return action_with_reason_page(
+        def refused(pairs) -> None:
+            for correction, exc in pairs:
+                self.message_user(
+                    request, f"{correction.participant}: {exc.message}", messages.ERROR
+                )
+
+        return run_with_reason(
             self,
             request,
-            form=form,
+            list(queryset.select_related("participant__user")),
+            call=lambda c, data: service(correction=c, reason=data["reason"], actor=request.user),
+            done=done,
             action=action,
             title=title,
             intro=_(
                 "Keputusan ini berlaku untuk koreksi berikut. Alasan dicatat di riwayat keputusan "
                 "peserta beserta nama Anda dan waktunya."
             ),
-            items=[
-                (
-                    c,
-                    f"{c.participant} — {FIELD_LABELS.get(c.field, c.field)}: "
-                    f"{c.old_value or '-'} → {c.new_value} ({c.get_status_display()})",
-                )
-                for c in queryset.select_related("participant__user")
-            ],
+            label=lambda c: (
+                f"{c.participant} — {FIELD_LABELS.get(c.field, c.field)}: "
+                f"{c.old_value or '-'} → {c.new_value} ({c.get_status_display()})"
+            ),
+            on_refused=refused,
         )

@@ -49,7 +49,23 @@ def grouped_secret(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-class StaffAuthenticatorAdmin(admin.ModelAdmin):
+class DeviceColumns:
+    """The columns both kinds of staff device show."""
+
+    @admin.display(description=_("akun staf"), ordering="user__email")
+    def account(self, obj) -> str:
+        return obj.user.email
+
+    @admin.display(description=_("dibuat pada"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at or "-"
+
+    @admin.display(description=_("terakhir dipakai"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at or "-"
+
+
+class StaffAuthenticatorAdmin(DeviceColumns, admin.ModelAdmin):
     """A superuser gives a staff member a device; its page links to the QR code that the staff
     member scans with an authenticator app (the secret is shown beside it for typing)."""
 
@@ -65,21 +81,9 @@ class StaffAuthenticatorAdmin(admin.ModelAdmin):
             return ["user", "name"]
         return ["account", "name", "created", "last_used", "qr_link"]
 
-    @admin.display(description=_("akun staf"), ordering="user__email")
-    def account(self, obj) -> str:
-        return obj.user.email
-
     @admin.display(description=_("nama perangkat"), ordering="name")
     def device_name(self, obj) -> str:
         return obj.name
-
-    @admin.display(description=_("dibuat pada"), ordering="created_at")
-    def created(self, obj):
-        return obj.created_at or "-"
-
-    @admin.display(description=_("terakhir dipakai"), ordering="last_used_at")
-    def last_used(self, obj):
-        return obj.last_used_at or "-"
 
     @admin.display(description=_("kode QR"))
     def qr_link(self, obj) -> str:
@@ -131,7 +135,7 @@ class StaffAuthenticatorAdmin(admin.ModelAdmin):
         return response
 
 
-class StaffRecoveryCodesAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StaffRecoveryCodesAdmin(DeviceColumns, ReadOnlyMixin, admin.ModelAdmin):
     """Who has recovery codes and how many are left; the codes themselves are never shown here
     (a staff member makes new ones on "Kode pemulihan", where they are shown once)."""
 
@@ -144,21 +148,9 @@ class StaffRecoveryCodesAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("token_set")
 
-    @admin.display(description=_("akun staf"), ordering="user__email")
-    def account(self, obj) -> str:
-        return obj.user.email
-
     @admin.display(description=_("kode belum dipakai"))
     def unused(self, obj) -> int:
         return len(obj.token_set.all())
-
-    @admin.display(description=_("dibuat pada"), ordering="created_at")
-    def created(self, obj):
-        return obj.created_at or "-"
-
-    @admin.display(description=_("terakhir dipakai"), ordering="last_used_at")
-    def last_used(self, obj):
-        return obj.last_used_at or "-"
 
 
 def recovery_codes_view(request) -> TemplateResponse:

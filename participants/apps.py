@@ -15,6 +15,7 @@ class ParticipantsConfig(AppConfig):
         from participants import (  # noqa: F401
             admin_blacklist,
             admin_corrections,
+            admin_eligibility,
             admin_regions,
             admin_staff_otp,
             admin_waves,

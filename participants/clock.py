@@ -57,6 +57,10 @@ def _argparse_type(parse):
     return convert
 
 
+# An argparse ``type`` for a command's day options (exits non-zero on a bad value).
+day_argument = _argparse_type(parse_day)
+
+
 def add_now_argument(parser, *, help: str = NOW_HELP) -> None:
     """Add ``--now`` to a management command's parser; ``options["now"]`` is then an aware
     datetime or ``None``. A value that does not parse makes the command exit non-zero."""

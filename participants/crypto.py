@@ -6,6 +6,7 @@ Keys come from settings at call time (never at import), so tests and key rotatio
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -29,6 +30,28 @@ def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of ``value`` under NIK_HASH_KEY: equal inputs give equal hashes, and a
     database dump alone cannot be reversed by trying all 10^16 NIKs."""
     return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def bulk_keyed_hasher() -> Callable[[bytes], str]:
+    """:func:`keyed_hash` for millions of values (the state's lists): the same HMAC-SHA256 under
+    NIK_HASH_KEY, with the key's inner and outer digests computed once and copied for each value,
+    which costs half of building an ``hmac`` object per value. Takes bytes, returns hex."""
+    key = _hash_key()
+    if len(key) > hashlib.sha256().block_size:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(hashlib.sha256().block_size, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    inner_copy, outer_copy = inner.copy, outer.copy
+
+    def hasher(value: bytes) -> str:
+        digest = inner_copy()
+        digest.update(value)
+        result = outer_copy()
+        result.update(digest.digest())
+        return result.hexdigest()
+
+    return hasher
 
 
 def encrypt(value: str) -> str:

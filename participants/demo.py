@@ -247,6 +247,10 @@ def _person(*, email, name, state, phone, birth, gender, serial, demo_waves, now
             address="Jl. Raya Cibinong No. 1",
             education=Participant.Education.SMA,
             employment_status=Participant.Employment.UNEMPLOYED,
+            registry={
+                "registry_status": Participant.RegistryStatus.MATCH,
+                "registry_checked_at": now,
+            },
             now=now,
         )
     if step >= 2:

@@ -83,6 +83,13 @@ class IdentityForm(forms.Form):
     only the children of the choice above it, so the page works without JavaScript: choose,
     press "Tampilkan pilihan wilayah", continue."""
 
+    full_name = forms.CharField(
+        label=_("Nama lengkap (sesuai KTP)"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text=_("Dicocokkan dengan data Dukcapil bersama NIK, No. KK, dan tanggal lahir."),
+    )
     nik = forms.CharField(
         label=_("NIK (16 digit, sesuai KTP)"),
         min_length=16,

@@ -12,7 +12,6 @@
 import datetime as dt
 import logging
 from contextlib import contextmanager
-from functools import partial
 
 from celery import current_app
 from django.conf import settings
@@ -38,10 +37,13 @@ def enqueue_on_commit(
     unreachable, run the task in this process instead, so a person who just acted neither sees a
     500 nor loses the message (complaint emails).
     """
-    transaction.on_commit(
-        partial(enqueue, task_name, *args, inline_if_broker_down=inline_if_broker_down),
-        robust=robust,
-    )
+
+    def enqueue_task() -> None:
+        # A named function, not a functools.partial: Django names the callback when it logs a
+        # robust one that failed.
+        enqueue(task_name, *args, inline_if_broker_down=inline_if_broker_down)
+
+    transaction.on_commit(enqueue_task, robust=robust)
 
 
 def enqueue(
@@ -55,7 +57,10 @@ def enqueue(
         current_app.send_task(task_name, args=args, countdown=countdown)
         return
     try:
-        task.apply_async(args, countdown=countdown)
+        if countdown is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, countdown=countdown)
     except OperationalError:
         if not inline_if_broker_down:
             raise
@@ -127,9 +132,10 @@ class JobCommand(BaseCommand):
     runs are, so ``/metrics`` shows the last run whoever started it."""
 
     job = ""
+    now_help = clock.NOW_HELP
 
     def add_arguments(self, parser):
-        clock.add_now_argument(parser)
+        clock.add_now_argument(parser, help=self.now_help)
         clock.add_dry_run_argument(parser)
 
     def handle(self, *args, now=None, dry_run=False, **options):

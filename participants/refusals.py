@@ -31,6 +31,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from participants.eligibility import sources
+
 # The complaint category of the place where a refusal happened, for refusals that occur in
 # several places (an OTP refused on the phone step is a registration matter, on the payout
 # account an incentive matter).
@@ -61,6 +63,7 @@ DASHBOARD = (_lazy("Ke dasbor"), "dashboard")
 DECLARATIONS = (_lazy("Perbarui Pernyataan Pendaftar"), "declarations")
 ACCOUNT = (_lazy("Perbarui rekening"), "incentives:account_change")
 HISTORY = (_lazy("Riwayat Insentif"), "incentives:history")
+IDENTITY = (_lazy("Perbaiki data identitas"), "identity")
 
 _CHECK_KTP = _lazy(
     "Periksa kembali isian sesuai KTP dan Kartu Keluarga, lalu simpan lagi. Jika data Anda "
@@ -177,6 +180,41 @@ NEXT_STEPS: dict[str, NextStep] = {
             "sudah sesuai tetapi tetap ditolak, ajukan pengaduan."
         ),
         topic="registrasi:lainnya",
+    ),
+    # --- the civil registry's answer (participants.services.registry_checks) -----------------
+    "registry_nik_not_found": NextStep(
+        _lazy(
+            "Periksa 16 digit NIK persis seperti di KTP, lalu simpan lagi. Jika NIK sudah benar, "
+            "datangi Dinas Dukcapil setempat untuk memastikan data kependudukan Anda aktif, atau "
+            "ajukan pengaduan."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
+    ),
+    "registry_kk_mismatch": NextStep(
+        _lazy(
+            "Ketik nomor KK dari Kartu Keluarga terbaru Anda, lalu simpan lagi. Jika Kartu "
+            "Keluarga baru saja diperbarui, data Dukcapil mungkin belum berubah: tunggu beberapa "
+            "hari atau datangi Dinas Dukcapil setempat."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
+    ),
+    "registry_name_mismatch": NextStep(
+        _lazy(
+            "Ketik nama lengkap persis seperti di KTP (tanpa gelar atau singkatan), lalu simpan "
+            "lagi. Jika nama di KTP berbeda dari data Dukcapil, datangi Dinas Dukcapil setempat."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
+    ),
+    "registry_birth_date_mismatch": NextStep(
+        _lazy(
+            "Isi tanggal lahir persis seperti di KTP, lalu simpan lagi. Jika tanggal di KTP "
+            "berbeda dari data Dukcapil, datangi Dinas Dukcapil setempat atau ajukan pengaduan."
+        ),
+        topic="registrasi:lainnya",
+        action=IDENTITY,
     ),
     "kk_format": NextStep(
         _lazy("Ketik 16 digit No. KK persis seperti di Kartu Keluarga, lalu simpan lagi.")
@@ -374,6 +412,29 @@ NEXT_STEPS: dict[str, NextStep] = {
         topic="registrasi:lainnya",
         action=DECLARATIONS,
     ),
+    "identity_not_verified": NextStep(
+        _lazy(
+            "Saat seleksi, data identitas Anda belum terverifikasi dengan data Dukcapil. Lihat "
+            "status verifikasinya di dasbor; setelah sesuai, gabung lagi ke gelombang berikutnya "
+            "tanpa mengisi ulang data."
+        ),
+        topic="registrasi:lainnya",
+        action=DASHBOARD,
+    ),
+    **{
+        rule.reason_code: NextStep(
+            _lazy(
+                "Jika data ini keliru (Anda tidak pernah atau sudah tidak lagi tercantum), ajukan "
+                "keberatan lewat pengaduan; kategorinya sudah terisi. Petugas memeriksanya ke "
+                "%(agency)s dan, bila terbukti keliru, mencatat pengecualian agar Anda dapat ikut "
+                "gelombang berikutnya."
+            )
+            % {"agency": rule.agency},
+            topic=f"kelayakan:{rule.source}",
+        )
+        for rule in sources.RULES.values()
+        if rule.reason_code
+    },
     "outside_quota_region": NextStep(_NEXT_WAVE, action=DASHBOARD),
     "quota_full": NextStep(_NEXT_WAVE, action=DASHBOARD),
     # --- orientation (participants.orientation) ----------------------------------------------

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import crypto, links, otp, services, sms
+from participants import crypto, links, otp, registry, services, sms
 from participants import nik as nik_rules
 from participants.models import (
     DomainError,
@@ -22,6 +22,7 @@ from participants.models import (
     PhoneOTP,
     User,
 )
+from participants.services import registry_checks
 
 EMAIL_SALT = "participants.verify-email"
 
@@ -141,20 +142,29 @@ def submit_identity(
     address: str,
     education: str,
     employment_status: str,
+    full_name: str | None = None,
     now=None,
 ) -> Participant:
-    """Check and store the identity once (NIK rules in ``participants.nik``).
+    """Check and store the identity once: the NIK rules (``participants.nik``), then the civil
+    registry (``participants.services.registry_checks``) with the account's name, or
+    ``full_name`` when given (it then becomes the account's name).
 
-    Raises :class:`~participants.nik.InvalidNik`, or :class:`RegistrationError` with ``kk_format``,
-    ``nik_blacklisted``, ``nik_taken``, ``family_card_limit``, ``identity_locked``,
-    ``email_not_verified``.
+    A registry mismatch refuses the step (:class:`~participants.services.registry_checks.
+    RegistryMismatch`, naming the field); an unavailable registry stores the identity with the
+    check ``pending`` for the worker to repeat. An identity the registry later found not to match
+    may be entered again. Raises :class:`~participants.nik.InvalidNik`, or
+    :class:`RegistrationError` with ``kk_format``, ``nik_blacklisted``, ``nik_taken``,
+    ``family_card_limit``, ``identity_locked``, ``email_not_verified``.
     """
     now = now or timezone.now()
     if participant.user.email_verified_at is None:
         raise RegistrationError(
             _("Konfirmasi email Anda terlebih dahulu."), code="email_not_verified"
         )
-    if participant.identity_verified_at is not None:
+    if (
+        participant.identity_verified_at is not None
+        and participant.registry_status != Participant.RegistryStatus.MISMATCH
+    ):
         raise RegistrationError(
             _("Data identitas sudah terverifikasi dan tidak dapat diubah."),
             code="identity_locked",
@@ -177,6 +187,18 @@ def submit_identity(
     if Participant.objects.filter(nik_hash=nik_hash).exclude(pk=participant.pk).exists():
         raise taken
     kk_hash = crypto.keyed_hash(kk)
+    name = (full_name or "").strip() or participant.user.full_name
+    attempt = participant.registry_attempts + 1
+    # Asked before the transaction: no lock is held while the registry answers.
+    answer = registry_checks.ask(
+        participant=participant,
+        query=registry.Query(nik=nik, kk=kk, name=name, birth_date=birth_date),
+        attempt=attempt,
+        now=now,
+    )
+    if answer.result == registry.MISMATCH:
+        registry_checks.count_refused_attempt(participant=participant, attempt=attempt)
+        raise registry_checks.mismatch_error(answer.field)
     try:
         with transaction.atomic():
             _lock_family_card(kk_hash)
@@ -196,6 +218,15 @@ def submit_identity(
                 address=address,
                 education=education,
                 employment_status=employment_status,
+                full_name=name,
+                registry=registry_checks.status_fields(answer=answer, attempt=attempt, now=now),
+                now=now,
+            )
+            services.record_event(
+                participant=participant,
+                kind=ParticipantEvent.Kind.ELIGIBILITY,
+                reason_code=f"registry_{answer.result}",
+                note=answer.detail,
                 now=now,
             )
     except IntegrityError:

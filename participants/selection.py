@@ -21,14 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import cards, deadlines, jobs, nik, services
+from participants.eligibility import lists, sources
 from participants.models import (
+    AgencyList,
     Application,
     BlacklistEntry,
     DomainError,
     LedgerEntry,
+    ListException,
     Participant,
     ParticipantEvent,
-    PriorityWhitelistEntry,
     Province,
     SelectionRun,
     Wave,
@@ -83,7 +85,9 @@ def _tables() -> dict[str, str]:
         "app": Application._meta.db_table,
         "part": Participant._meta.db_table,
         "quota": WaveProvinceQuota._meta.db_table,
-        "whitelist": PriorityWhitelistEntry._meta.db_table,
+        "entries": lists.ENTRIES,
+        "lists": AgencyList._meta.db_table,
+        "exception": ListException._meta.db_table,
         "blacklist": BlacklistEntry._meta.db_table,
         "ledger": LedgerEntry._meta.db_table,
         "event": ParticipantEvent._meta.db_table,
@@ -95,47 +99,84 @@ def _tables() -> dict[str, str]:
 def _decision_sql(*, has_quotas: bool) -> str:
     """One row per application: its reason ('' when selected), tier, draw rank and selected flag.
 
-    Reasons are checked in a fixed order, so each applicant gets the first that applies. The KK
-    rule counts the family's earlier participants (anyone ever selected) plus the family members
-    ranked before this applicant in this draw (same order as the draw): it holds within one draw
-    without knowing the quota outcome first, at the price of sometimes refusing a third family
-    member whose ranked-before relatives then miss the quota.
+    Reasons are checked in a fixed order, so each applicant gets the first that applies: the
+    person's own state and declarations, then the state's lists in force (the order of
+    ``eligibility.sources.RULES``, an exception lifting a list for its NIK), then the quota
+    region. The tier is the laid-off workers' list (first) or everyone else; nobody types it. The
+    KK rule counts the family's earlier participants (anyone ever selected) plus the family
+    members ranked before this applicant in this draw (same order as the draw): it holds within
+    one draw without knowing the quota outcome first, at the price of sometimes refusing a third
+    family member whose ranked-before relatives then miss the quota.
     """
     # Byte-wise comparison: the draw key's order is defined on bytes, and the partitions (family
     # card, province) only need equal values together, which "C" sorts far faster than a
     # linguistic collation.
     collate = ' COLLATE "C"'
-    outside = "WHEN q.quota IS NULL THEN 'outside_quota_region'" if has_quotas else ""
     quota = "q.quota" if has_quotas else "%(quota_total)s"
+    outside = "q.quota IS NULL" if has_quotas else "false"
     quota_key = f"province_id{collate}" if has_quotas else "0"
     draw_prefix = "('x' || left(draw_key, 16))::bit(64)::bigint # '-9223372036854775808'::bigint, "
+    # The lists in force, read in this statement (so an import that commits meanwhile is seen
+    # whole or not at all): each active version on or before its last valid day, with its
+    # source's position in the fixed order and whether it is the priority list (parallel arrays
+    # of every source); only the entries of the wave's applicants (a hash semi-join against the
+    # applicants already read), less those an exception lifts.
+    listed = """
+        listed AS (
+            SELECT e.nik_hash,
+                min(r.position) FILTER (WHERE NOT r.priority) AS exclusion,
+                bool_or(r.priority) AS priority
+            FROM {entries} e
+            JOIN {lists} v ON v.id = e.list_id
+            JOIN unnest(%(sources)s::text[], %(positions)s::integer[], %(priority)s::boolean[])
+                AS r(source, position, priority) ON r.source = v.source
+            WHERE v.status = %(active)s AND v.valid_until >= %(today)s
+                AND e.nik_hash IN (SELECT nik_hash FROM applicants)
+                AND NOT EXISTS (
+                    SELECT 1 FROM {exception} x
+                    WHERE x.nik_hash = e.nik_hash AND x.source = v.source
+                        AND x.ended_at IS NULL AND x.valid_until >= %(today)s
+                )
+            GROUP BY e.nik_hash
+        ),"""
     # Only constants and table names are interpolated; values travel as parameters.
     return f"""
         CREATE TEMP TABLE {{decisions}} AS
-        WITH base AS (
+        WITH applicants AS MATERIALIZED (
             SELECT a.id AS application_id, p.id AS participant_id, p.province_id, p.kk_hash,
-                COALESCE(w.tier, p.priority_tier) AS tier,
-                md5(%(seed)s || ':' || p.id) AS draw_key,
+                p.nik_hash,
                 {quota} AS quota,
+                {outside} AS outside,
                 CASE
                     WHEN p.status <> %(applicant)s OR p.wave_id IS NOT NULL
                         THEN 'already_participant'
                     WHEN b.id IS NOT NULL THEN 'blacklisted'
+                    WHEN p.registry_status <> %(registry_match)s THEN 'identity_not_verified'
                     WHEN p.birth_date > %(youngest)s THEN 'too_young'
                     WHEN p.birth_date <= %(oldest)s THEN 'too_old'
                     WHEN p.is_student THEN 'student'
                     WHEN p.is_civil_servant THEN 'civil_servant'
                     WHEN p.receives_social_aid THEN 'other_social_aid'
-                    {outside}
                 END AS reason
             FROM {{app}} a
             JOIN {{part}} p ON p.id = a.participant_id
-            LEFT JOIN {{whitelist}} w ON w.nik_hash = p.nik_hash
             -- At most one active entry per NIK (a partial unique constraint): a join, not a
             -- per-row subquery, so the planner can hash it.
             LEFT JOIN {{blacklist}} b ON b.nik_hash = p.nik_hash AND b.removed_at IS NULL
             LEFT JOIN {{quota}} q ON q.wave_id = a.wave_id AND q.province_id = p.province_id
             WHERE a.wave_id = %(wave_id)s AND a.status IN (%(joined)s, %(processing)s)
+        ),{listed}
+        base AS (
+            SELECT ap.application_id, ap.participant_id, ap.province_id, ap.kk_hash, ap.quota,
+                CASE WHEN l.priority THEN %(priority_tier)s ELSE %(default_tier)s END AS tier,
+                md5(%(seed)s || ':' || ap.participant_id) AS draw_key,
+                COALESCE(
+                    ap.reason,
+                    (%(reasons)s::text[])[l.exclusion],
+                    CASE WHEN ap.outside THEN 'outside_quota_region' END
+                ) AS reason
+            FROM applicants ap
+            LEFT JOIN listed l ON l.nik_hash = ap.nik_hash
         ),
         -- The family card rule needs a ranking only inside families that could exceed the
         -- limit (eligible members in this draw plus earlier participants above it): a hash
@@ -223,9 +264,10 @@ def mark_processing(*, wave: Wave) -> int:
     )
 
 
-def _decide(cursor, *, wave: Wave, seed: str) -> None:
+def _decide(cursor, *, wave: Wave, seed: str, now: dt.datetime) -> None:
     """Create the temporary decision table for ``wave`` and ``seed`` (inside a transaction: the
-    SET LOCALs and, on rollback, the table go with it). Used by the run and the preview."""
+    SET LOCALs and, on rollback, the table go with it). Used by the run and the preview. The
+    lists and exceptions in force on ``now``'s WIB day apply."""
     # The two window sorts over all applicants fit in memory instead of spilling; JIT
     # compilation costs more (about 0.7 s) than it saves in these statements.
     cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -233,6 +275,7 @@ def _decide(cursor, *, wave: Wave, seed: str) -> None:
     ops = connection.ops
     youngest, oldest = age_cutoffs(wave)
     has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
+    order = list(sources.RULES)
     _execute(
         cursor,
         _decision_sql(has_quotas=has_quotas),
@@ -243,8 +286,18 @@ def _decide(cursor, *, wave: Wave, seed: str) -> None:
             "oldest": ops.adapt_datefield_value(oldest),
             "quota_total": wave.quota_total,
             "applicant": Participant.Status.APPLICANT,
+            "registry_match": Participant.RegistryStatus.MATCH,
             "joined": Application.Status.JOINED,
             "processing": Application.Status.PROCESSING,
+            "today": ops.adapt_datefield_value(timezone.localdate(now)),
+            "active": AgencyList.Status.ACTIVE,
+            "sources": order,
+            # 1-based positions into ``reasons``: the fixed order of the sources.
+            "positions": list(range(1, len(order) + 1)),
+            "priority": [sources.rule(code).kind == sources.PRIORITY for code in order],
+            "reasons": [sources.rule(code).reason_code for code in order],
+            "priority_tier": sources.PRIORITY_TIER,
+            "default_tier": sources.DEFAULT_TIER,
         },
     )
 
@@ -282,7 +335,7 @@ def run_selection(
         except IntegrityError as exc:
             raise SelectionAlreadyRun(wave=wave.number) from exc
         with connection.cursor() as cursor:
-            _decide(cursor, wave=wave, seed=seed)
+            _decide(cursor, wave=wave, seed=seed, now=now)
             _execute(cursor, "ANALYZE {decisions}")
             _execute(cursor, "SELECT reason, count(*) FROM {decisions} GROUP BY reason")
             counts = dict(cursor.fetchall())
@@ -420,7 +473,7 @@ def preview_selection(
     seed = seed or new_seed()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            _decide(cursor, wave=wave, seed=seed)
+            _decide(cursor, wave=wave, seed=seed, now=now)
             _execute(
                 cursor,
                 "SELECT province_id, reason, count(*) FROM {decisions}"

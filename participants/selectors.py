@@ -10,6 +10,7 @@ from participants import deadlines
 from participants.models import (
     Application,
     BlacklistEntry,
+    EligibilityReview,
     OrientationVideo,
     Participant,
     ParticipantEvent,
@@ -111,7 +112,7 @@ def next_steps(*, participant: Participant) -> list[tuple[str, str, bool]]:
     """The registration steps in order: (label, url name, done)."""
     return [
         (_("Konfirmasi email"), "register_done", participant.user.email_verified_at is not None),
-        (_("Data identitas"), "identity", participant.identity_verified_at is not None),
+        (_("Data identitas"), "identity", participant.identity_done),
         (_("Verifikasi nomor HP"), "phone", participant.phone_verified_at is not None),
         (_("Pernyataan Pendaftar"), "declarations", participant.declared_at is not None),
         (_("Tes Motivasi & Kemampuan Dasar"), "basic_test", participant.test_passed_at is not None),
@@ -162,3 +163,11 @@ def last_status_change(*, participant: Participant) -> ParticipantEvent | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def payouts_on_hold() -> QuerySet:
+    """The ids of participants whose incentive payouts must wait (a subquery for incentives):
+    an eligibility review of them is open (``open`` or ``frozen``), or ended in a revocation for
+    ineligibility (nothing more is paid to them)."""
+    held = (*EligibilityReview.OPEN_STATUSES, EligibilityReview.Status.REVOKED)
+    return EligibilityReview.objects.filter(status__in=held).values("participant_id")

@@ -3,7 +3,9 @@
 from celery import shared_task
 
 from participants import notifications, registration, registration_mail, selection
+from participants.eligibility import lists, recheck
 from participants.models import SelectionRun, User
+from participants.services import registry_checks
 from prakerja.jobruns import recorded
 
 
@@ -77,3 +79,21 @@ def flush_registration_mail() -> int:
 def send_registration_mail(items: list[str]) -> int:
     """Registration emails without Redis (``make run``): one task each."""
     return registration_mail.send(items)
+
+
+@shared_task
+def retry_registry_checks() -> str:
+    """Beat: ask the civil registry again about the pending identity checks that are due."""
+    return registry_checks.retry_due_checks().line()
+
+
+@shared_task
+def recheck_eligibility() -> str:
+    """Beat, and after every list import: flag participants now on an exclusion list."""
+    return recheck.recheck().line()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def purge_replaced_lists() -> int:
+    """After an import: delete the rows of the list versions it replaced."""
+    return lists.purge_replaced()

@@ -32,6 +32,7 @@ from participants import (
     waves,
 )
 from participants.models import BlacklistEntry, DomainError
+from participants.services import registry_checks
 from prakerja import uploads
 from prakerja.client_ip import client_ip
 
@@ -261,6 +262,10 @@ IDENTITY_ERROR_FIELDS = {
     "nik_birth_date_mismatch": "birth_date",
     "too_young": "birth_date",
     "too_old": "birth_date",
+    "registry_nik_not_found": "nik",
+    "registry_kk_mismatch": "kk",
+    "registry_name_mismatch": "full_name",
+    "registry_birth_date_mismatch": "birth_date",
 }
 
 
@@ -287,7 +292,7 @@ def _identity_attempts_exceeded(request: HttpRequest) -> bool:
 def identity(request: HttpRequest, participant) -> HttpResponse:
     if (early := _step_redirect(request, participant, "identity")) is not None:
         return early
-    if participant.identity_verified_at:
+    if participant.identity_done:
         return render(request, "participants/identity_done.html", {"participant": participant})
     refresh = "refresh" in request.POST
     context = {}
@@ -295,7 +300,9 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
         # Only re-list the regions below the chosen one; keep what was typed, show no errors.
         form = forms.IdentityForm(initial=request.POST.dict())
     else:
-        form = forms.IdentityForm(request.POST or None)
+        form = forms.IdentityForm(
+            request.POST or None, initial={"full_name": participant.user.full_name}
+        )
     if request.method == "POST" and not refresh and form.is_valid():
         if _identity_attempts_exceeded(request):
             registration.record_identity_refusal(
@@ -314,6 +321,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
                 address=data["address"],
                 education=data["education"],
                 employment_status=data["employment_status"],
+                full_name=data.get("full_name"),
             )
         except DomainError as exc:
             registration.record_identity_refusal(
@@ -538,6 +546,14 @@ COMPLAINT_TOPIC = {
 }
 
 
+def _registry_refusal(participant) -> refusals.Refusal | None:
+    """A later civil-registry check found the stored identity different: what and what to do."""
+    if participant.registry_status != participant.RegistryStatus.MISMATCH:
+        return None
+    error = registry_checks.mismatch_error(participant.registry_field or "nik")
+    return refusals.of_error(error, area="registrasi")
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     participant = selectors.participant_for_user(user=request.user)
@@ -566,6 +582,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             complaint_url=refusals.complaint_url(complaint_topic),
             selection_refusal=selection_refusal,
+            registry_refusal=_registry_refusal(participant),
             blacklist=(
                 selectors.blacklist_entry_of(participant=participant)
                 if participant.status == participant.Status.REVOKED

@@ -31,7 +31,7 @@ SECRET_FIELDS = ("nik_hash", "nik_encrypted", "kk_hash", "kk_encrypted")
 _OTHER_MODELS = {
     "participants.participantevent": {"old_value": "derivable", "new_value": "derivable"},
     "participants.blacklistentry": {"nik_hash": "secret"},
-    "participants.prioritywhitelistentry": {"nik_hash": "secret"},
+    "participants.listexception": {"nik_hash": "secret"},
 }
 _PARTICIPANT = "participants.participant"
 

@@ -272,6 +272,31 @@ SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
 if not DEBUG and not TESTING and SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL and SMS_HTTP_TOKEN.")
 
+# --- civil registry (Dukcapil): participants/registry.py ------------------------------------------
+
+REGISTRY_BACKEND = env.str("REGISTRY_BACKEND", default="fake")
+REGISTRY_HTTP_URL = env.str("REGISTRY_HTTP_URL", default="")
+REGISTRY_HTTP_TOKEN = env.str("REGISTRY_HTTP_TOKEN", default="")
+_REGISTRY_HTTP_SET = bool(REGISTRY_HTTP_URL and REGISTRY_HTTP_TOKEN)
+if not DEBUG and not TESTING and REGISTRY_BACKEND == "http" and not _REGISTRY_HTTP_SET:
+    raise ImproperlyConfigured(
+        "REGISTRY_HTTP_URL and REGISTRY_HTTP_TOKEN must be set when REGISTRY_BACKEND=http."
+    )
+# One answer may take this long; then the registry counts as unavailable for this attempt.
+REGISTRY_TIMEOUT_SECONDS = env.float("REGISTRY_TIMEOUT_SECONDS", default=5.0)
+REGISTRY_HTTP_RETRIES = env.int("REGISTRY_HTTP_RETRIES", default=2)
+REGISTRY_HTTP_RETRY_PAUSE_SECONDS = env.float("REGISTRY_HTTP_RETRY_PAUSE_SECONDS", default=0.3)
+REGISTRY_BREAKER_FAILURES = env.int("REGISTRY_BREAKER_FAILURES", default=5)
+REGISTRY_BREAKER_RESET_SECONDS = env.float("REGISTRY_BREAKER_RESET_SECONDS", default=60.0)
+# A check the registry could not answer is tried again after 1, 2, 4, ... times this (capped).
+REGISTRY_RETRY_BASE_SECONDS = env.int("REGISTRY_RETRY_BASE_SECONDS", default=60)
+REGISTRY_RETRY_MAX_SECONDS = env.int("REGISTRY_RETRY_MAX_SECONDS", default=6 * 60 * 60)
+# The state's lists (participants/eligibility/lists.py): the validity an operator's import gets
+# when none is given.
+LIST_DEFAULT_VALIDITY_DAYS = env.int("LIST_DEFAULT_VALIDITY_DAYS", default=180)
+# The fake registry's slow answer (a NIK ending in 0997).
+REGISTRY_FAKE_SLOW_SECONDS = env.float("REGISTRY_FAKE_SLOW_SECONDS", default=2.0)
+
 # --- Celery --------------------------------------------------------------------------------------
 
 CELERY_TIMEZONE = TIME_ZONE
@@ -310,6 +335,14 @@ CELERY_BEAT_SCHEDULER = "prakerja.beat:CodeScheduler"
 
 # The only place where schedules are defined. Times are WIB (CELERY_TIMEZONE).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "recheck-eligibility": {
+        "task": "participants.tasks.recheck_eligibility",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "retry-registry-checks": {
+        "task": "participants.tasks.retry_registry_checks",
+        "schedule": crontab(minute="*"),
+    },
     "heartbeat": {
         "task": "prakerja.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),

@@ -14,7 +14,8 @@ from complaints.models import Complaint
 from complaints.selectors import AGE_BUCKETS
 from incentives.models import Installment
 from participants import waves
-from participants.models import Application, Participant, SelectionRun, Wave
+from participants.eligibility import sources
+from participants.models import Application, EligibilityReview, Participant, SelectionRun, Wave
 from reports.models import DailyCount
 from trainings.models import Payment, RecoveredQuota
 
@@ -192,6 +193,46 @@ def incentives_summary() -> dict:
         "paid_idr": paid["amount_idr"],
         "failed_by_reason": failed_by_reason,
     }
+
+
+def eligibility_by_wave_and_source() -> list[dict]:
+    """Per wave (newest first) and per list source, in the lists' fixed order: how many
+    applicants the list excluded at selection, and how many of the wave's participants it
+    flagged after selection, of them revoked, cleared and still open (2 queries)."""
+    reasons = sources.REASON_SOURCES
+    rows: dict[tuple[int, str], dict] = {}
+
+    def row(wave: int, source: str) -> dict:
+        return rows.setdefault(
+            (wave, source),
+            {"excluded": 0, "flagged": 0, "revoked": 0, "cleared": 0, "open": 0},
+        )
+
+    for entry in (
+        Application.objects.filter(reason_code__in=list(reasons))
+        .values("wave__number", "reason_code")
+        .annotate(n=Count("id"))
+    ):
+        row(entry["wave__number"], reasons[entry["reason_code"]])["excluded"] = entry["n"]
+    R = EligibilityReview.Status
+    for entry in (
+        EligibilityReview.objects.filter(wave__isnull=False)
+        .values("wave__number", "source")
+        .annotate(
+            flagged=Count("id"),
+            revoked=Count("id", filter=Q(status=R.REVOKED)),
+            cleared=Count("id", filter=Q(status=R.CLEARED)),
+            open=Count("id", filter=Q(status__in=EligibilityReview.OPEN_STATUSES)),
+        )
+    ):
+        row(entry.pop("wave__number"), entry.pop("source")).update(entry)
+    order = list(sources.RULES)
+    return [
+        {"wave": wave, "source": source, "label": sources.Source(source).label, **counts}
+        for (wave, source), counts in sorted(
+            rows.items(), key=lambda item: (-item[0][0], order.index(item[0][1]))
+        )
+    ]
 
 
 TREND_SERIES = [(value, label) for value, label in DailyCount.Series.choices]

@@ -102,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [(r["label"], r["count"]) for r in incentives["failed_by_reason"]]
         ),
         "complaints": complaints,
+        "eligibility": selectors.eligibility_by_wave_and_source(),
         "complaint_chart": charts.bar_chart([(c["label"], c["open"]) for c in complaints]),
         "trends": _trends(request, funnels),
         "can_export": request.user.has_perm(EXPORT_PERMISSION),

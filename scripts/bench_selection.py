@@ -1,12 +1,16 @@
 """Selection benchmark: N applicants in a closed wave, the selection run, beside its floor.
 
 Loads N applicants with ``seed_load`` (a closed wave with province quotas totalling
---places-ratio of them, default 10%; the real program had 2-10%), then times
+--places-ratio of them, default 10%; the real program had 2-10%; 1% on the laid-off workers'
+priority list), imports the nine exclusion lists with --list-rows NIKs in all (default five per
+applicant) naming --listed-share of the applicants (default 3%), then times
 ``participants.selection.run_selection`` with its COMMIT, and prints its SQL statements.
+``--list-rows 0`` measures the same selection without exclusion lists.
 
 The floor: the same decision and grant as plain SQL on bare tables holding the same rows
-(applications, participants, quotas, blacklist, priority list), in one transaction with the
-same ``work_mem``: the eligibility reasons, the family-card limit, the seeded draw per province
+(applications, participants, quotas, blacklist, the lists' entries), in one transaction with the
+same ``work_mem``: the eligibility reasons (the lists' among them), the family-card limit, the
+seeded draw per province
 (``md5(seed || ':' || id)`` after the priority tier), the quota cut, the grant (status, wave,
 card, balance, deadlines) with its GRANT ledger entry and audit row, and every application's
 outcome. Not in the floor: drawing random card numbers (it derives them from the id) and the
@@ -28,24 +32,38 @@ import benchutil
 
 def arguments(parser) -> None:
     parser.add_argument("--places-ratio", type=float, default=0.10)
+    parser.add_argument(
+        "--list-rows",
+        type=int,
+        default=None,
+        help="NIKs on the exclusion lists in all (default 5 x the size; 0: no exclusion list)",
+    )
+    parser.add_argument("--listed-share", type=float, default=0.03)
 
 
 args = benchutil.start(
     __doc__, size=1_000_000, unit="applicants", aliases=("--applicants",), arguments=arguments
 )
 
+import listdata  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from participants import deadlines  # noqa: E402
-from participants.models import Wave  # noqa: E402
+from participants.eligibility import sources  # noqa: E402
+from participants.models import Application, Participant, Wave  # noqa: E402
 from participants.selection import age_cutoffs, run_selection  # noqa: E402
+
+# Each list source's place in the fixed order of reasons, and its reason code (constants).
+POSITIONS = " ".join(f"WHEN '{code}' THEN {i + 1}" for i, code in enumerate(sources.RULES))
+REASONS = " ".join(f"WHEN '{code}' THEN '{r.reason_code}'" for code, r in sources.RULES.items())
+LISTED = "reason_code LIKE 'excluded\\_%%' OR reason_code LIKE 'other\\_aid\\_%%'"
 
 # The rows the floor starts from, copied before the selection changes them.
 BARE_TABLES = {
     "participant": """
-        SELECT p.id, p.province_id, p.nik_hash, p.kk_hash, p.priority_tier, p.birth_date,
+        SELECT p.id, p.province_id, p.nik_hash, p.kk_hash, p.registry_status, p.birth_date,
                p.is_student, p.is_civil_servant, p.receives_social_aid, p.status, p.wave_id,
                p.card_number, p.balance_idr, p.balance_expires_at, p.selected_at,
                p.first_purchase_deadline, p.updated_at
@@ -58,7 +76,15 @@ BARE_TABLES = {
     "quota": "SELECT province_id, quota FROM participants_waveprovincequota "
     "WHERE wave_id = %(wave)s",
     "blacklist": "SELECT nik_hash FROM participants_blacklistentry WHERE removed_at IS NULL",
-    "whitelist": "SELECT nik_hash, tier FROM participants_prioritywhitelistentry",
+    "entry": "SELECT list_id, nik_hash FROM participants_agencylistentry",
+    "list": f"""
+        SELECT l.id AS list_id, l.source, CASE l.source {POSITIONS} END AS position,
+            l.source = '{sources.Source.LAID_OFF}' AS priority,
+            CASE l.source {REASONS} END AS reason
+        FROM participants_agencylist l WHERE l.status = 'active'
+    """,
+    "exception": "SELECT nik_hash, source FROM participants_listexception "
+    "WHERE ended_at IS NULL AND valid_until >= %(today)s",
     "ledger": "SELECT participant_id, kind, amount_idr, balance_after_idr, reference, created_at "
     "FROM participants_ledgerentry WHERE false",
     "event": "SELECT participant_id, kind, from_status, to_status, reason_code, note, created_at "
@@ -67,23 +93,36 @@ BARE_TABLES = {
 
 FLOOR_DECISION = """
     CREATE TEMP TABLE bare_decision ON COMMIT DROP AS
-    WITH base AS (
+    WITH listed AS (
+        SELECT e.nik_hash,
+            (array_agg(l.reason ORDER BY l.position) FILTER (WHERE NOT l.priority))[1] AS reason,
+            bool_or(l.priority) AS priority
+        FROM bare_entry e JOIN bare_list l ON l.list_id = e.list_id
+        WHERE e.nik_hash IN (SELECT p.nik_hash FROM bare_application a
+                             JOIN bare_participant p ON p.id = a.participant_id)
+            AND NOT EXISTS (SELECT 1 FROM bare_exception x
+                            WHERE x.nik_hash = e.nik_hash AND x.source = l.source)
+        GROUP BY e.nik_hash
+    ),
+    base AS (
         SELECT a.id AS application_id, p.id AS participant_id, p.province_id, p.kk_hash,
-            COALESCE(w.tier, p.priority_tier) AS tier, q.quota,
+            CASE WHEN w.priority THEN 0 ELSE 1 END AS tier, q.quota,
             md5(%(seed)s || ':' || p.id) AS draw_key,
             CASE
                 WHEN p.status <> 'applicant' OR p.wave_id IS NOT NULL THEN 'already_participant'
                 WHEN b.nik_hash IS NOT NULL THEN 'blacklisted'
+                WHEN p.registry_status <> 'match' THEN 'identity_not_verified'
                 WHEN p.birth_date > %(youngest)s THEN 'too_young'
                 WHEN p.birth_date <= %(oldest)s THEN 'too_old'
                 WHEN p.is_student THEN 'student'
                 WHEN p.is_civil_servant THEN 'civil_servant'
                 WHEN p.receives_social_aid THEN 'other_social_aid'
+                WHEN w.reason IS NOT NULL THEN w.reason
                 WHEN q.quota IS NULL THEN 'outside_quota_region'
             END AS reason
         FROM bare_application a
         JOIN bare_participant p ON p.id = a.participant_id
-        LEFT JOIN bare_whitelist w ON w.nik_hash = p.nik_hash
+        LEFT JOIN listed w ON w.nik_hash = p.nik_hash
         LEFT JOIN bare_blacklist b ON b.nik_hash = p.nik_hash
         LEFT JOIN bare_quota q ON q.province_id = p.province_id
     ),
@@ -184,6 +223,8 @@ FLOOR_OUTCOME = {
     "family_card_limit": "SELECT count(*) FROM bare_application "
     "WHERE reason_code = 'family_card_limit'",
     "blacklisted": "SELECT count(*) FROM bare_application WHERE reason_code = 'blacklisted'",
+    "listed": f"SELECT count(*) FROM bare_application WHERE {LISTED}",
+    "laid-off first": "SELECT count(*) FROM bare_application WHERE priority_tier = 0",
 }
 PORTAL_OUTCOME = {
     "selected": "SELECT count(*) FROM participants_participant WHERE status = 'selected'",
@@ -197,6 +238,8 @@ PORTAL_OUTCOME = {
     "WHERE reason_code = 'family_card_limit'",
     "blacklisted": "SELECT count(*) FROM participants_application "
     "WHERE reason_code = 'blacklisted'",
+    "listed": f"SELECT count(*) FROM participants_application WHERE {LISTED}",
+    "laid-off first": "SELECT count(*) FROM participants_application WHERE priority_tier = 0",
 }
 
 
@@ -206,6 +249,16 @@ def main() -> None:
     with benchutil.stopwatch() as load:
         call_command("seed_load", participants=n, quota=places)
     wave = Wave.objects.order_by("-number").first()
+    list_rows = 5 * n if args.list_rows is None else args.list_rows
+    if list_rows:
+        applicants = Participant.objects.filter(
+            pk__in=Application.objects.filter(wave=wave).values("participant_id")
+        )
+        with benchutil.stopwatch() as listing:
+            listing.rows = listdata.import_exclusion_lists(
+                listdata.listed_niks(applicants, share=args.listed_share), rows=list_rows
+            )
+        print(f"  exclusion lists: {listing.rows:,} NIKs imported in {listing.seconds:.1f} s")
     youngest, oldest = age_cutoffs(wave)
     params = {
         "wave": wave.pk,
@@ -220,7 +273,7 @@ def main() -> None:
         "note": f"Seleksi gelombang {wave.number}",
         "reference": f"wave:{wave.number}",
     }
-    bare = benchutil.Floor(BARE_TABLES, {"wave": wave.pk})
+    bare = benchutil.Floor(BARE_TABLES, {"wave": wave.pk, "today": wave.closes_at.date()})
     bare.snapshot()
     floors = [bare.run(floor_work(params))]
 
@@ -251,7 +304,8 @@ def main() -> None:
     with connection.cursor() as cursor:
         benchutil.same_outcome(benchutil.counts(cursor, PORTAL_OUTCOME), bare.outcome)
     benchutil.report(
-        f"selection {n:,} applicants, {places:,} places",
+        f"selection {n:,} applicants, {places:,} places, "
+        + (f"exclusion lists of {list_rows:,} NIKs" if list_rows else "no exclusion list"),
         watch.seconds,
         floors,
         detail=f"{len(statements) + 1} SQL statements; selected {run.selected:,}, "

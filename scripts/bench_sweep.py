@@ -101,13 +101,13 @@ def generate(n: int, past_per_10: int) -> None:
             INSERT INTO participants_participant (
                 user_id, nik_hash, nik_encrypted, nik_masked, kk_hash, kk_encrypted, birth_date,
                 gender, province_id, address, education, employment_status, phone,
-                priority_tier, status, wave_id, selected_at, card_number, oriented_at,
+                status, wave_id, selected_at, card_number, oriented_at,
                 first_purchase_deadline, revoke_reason, balance_idr, balance_expires_at,
                 created_at, updated_at)
             SELECT u.id, md5('nik' || u.id) || md5('hash' || u.id), '',
                    '3201********' || lpad((u.id %% 10000)::text, 4, '0'),
                    '', '', DATE '1995-06-15', 'M', %(province)s, '', 'sma', 'unemployed',
-                   '+62812' || lpad(u.id::text, 8, '0'), 9,
+                   '+62812' || lpad(u.id::text, 8, '0'),
                    CASE WHEN u.id %% 2 = 0 THEN 'active' ELSE 'selected' END,
                    CASE WHEN u.id %% 10 < %(past_per_10)s THEN %(past_wave)s
                         ELSE %(future_wave)s END,

@@ -73,6 +73,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     education = Participant.Education.SMA
     employment_status = Participant.Employment.UNEMPLOYED
     identity_verified_at = factory.LazyFunction(timezone.now)
+    registry_status = Participant.RegistryStatus.MATCH
     phone = factory.Sequence(lambda n: f"+62812{n:08d}")
     phone_verified_at = factory.LazyFunction(timezone.now)
     is_student = False

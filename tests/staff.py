@@ -39,3 +39,19 @@ def admin_http_session(base_url: str, user, password: str):
     )
     assert answer.status_code == 302, answer.text[:2000]
     return session
+
+
+def staff_with(permissions: list[str], email: str):
+    """A staff account holding exactly ``permissions`` (dotted: ``app_label.codename``), as the
+    README's permission sets are written."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True, email=email)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user

@@ -114,6 +114,8 @@ def figure_lines(output: str) -> list[dict]:
 
 SCRIPTS = {
     "bench_selection.py": ["--size", "400"],
+    "bench_list_import.py": ["--size", "400"],
+    "bench_recheck.py": ["--size", "200"],
     "bench_sweep.py": ["--size", "400"],
     "bench_disbursement.py": ["--size", "200"],
     "bench_confirm.py": ["--size", "24", "--clients", "4", "--workers", "1", "--threads", "2"],

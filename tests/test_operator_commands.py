@@ -28,6 +28,8 @@ BEAT_COMMANDS = {
     "expire-balances": "expire_balances",
     "incentives-disburse": "disburse_incentives",
     "incentives-reconcile": "reconcile_payouts",
+    "retry-registry-checks": "retry_registry_checks",
+    "recheck-eligibility": "recheck_eligibility",
     "trends-rollup": "rollup_trends",
     "registration-mail": "send_registration_mail",
     "clear-sessions": "clear_sessions",
@@ -41,6 +43,8 @@ WRITING = {
     "expire_balances",
     "disburse_incentives",
     "reconcile_payouts",
+    "retry_registry_checks",
+    "recheck_eligibility",
     "rollup_trends",
 }
 # Every command that takes --now (the heartbeat, the registration mail and the session cleanup
@@ -90,6 +94,16 @@ def test_every_now_reads_a_time_without_offset_as_wib_and_says_so(name):
 @pytest.mark.parametrize("name", sorted(WRITING))
 def test_every_writing_job_has_a_dry_run(name):
     assert "--dry-run" in _parser(name).format_help()
+
+
+def test_every_job_command_is_a_job_command():
+    """One shape for every job's command (``participants.jobs.JobCommand``: --now, --dry-run,
+    the run recorded under its beat entry, one line), instead of each writing it again."""
+    from participants.jobs import JobCommand
+
+    for name in sorted(WRITING):
+        command = load_command_class(get_commands()[name], name)
+        assert isinstance(command, JobCommand), name
 
 
 @pytest.mark.django_db

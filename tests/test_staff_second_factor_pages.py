@@ -109,8 +109,23 @@ def test_the_login_page_and_the_second_factor_pages_speak_indonesian(client, bos
     assert not english, english
 
 
+@pytest.fixture
+def officer(db):
+    from django.contrib.auth.models import Permission
+
+    from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
+
+    user = UserFactory(is_staff=True, email="petugas@prakerja.local")
+    codenames = [name.split(".")[1] for name in PARTICIPANT_OFFICER_PERMISSIONS]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    ensure_totp_device(user=user)
+    return user
+
+
 @pytest.mark.django_db
-def test_recovery_codes_are_shown_once_and_each_logs_in_once(client, boss):
+@pytest.mark.parametrize("who", ["boss", "officer"])
+def test_recovery_codes_are_shown_once_and_each_logs_in_once(client, request, who):
+    boss = request.getfixturevalue(who)
     client.force_login(boss)
     url = reverse("admin:staff_recovery_codes")
     assert "Buat kode pemulihan baru" in client.get(url).content.decode()

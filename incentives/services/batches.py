@@ -23,6 +23,7 @@ from incentives.models import (
     PayoutRequest,
 )
 from incentives.services.errors import CheckerIsMaker
+from participants import selectors
 from participants.jobs import enqueue_on_commit
 from participants.models import InvalidTransition
 
@@ -48,9 +49,10 @@ def create_batch(
     submitter when the job made it (``actor`` None), for a second staff member when a staff
     member made it (the maker is its submitter). Returns ``None`` when nothing is due."""
     now = now or timezone.now()
+    # Payouts to someone under eligibility review wait (participants.selectors).
     due = Installment.objects.filter(
         status=S.SCHEDULED, next_attempt_at__lte=now, batch__isnull=True
-    )
+    ).exclude(participant_id__in=selectors.payouts_on_hold())
     if participant_id is not None:
         due = due.filter(participant_id=participant_id)
     with transaction.atomic():

@@ -21,6 +21,7 @@ from incentives.models import (
     Reason,
 )
 from incentives.services.outcomes import DisbursementSummary, OutcomeTarget, apply_outcomes
+from participants import selectors
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,11 @@ def _claim(*, batch_id: int, now: dt.datetime, size: int) -> list[Claim]:
     every later call and write checks it (:func:`_still_mine`)."""
     token = uuid.uuid4()
     with transaction.atomic():
+        # Someone put under eligibility review after the batch was made: their installments
+        # leave the batch and wait, unpaid, until the review ends (participants.selectors).
+        Installment.objects.filter(
+            batch_id=batch_id, status=S.SCHEDULED, participant_id__in=selectors.payouts_on_hold()
+        ).update(batch=None)
         ids = list(
             Installment.objects.select_for_update(skip_locked=True)
             .filter(batch_id=batch_id, status=S.SCHEDULED)

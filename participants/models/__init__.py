@@ -12,6 +12,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from participants.models.challenges import OtpChallenge, PhoneOTP
+from participants.models.eligibility import (
+    AgencyList,
+    EligibilityReview,
+    EligibilityReviewEvent,
+    ListException,
+    RegistryCheck,
+)
 from participants.models.errors import DomainError, InvalidTransition
 from participants.models.learning import (
     BasicTestAttempt,
@@ -30,27 +37,31 @@ from participants.models.records import (
 from participants.models.regions import District, Province, Regency
 from participants.models.selection import Application, SelectionRun
 from participants.models.staff import StaffAuthenticator, StaffRecoveryCodes
-from participants.models.waves import PriorityWhitelistEntry, Wave, WaveProvinceQuota
+from participants.models.waves import Wave, WaveProvinceQuota
 
 __all__ = [
+    "AgencyList",
     "Application",
     "BasicTestAttempt",
     "BasicTestQuestion",
     "BlacklistEntry",
     "District",
     "DomainError",
+    "EligibilityReview",
+    "EligibilityReviewEvent",
     "InvalidTransition",
     "LedgerEntry",
+    "ListException",
     "OrientationVideo",
     "OtpChallenge",
     "Participant",
     "ParticipantEvent",
     "PendingRegistrationMail",
     "PhoneOTP",
-    "PriorityWhitelistEntry",
     "ProfileCorrection",
     "Province",
     "Regency",
+    "RegistryCheck",
     "SelectionRun",
     "StaffAuthenticator",
     "StaffRecoveryCodes",

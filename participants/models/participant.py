@@ -38,6 +38,11 @@ class Participant(models.Model):
         Status.FINISHED: set(),
     }
 
+    class RegistryStatus(models.TextChoices):
+        PENDING = "pending", _("Sedang diverifikasi")
+        MATCH = "match", _("Sesuai data Dukcapil")
+        MISMATCH = "mismatch", _("Tidak sesuai data Dukcapil")
+
     class Gender(models.TextChoices):
         MALE = "M", _("Laki-laki")
         FEMALE = "F", _("Perempuan")
@@ -108,6 +113,30 @@ class Participant(models.Model):
     identity_verified_at = models.DateTimeField(
         _("identitas terverifikasi pada"), null=True, blank=True
     )
+    # The civil registry's (Dukcapil) answer about NIK + KK + name + birth date
+    # (participants.services.registry_checks): only a match may be selected. db_default: the
+    # set-based jobs insert rows in raw SQL without naming these columns.
+    registry_status = models.CharField(
+        _("verifikasi Dukcapil"),
+        max_length=16,
+        choices=RegistryStatus,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    registry_field = models.CharField(
+        _("data yang tidak sesuai"), max_length=16, blank=True, default="", db_default=""
+    )
+    registry_attempts = models.PositiveSmallIntegerField(
+        _("percobaan verifikasi Dukcapil"), default=0, db_default=0
+    )
+    registry_checked_at = models.DateTimeField(
+        _("diverifikasi Dukcapil pada"), null=True, blank=True
+    )
+    # While pending: when the worker asks the registry again (backoff).
+    registry_next_check_at = models.DateTimeField(
+        _("verifikasi Dukcapil berikutnya"), null=True, blank=True
+    )
 
     phone = models.CharField(_("nomor HP"), max_length=16, blank=True, db_index=True)
     phone_verified_at = models.DateTimeField(_("HP terverifikasi pada"), null=True, blank=True)
@@ -120,7 +149,6 @@ class Participant(models.Model):
     declared_at = models.DateTimeField(_("pernyataan diisi pada"), null=True, blank=True)
 
     test_passed_at = models.DateTimeField(_("lulus tes dasar pada"), null=True, blank=True)
-    priority_tier = models.PositiveSmallIntegerField(_("tingkat prioritas"), default=9)
 
     # Program status
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.APPLICANT)
@@ -197,16 +225,30 @@ class Participant(models.Model):
                 name="sweep_candidates",
             ),
             models.Index(fields=["wave", "status"], name="participant_wave_status"),
+            # The worker's catch-up of civil-registry checks still waiting for an answer.
+            models.Index(
+                fields=["registry_next_check_at"],
+                condition=Q(registry_status="pending"),
+                name="registry_checks_due",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user.full_name} ({self.nik_masked or '-'})"
 
     @property
+    def identity_done(self) -> bool:
+        """The identity step is done: stored, and not found to differ from the civil registry
+        (a check still pending counts as done: the person goes on meanwhile)."""
+        return bool(
+            self.identity_verified_at and self.registry_status != self.RegistryStatus.MISMATCH
+        )
+
+    @property
     def profile_complete(self) -> bool:
         return bool(
             self.user.email_verified_at
-            and self.identity_verified_at
+            and self.identity_done
             and self.phone_verified_at
             and self.declared_at
             and self.test_passed_at

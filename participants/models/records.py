@@ -80,6 +80,7 @@ class BlacklistEntry(models.Model):
     class Reason(models.TextChoices):
         NO_FIRST_PURCHASE = "no_first_purchase", _("Tidak membeli pelatihan pertama dalam 30 hari")
         FRAUD = "fraud", _("Kecurangan / penyalahgunaan")
+        INELIGIBLE = "ineligible", _("Tidak memenuhi syarat menurut daftar instansi")
         OTHER = "other", _("Lainnya")
 
     # Looked up through the partial unique index of the active entries (is_blacklisted, the

@@ -41,6 +41,41 @@ class Application(models.Model):
             _("Provinsi domisili tidak mendapat kuota pada gelombang ini."),
         )
         QUOTA_FULL = "quota_full", _("Kuota gelombang di provinsi Anda sudah terpenuhi.")
+        IDENTITY_NOT_VERIFIED = (
+            "identity_not_verified",
+            _("Data identitas belum terverifikasi sesuai data Dukcapil."),
+        )
+        # The state's lists (participants/eligibility/sources.py names each source's code).
+        EXCLUDED_ASN = "excluded_asn", _("Terdaftar sebagai ASN menurut data BKN.")
+        EXCLUDED_TNI = "excluded_tni", _("Terdaftar sebagai anggota TNI.")
+        EXCLUDED_POLRI = "excluded_polri", _("Terdaftar sebagai anggota Polri.")
+        EXCLUDED_VILLAGE_OFFICIAL = (
+            "excluded_village_official",
+            _("Terdaftar sebagai kepala desa atau perangkat desa menurut data Kemendagri."),
+        )
+        EXCLUDED_LEGISLATOR = "excluded_legislator", _("Terdaftar sebagai anggota DPR/DPRD.")
+        EXCLUDED_STATE_ENTERPRISE = (
+            "excluded_state_enterprise",
+            _("Terdaftar sebagai direksi atau komisaris BUMN/BUMD."),
+        )
+        OTHER_AID_BSU = (
+            "other_aid_bsu",
+            _(
+                "Terdaftar sebagai penerima BSU (Bantuan Subsidi Upah) menurut data BPJS "
+                "Ketenagakerjaan."
+            ),
+        )
+        OTHER_AID_BPUM = (
+            "other_aid_bpum",
+            _(
+                "Terdaftar sebagai penerima BPUM (Banpres Produktif Usaha Mikro) menurut data "
+                "KemenkopUKM."
+            ),
+        )
+        OTHER_AID_KEMENSOS = (
+            "other_aid_kemensos",
+            _("Terdaftar sebagai penerima bantuan sosial menurut data Kemensos."),
+        )
 
     # Both foreign keys are served by the indexes below (one_application_per_wave leads with
     # participant, application_wave is the wave). No index holds the status or the outcome

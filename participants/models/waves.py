@@ -1,4 +1,4 @@
-"""Waves, their quotas per province, and the priority whitelist of the draw."""
+"""Waves and their quotas per province."""
 
 from django.db import models
 from django.db.models import F, Q
@@ -67,18 +67,3 @@ class WaveProvinceQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave} / {self.province_id}: {self.quota}"
-
-
-class PriorityWhitelistEntry(models.Model):
-    """An agency whitelist (e.g. laid-off workers from Kemnaker): these NIKs get a better tier."""
-
-    nik_hash = models.CharField(_("hash NIK"), max_length=64, unique=True)
-    tier = models.PositiveSmallIntegerField(
-        _("tingkat prioritas"), default=0, help_text=_("0 = prioritas tertinggi")
-    )
-    source = models.CharField(_("sumber data"), max_length=100)
-    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("daftar prioritas")
-        verbose_name_plural = _("daftar prioritas")

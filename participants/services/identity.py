@@ -10,7 +10,7 @@ in the caller's transaction. Staff corrections of the same fields are ``profile`
 import datetime as dt
 
 from participants import crypto
-from participants.models import District, Participant, ParticipantEvent
+from participants.models import District, Participant, ParticipantEvent, User
 from participants.services.status import record_event
 
 REASON_IDENTITY = "identity_verified"
@@ -39,10 +39,14 @@ def record_identity(
     education: str,
     employment_status: str,
     now: dt.datetime,
+    full_name: str | None = None,
+    registry: dict | None = None,
 ) -> None:
     """Store the checked identity on ``participant`` (its regency and province follow the
-    district) as verified at ``now``, and audit it. Raises ``IntegrityError`` when another
-    account holds the NIK (the unique ``nik_hash``)."""
+    district) as verified at ``now``, with the civil registry's answer (``registry``: the
+    ``registry_*`` fields, ``participants.services.registry_checks.status_fields``) and the
+    account's name as the registry was asked about it, and audit it. Raises ``IntegrityError``
+    when another account holds the NIK (the unique ``nik_hash``)."""
     set_identity_numbers(participant=participant, nik=nik, kk=kk)
     participant.birth_date = birth_date
     participant.gender = gender
@@ -53,7 +57,12 @@ def record_identity(
     participant.education = education
     participant.employment_status = employment_status
     participant.identity_verified_at = now
+    for name, value in (registry or {}).items():
+        setattr(participant, name, value)
     participant.save()
+    if full_name and full_name != participant.user.full_name:
+        User.objects.filter(pk=participant.user_id).update(full_name=full_name)
+        participant.user.full_name = full_name
     record_event(
         participant=participant,
         kind=ParticipantEvent.Kind.PROFILE,

@@ -32,7 +32,8 @@ from participants.services.status import record_event
 # The "Pernyataan Pendaftar": each decides eligibility, so each correction needs a second person.
 DECLARATION_FIELDS = ("is_student", "is_civil_servant", "receives_social_aid", "is_unemployed")
 # Fields that decide eligibility (docs/program.md section 2). The NIK encodes the birth date, the
-# gender and the district; the regency and province follow the district.
+# gender and the district; the regency and province follow the district. The draw's priority tier
+# is not among them: it comes only from the laid-off workers' list (participants.eligibility).
 CORRECTABLE_FIELDS = (
     "birth_date",
     "gender",
@@ -41,7 +42,7 @@ CORRECTABLE_FIELDS = (
     "employment_status",
     *DECLARATION_FIELDS,
 )
-DECISIVE_FIELDS = (*CORRECTABLE_FIELDS, "priority_tier", "regency", "province")
+DECISIVE_FIELDS = (*CORRECTABLE_FIELDS, "regency", "province")
 REASON_CORRECTED = "profile_corrected"
 REASON_REQUESTED = "profile_correction_requested"
 REASON_REJECTED = "profile_correction_rejected"

@@ -56,3 +56,15 @@ def identity_kwargs(**overrides):
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture(params=["superuser", "officer"])
+def wave_staff(request):
+    """The demo superuser, and an officer holding exactly WAVE_OFFICER_PERMISSIONS."""
+    from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
+    from tests.factories import UserFactory
+    from tests.staff import staff_with
+
+    if request.param == "superuser":
+        return UserFactory(is_staff=True, is_superuser=True, email="kepala@prakerja.local")
+    return staff_with(WAVE_OFFICER_PERMISSIONS, "gelombang@prakerja.local")

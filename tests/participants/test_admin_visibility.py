@@ -20,6 +20,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.models import Permission
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.admin import COMPLAINT_OFFICER_PERMISSIONS
@@ -45,7 +46,7 @@ from tests.factories import (
     make_nik,
 )
 from tests.incentives.helpers import complete_first_training, give_account
-from tests.staff import admin_http_session
+from tests.staff import admin_http_session, staff_with
 
 # The participant fields a staff member without participants.view_full_nik may not see, and the
 # stored secrets nobody sees (the test's own list, not the policy module's).
@@ -222,42 +223,37 @@ def candidate_lookups(model, paths, lookups, *, thorough: bool) -> list[tuple[st
 # --- data ---------------------------------------------------------------------------------------
 
 
+def _person(*, birth, gender, district, address, serial):
+    """An active participant of a wave of their own, living in ``district``."""
+    now = timezone.now()
+    return make_active_participant(
+        wave=WaveFactory(
+            opens_at=now - dt.timedelta(days=10),
+            closes_at=now - dt.timedelta(days=3),
+            announces_at=now - dt.timedelta(days=1),
+        ),
+        birth_date=birth,
+        gender=gender,
+        district=district,
+        regency=district.regency,
+        province_id=district.regency.province_id,
+        address=address,
+        nik=make_nik(district_code=district.code, birth_date=birth, gender=gender, serial=serial),
+        kk=f"{district.regency_id}010101019{serial:03d}",
+    )
+
+
 @pytest.fixture
 def people(db):
     """A and B differ in every hidden field; both have rows in every list that shows people."""
     load_areas(provinces=["31", "32"])
     cibinong = District.objects.select_related("regency").get(code="320101")
     other = District.objects.select_related("regency").filter(regency__province_id="31").first()
+    a = _person(
+        birth=A_BIRTH, gender="F", district=cibinong, address="Jl. Melati No. 7", serial=123
+    )
+    b = _person(birth=B_BIRTH, gender="M", district=other, address="Gg. Kenanga 9", serial=456)
     now = timezone.now()
-    a = make_active_participant(
-        wave=WaveFactory(
-            opens_at=now - dt.timedelta(days=10),
-            closes_at=now - dt.timedelta(days=3),
-            announces_at=now - dt.timedelta(days=1),
-        ),
-        birth_date=A_BIRTH,
-        gender="F",
-        district=cibinong,
-        regency=cibinong.regency,
-        address="Jl. Melati No. 7",
-        nik=make_nik(district_code="320101", birth_date=A_BIRTH, gender="F", serial=123),
-        kk="3201010101019001",
-    )
-    b = make_active_participant(
-        wave=WaveFactory(
-            opens_at=now - dt.timedelta(days=10),
-            closes_at=now - dt.timedelta(days=3),
-            announces_at=now - dt.timedelta(days=1),
-        ),
-        birth_date=B_BIRTH,
-        gender="M",
-        district=other,
-        regency=other.regency,
-        province_id="31",
-        address="Gg. Kenanga 9",
-        nik=make_nik(district_code=other.code, birth_date=B_BIRTH, gender="M", serial=456),
-        kk="3101010101019002",
-    )
     for person in (a, b):
         Application.objects.create(participant=person, wave=person.wave, joined_at=now)
         BasicTestAttempt.objects.create(
@@ -286,16 +282,6 @@ def people(db):
     a.refresh_from_db()
     b.refresh_from_db()
     return a, b
-
-
-def staff_with(permissions: list[str], email: str) -> User:
-    user = UserFactory(is_staff=True, email=email)
-    for permission in permissions:
-        app_label, codename = permission.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 def every_view_permission() -> list[str]:
@@ -544,3 +530,36 @@ def test_the_superusers_lookups_on_the_same_fields_narrow_the_participant_list(l
     assert not not_narrowed, "\n".join(not_narrowed)
     assert narrowed >= 30, narrowed
     assert not secrets_used, secrets_used
+
+
+@pytest.mark.django_db
+def test_the_csv_exports_follow_the_same_policy(client, people):
+    """An export by staff who may export but not see the full NIK carries no hidden value; with
+    view_full_nik the NIK is whole (and still no birth date, gender, district or address)."""
+    a, _b = people
+    exporter = staff_with(["reports.export_program_data"], "ekspor@prakerja.local")
+    giveaways = [
+        a._nik[:6],
+        a._nik[6:12],
+        A_BIRTH.isoformat(),
+        A_BIRTH.strftime("%d/%m/%Y"),
+        "CIBINONG",
+        "Melati",
+    ]
+    urls = [
+        reverse("reports:export_wave_participants", args=[a.wave.number]),
+        reverse("reports:export_installments"),
+    ]
+    client.force_login(exporter)
+    for url in urls:
+        body = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+        assert a.nik_masked in body, url
+        for giveaway in giveaways:
+            assert giveaway not in body, (url, giveaway)
+    exporter.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
+    exporter = User.objects.get(pk=exporter.pk)
+    client.force_login(exporter)
+    body = b"".join(client.get(urls[0]).streaming_content).decode("utf-8-sig")
+    assert a._nik in body
+    for giveaway in giveaways[2:]:
+        assert giveaway not in body, giveaway

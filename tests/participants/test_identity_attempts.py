@@ -14,6 +14,7 @@ from participants.models import ParticipantEvent
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, make_nik
 
 from .conftest import BIRTH
+from .test_registration import _identity_post
 
 pytestmark = pytest.mark.django_db
 
@@ -34,23 +35,9 @@ def account(email: str):
     return user
 
 
-def identity_post(serial: int) -> dict:
-    return {
-        "nik": make_nik(birth_date=BIRTH, serial=serial),
-        "kk": "3201010101010001",
-        "birth_date": BIRTH.isoformat(),
-        "gender": "M",
-        "province": "32",
-        "regency": "3201",
-        "district": "320101",
-        "address": "Jl. Mawar No. 2",
-        "education": "sma",
-        "employment_status": "unemployed",
-    }
-
-
 def submit(client, serial: int, address: str):
-    return client.post(reverse("identity"), identity_post(serial), REMOTE_ADDR=address)
+    nik = make_nik(birth_date=BIRTH, serial=serial)
+    return client.post(reverse("identity"), _identity_post(nik=nik), REMOTE_ADDR=address)
 
 
 @pytest.fixture

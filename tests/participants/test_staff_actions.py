@@ -84,17 +84,17 @@ def test_a_fraud_blacklist_entry_added_in_the_admin_stops_the_card(client, super
 
 
 def test_the_plain_change_form_cannot_change_who_gets_selected(client, superuser):
-    participant = ParticipantFactory(priority_tier=9, is_student=False)
+    participant = ParticipantFactory(is_student=False)
     client.force_login(superuser)
     data = change_form_data(client, participant)
-    data.update(is_student="true", priority_tier="0", birth_date="1990-01-01", gender="F")
+    data.update(is_student="true", education="s1", birth_date="1990-01-01", gender="F")
     response = client.post(
         reverse("admin:participants_participant_change", args=[participant.pk]), data
     )
     assert response.status_code == 302
     participant.refresh_from_db()
     assert participant.is_student is False
-    assert participant.priority_tier == 9
+    assert participant.education == "sma"
     assert participant.birth_date == dt.date(1995, 6, 15)
     assert participant.gender == "M"
     assert not ParticipantEvent.objects.filter(participant=participant).exists()

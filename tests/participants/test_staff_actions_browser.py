@@ -97,9 +97,9 @@ def test_staff_correct_a_decisive_field_and_the_history_shows_who_when_why_old_a
     admin_login(page, base, "staf@prakerja.local")
     page.goto(change_url)
     # The plain form shows the decisive fields but has no input for them.
-    for name in ("priority_tier", "is_student", "birth_date", "gender", "status"):
+    for name in ("education", "is_student", "birth_date", "gender", "status"):
         expect(page.locator(f"#id_{name}")).to_have_count(0)
-    expect(page.locator(".field-priority_tier .readonly")).to_have_text("9")
+    expect(page.locator(".field-education .readonly")).to_have_text("SMA/SMK/sederajat")
 
     page.get_by_role("link", name="Koreksi data profil").click()
     expect(page.locator("#id_priority_tier")).to_have_count(0)  # follows the agencies' lists

@@ -7,32 +7,18 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from participants import deadlines
 from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
 from tests.admin_forms import rendered_form
-from tests.factories import ProvinceFactory, UserFactory
+from tests.factories import ProvinceFactory
 
 pytestmark = pytest.mark.django_db
 
 WIB = deadlines.WIB
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-@pytest.fixture(params=["superuser", "officer"])
-def staff(request):
-    if request.param == "superuser":
-        return UserFactory(is_staff=True, is_superuser=True, email="kepala@prakerja.local")
-    officer = UserFactory(is_staff=True, email="gelombang@prakerja.local")
-    for dotted in WAVE_OFFICER_PERMISSIONS:
-        app_label, codename = dotted.split(".")
-        officer.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return officer
 
 
 def _add_wave(client, *, today: dt.datetime, announces_at: dt.datetime, number: int):
@@ -57,9 +43,11 @@ def _add_wave(client, *, today: dt.datetime, announces_at: dt.datetime, number: 
         return client.post(url, data)
 
 
-def test_the_admin_refuses_a_late_wave_with_the_last_possible_date_and_saves_nothing(client, staff):
+def test_the_admin_refuses_a_late_wave_with_the_last_possible_date_and_saves_nothing(
+    client, wave_staff
+):
     ProvinceFactory()
-    client.force_login(staff)
+    client.force_login(wave_staff)
     today = dt.datetime(2026, 11, 10, 9, 0, tzinfo=WIB)
     late = dt.datetime(2026, 11, 17, 0, 0, 0, tzinfo=WIB)
 

@@ -4,37 +4,21 @@ its additional-wave form included, and opens an additional wave through the real
 superuser too."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
-from tests.factories import UserFactory
 from tests.trainings.sweep_helpers import participant_in, wave_21, wib
 from trainings import sweep
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["superuser", "officer"])
-def staff(request):
-    if request.param == "superuser":
-        return UserFactory(is_staff=True, is_superuser=True, email="kepala@prakerja.local")
-    officer = UserFactory(is_staff=True, email="gelombang@prakerja.local")
-    for dotted in WAVE_OFFICER_PERMISSIONS:
-        app_label, codename = dotted.split(".")
-        officer.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return officer
-
-
-def test_every_wave_page_opens_for_the_documented_permissions(client, staff):
+def test_every_wave_page_opens_for_the_documented_permissions(client, wave_staff):
     wave = wave_21()
     for _ in range(2):
         participant_in(wave)
     sweep.sweep_deadlines(now=wib(2021, 10, 22, 0, 5), notify=False)
-    client.force_login(staff)
+    client.force_login(wave_staff)
     index = client.get(reverse("admin:index")).content.decode()
     for name in ("Gelombang", "Kuota dipulihkan"):
         assert name in index, name

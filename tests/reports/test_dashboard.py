@@ -83,9 +83,9 @@ def test_the_dashboard_shows_each_wave_funnel_pool_platforms_and_complaints_in_f
 ):
     client.force_login(staff_with("view_program_dashboard"))
     # Session, user and 2 permission lookups; then 3 funnel, pool, platforms, 2 incentive and
-    # 1 complaint aggregates, the trends' daily counts and their last rollup: 14, whatever the
-    # number of participants.
-    with django_assert_max_num_queries(14):
+    # 1 complaint aggregates, the trends' daily counts and their last rollup, and 2 eligibility
+    # aggregates: 16, whatever the number of participants.
+    with django_assert_max_num_queries(16):
         response = client.get(URL)
     assert response.status_code == 200
     funnels = {f["number"]: f for f in response.context["funnels"]}

@@ -14,12 +14,12 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from participants import cards, clock, crypto, deadlines
+from participants.eligibility import lists, sources
 from participants.models import (
     Application,
     BlacklistEntry,
     LedgerEntry,
     Participant,
-    PriorityWhitelistEntry,
     Province,
     User,
     Wave,
@@ -169,7 +169,8 @@ class Command(BaseCommand):
         "a new closed, not yet selected wave with province quotas (--quota places in total, "
         "default a tenth of the applicants; four Papua provinces get none). About 2% are "
         "students, 1% civil servants, 2% on other social aid, 2% outside the age limits, 0.5% "
-        "blacklisted and 1% on a priority whitelist; a quarter share a family card in threes. "
+        "blacklisted and 1% on the laid-off workers' priority list (imported as a new version of "
+        "the phk list, which replaces the one in force); a quarter share a family card in threes. "
         "NIK and KK are real keyed hashes and real Fernet ciphertexts of synthetic, unique "
         "16-digit numbers (Fernet costs ~7 us per value, so no placeholder scheme is needed). "
         "Accounts get an unusable password; emails are @load.invalid."
@@ -222,7 +223,7 @@ class Command(BaseCommand):
             f"seed_load: participants={participants} applicants={summary['applicants']} "
             f"wave={summary['wave']} quota={summary['quota']} selected={selected} "
             f"past_deadline={past_deadline} blacklisted={summary['blacklisted']} "
-            f"whitelisted={summary['whitelisted']} seconds={elapsed:.1f}"
+            f"priority_listed={summary['priority_listed']} seconds={elapsed:.1f}"
         )
 
 
@@ -277,7 +278,8 @@ class Loader:
         card_numbers = iter(self._card_numbers(selected))
         verified = now - dt.timedelta(days=20)
         joined = wave.opens_at + dt.timedelta(hours=1)
-        counts = {"blacklisted": 0, "whitelisted": 0}
+        counts = {"blacklisted": 0, "priority_listed": 0}
+        laid_off: list[str] = []
 
         def person(i: int) -> tuple:
             pid = part_start + i
@@ -337,11 +339,13 @@ class Loader:
                     "card_number", "oriented_at", "first_purchase_deadline", "balance_idr",
                     "balance_expires_at", "address", "education", "employment_status",
                     "identity_verified_at", "phone_verified_at", "is_unemployed", "declared_at",
-                    "test_passed_at", "created_at", "updated_at",
+                    "test_passed_at", "created_at", "updated_at", "registry_status",
+                    "registry_checked_at",
                 ],
                 (
                     (*r[:2], *r[3:], "Jl. Uji Beban No. 1", "sma", "unemployed",
-                     verified, verified, True, verified, verified, verified, now)
+                     verified, verified, True, verified, verified, verified, now,
+                     Participant.RegistryStatus.MATCH, verified)
                     for r in chunk
                 ),
             )  # fmt: skip
@@ -368,13 +372,21 @@ class Loader:
                   now - dt.timedelta(days=60)) for r in banned),
             )  # fmt: skip
             favoured = [r for r in applicants_chunk if rng.random() < 0.01]
-            bulk_insert(
-                PriorityWhitelistEntry,
-                ["nik_hash", "tier", "source", "created_at"],
-                ((r[3], 0, "Kemnaker (data uji)", now) for r in favoured),
-            )
+            laid_off.extend(crypto.decrypt(r[4]) for r in favoured)
             counts["blacklisted"] += len(banned)
-            counts["whitelisted"] += len(favoured)
+            counts["priority_listed"] += len(favoured)
+        if laid_off:
+            today = timezone.localdate(now)
+            lists.import_list(
+                source=sources.Source.LAID_OFF,
+                stream=io.BytesIO("\n".join(laid_off).encode()),
+                list_date=today,
+                valid_until=today + dt.timedelta(days=365),
+                file_name="seed_load",
+                now=now,
+                follow_up=False,
+            )
+            lists.purge_replaced()
         quota_provinces = {c: n for c, n in per_province.items() if c not in NO_QUOTA and n}
         places = quota if quota is not None else applicants // 10
         eligible_pool = sum(quota_provinces.values()) or 1
