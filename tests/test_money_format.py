@@ -13,9 +13,10 @@ from prakerja.money import rupiah
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ["participants", "trainings", "incentives", "reports", "complaints", "sandbox", "prakerja"]
-# A thousands separator written by hand: an f-string or format spec with ",", or the comma
-# swapped for a dot afterwards.
+# A thousands separator written by hand (an f-string or format spec with ",", or the comma
+# swapped for a dot afterwards) on a line about money.
 HAND_MADE = re.compile(r"""\{[^{}]*:,\}|:,\}|format\([^)]*,\s*","\s*\)|\.replace\(",",\s*"\."\)""")
+MONEY = re.compile(r"Rp|_idr\b|amount|balance|rupiah", re.IGNORECASE)
 # "Rp" written next to a number in a template instead of the filter.
 TEMPLATE_RP = re.compile(r"Rp\s*\{\{")
 
@@ -48,7 +49,7 @@ def test_no_code_formats_money_by_hand():
             if "/migrations/" in relative or relative == "prakerja/money.py":
                 continue
             for number, line in enumerate(path.read_text().splitlines(), start=1):
-                if HAND_MADE.search(line):
+                if HAND_MADE.search(line) and MONEY.search(line):
                     offenders.append(f"{relative}:{number}: {line.strip()}")
         for path in list((ROOT / app).rglob("*.html")) + list((ROOT / "templates").rglob("*.html")):
             for number, line in enumerate(path.read_text().splitlines(), start=1):
