@@ -103,6 +103,9 @@ def recheck(*, now: dt.datetime | None = None) -> RecheckSummary:
             return summary
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL jit = off")
+        # Hash joins only: the entries' statistics can lag an import (the serving role cannot
+        # ANALYZE), and a nested loop of index probes per entry costs ten times the hash join.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         locked = [
             (pk, source)
             for pk, source in selection.lists_in_force(cursor, today=today)
