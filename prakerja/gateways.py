@@ -17,6 +17,7 @@ from django.core import checks
 STAND_INS: dict[str, tuple[str, ...]] = {
     "PAYOUT_BACKEND": ("fake",),
     "SMS_BACKEND": ("console", "locmem", "file"),
+    "REGISTRY_BACKEND": ("fake",),
 }
 SWITCH = "ALLOW_FAKE_GATEWAYS"
 

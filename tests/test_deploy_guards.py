@@ -27,6 +27,9 @@ REAL_GATEWAYS = {
     "SMS_BACKEND": "http",
     "SMS_HTTP_URL": "https://sms.example.id/v1/messages",
     "SMS_HTTP_TOKEN": "t" * 32,
+    "REGISTRY_BACKEND": "http",
+    "REGISTRY_HTTP_URL": "https://dukcapil.example.id",
+    "REGISTRY_HTTP_TOKEN": "r" * 32,
 }
 
 
@@ -99,6 +102,7 @@ def test_check_deploy_is_clean_with_the_production_variables():
         ("SMS_BACKEND", "console"),
         ("SMS_BACKEND", "locmem"),
         ("SMS_BACKEND", "file"),
+        ("REGISTRY_BACKEND", "fake"),
     ],
 )
 def test_check_deploy_refuses_a_stand_in_and_names_the_setting(setting, value):

@@ -214,6 +214,9 @@ def _start_django(**extra: str) -> subprocess.CompletedProcess:
             "SMS_BACKEND": "http",
             "SMS_HTTP_URL": "https://sms.example.id/v1/messages",
             "SMS_HTTP_TOKEN": "t" * 32,
+            "REGISTRY_BACKEND": "http",
+            "REGISTRY_HTTP_URL": "https://dukcapil.example.id",
+            "REGISTRY_HTTP_TOKEN": "r" * 32,
             **extra,
         }
     )
