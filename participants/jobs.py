@@ -57,7 +57,10 @@ def enqueue(
         current_app.send_task(task_name, args=args, countdown=countdown)
         return
     try:
-        task.apply_async(args, countdown=countdown)
+        if countdown is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, countdown=countdown)
     except OperationalError:
         if not inline_if_broker_down:
             raise
@@ -129,9 +132,10 @@ class JobCommand(BaseCommand):
     runs are, so ``/metrics`` shows the last run whoever started it."""
 
     job = ""
+    now_help = clock.NOW_HELP
 
     def add_arguments(self, parser):
-        clock.add_now_argument(parser)
+        clock.add_now_argument(parser, help=self.now_help)
         clock.add_dry_run_argument(parser)
 
     def handle(self, *args, now=None, dry_run=False, **options):

@@ -102,17 +102,32 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _answers(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def start(database: str = DATABASE) -> str:
     """Start the server unless it runs, create ``database`` unless it exists, return its URL.
-    Safe to call from several processes at once (a file lock orders them)."""
+    A server that runs but does not answer here (started in another network namespace, or
+    hung) is stopped and started again. Safe to call from several processes at once (a file
+    lock orders them)."""
     port = _running_port()
-    if port is not None:
+    if port is not None and _answers(port):
         return url(database, port=port)
     pg = _package()
     RUN_DIR.mkdir(exist_ok=True)
     with open(RUN_DIR / "postgres.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         port = _running_port()
+        if port is not None and not _answers(port):
+            stop()
+            port = None
         if port is None:
             port = _start_server(pg)
         _create_database(port, database)

@@ -28,7 +28,7 @@ REAL_GATEWAYS = {
     "SMS_HTTP_URL": "https://sms.example.id/v1/messages",
     "SMS_HTTP_TOKEN": "t" * 32,
     "REGISTRY_BACKEND": "http",
-    "REGISTRY_HTTP_URL": "https://dukcapil.example.id",
+    "REGISTRY_HTTP_URL": "https://registry.example.id",
     "REGISTRY_HTTP_TOKEN": "r" * 32,
 }
 
@@ -49,7 +49,7 @@ def _production_env(**overrides) -> dict:
         key: value
         for key, value in os.environ.items()
         if key not in ("TESTING", "DEBUG", "SECRET_KEY", "ALLOW_FAKE_GATEWAYS")
-        and not key.startswith(("DJANGO_", "PAYOUT_", "SMS_"))
+        and not key.startswith(("DJANGO_", "PAYOUT_", "SMS_", "REGISTRY_"))
     }
     env.update(
         DEBUG="0",
@@ -112,12 +112,13 @@ def test_check_deploy_refuses_a_stand_in_and_names_the_setting(setting, value):
     assert "ALLOW_FAKE_GATEWAYS" in result.stderr
 
 
-def test_with_no_gateway_set_check_deploy_names_payout_and_sms():
+def test_with_no_gateway_set_check_deploy_names_payout_sms_and_registry():
     unset = dict.fromkeys(REAL_GATEWAYS)
     result = _manage("check", "--deploy", env=_production_env(**unset))
     assert result.returncode != 0
     assert "PAYOUT_BACKEND=fake" in result.stderr
     assert "SMS_BACKEND=console" in result.stderr
+    assert "REGISTRY_BACKEND=fake" in result.stderr
 
 
 def test_the_web_process_and_the_worker_refuse_to_start_on_a_stand_in():

@@ -96,6 +96,16 @@ def test_every_writing_job_has_a_dry_run(name):
     assert "--dry-run" in _parser(name).format_help()
 
 
+def test_every_job_command_is_a_job_command():
+    """One shape for every job's command (``participants.jobs.JobCommand``: --now, --dry-run,
+    the run recorded under its beat entry, one line), instead of each writing it again."""
+    from participants.jobs import JobCommand
+
+    for name in sorted(WRITING):
+        command = load_command_class(get_commands()[name], name)
+        assert isinstance(command, JobCommand), name
+
+
 @pytest.mark.django_db
 def test_a_sweep_rerun_says_already_ran_instead_of_repeating_the_counts():
     participant_in(wave_21())

@@ -200,7 +200,7 @@ def _start_django(**extra: str) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PAYOUT_", "SMS_", "DEBUG", "TESTING", "DJANGO_SETTINGS"))
+        if not k.startswith(("PAYOUT_", "SMS_", "REGISTRY_", "DEBUG", "TESTING", "DJANGO_SETTINGS"))
     }
     env.update(
         {
@@ -215,7 +215,7 @@ def _start_django(**extra: str) -> subprocess.CompletedProcess:
             "SMS_HTTP_URL": "https://sms.example.id/v1/messages",
             "SMS_HTTP_TOKEN": "t" * 32,
             "REGISTRY_BACKEND": "http",
-            "REGISTRY_HTTP_URL": "https://dukcapil.example.id",
+            "REGISTRY_HTTP_URL": "https://registry.example.id",
             "REGISTRY_HTTP_TOKEN": "r" * 32,
             **extra,
         }

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import crypto, registration, services
+from participants import crypto, jobs, registration, services
 from participants.models import DomainError, Participant, ParticipantEvent, User
 from participants.nik import InvalidNik
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory, make_nik
@@ -43,8 +43,14 @@ def test_register_refuses_an_email_already_used():
     assert exc.value.code == "email_taken"
 
 
-def test_register_page_sends_a_working_link_and_logs_in(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14):
+def test_register_page_sends_a_working_link_and_logs_in(
+    client, monkeypatch, django_assert_max_num_queries
+):
+    # The page's own queries are budgeted; the email goes out from a Celery task (run here
+    # after the request, as a worker would), whose queries are the worker's.
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: queued.append((args, kwargs)))
+    with django_assert_max_num_queries(6):
         response = client.post(
             reverse("register"),
             {
@@ -56,6 +62,10 @@ def test_register_page_sends_a_working_link_and_logs_in(client, django_assert_ma
         )
     assert response.status_code == 302
     assert response["Location"] == reverse("register_done")
+    assert len(queued) == 1
+    monkeypatch.undo()
+    for args, kwargs in queued:
+        jobs.enqueue(*args, **kwargs)
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
     response = client.get(link)

@@ -104,11 +104,7 @@ def _scheduled(monkeypatch) -> list:
         "apply_async",
         lambda args=(), **options: scheduled.append(options),
     )
-    monkeypatch.setattr(
-        tasks.send_registration_mail,
-        "apply_async",
-        lambda args=(), **options: scheduled.append(args[0]),
-    )
+    monkeypatch.setattr(tasks.send_registration_mail, "delay", scheduled.append)
     return scheduled
 
 

@@ -1,13 +1,14 @@
 """disburse_incentives: the daily disbursement run, by hand (README, Operations)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from incentives import services
-from participants import clock, jobs
-from prakerja import jobruns
+from participants import clock
+from participants.jobs import JobCommand
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
+    job = "incentives-disburse"
     help = (
         "Schedule newly eligible incentives, resolve unknown payout outcomes, group due "
         "installments into a batch and send every approved batch to the payout backend "
@@ -17,17 +18,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        clock.add_now_argument(parser)
-        clock.add_dry_run_argument(parser)
+        super().add_arguments(parser)
         parser.add_argument("--batch-size", type=int, default=None)
 
-    def handle(self, *args, now=None, batch_size=None, dry_run=False, **options):
+    def run(self, *, now, batch_size=None, **options) -> str:
         try:
-            with jobs.job_block("incentives-disburse", dry_run=dry_run) as run:
-                summary = services.run_disbursement(now=now, batch_size=batch_size)
-                run.counts = jobruns.counts_of(summary.line())
+            summary = services.run_disbursement(now=now, batch_size=batch_size)
         except Exception as exc:
             raise CommandError(f"disburse_incentives failed: {exc}") from exc
-        self.stdout.write(
-            f"disburse_incentives: {summary.line()}" + (" dry_run=1" if dry_run else "")
-        )
+        return f"disburse_incentives: {summary.line()}"

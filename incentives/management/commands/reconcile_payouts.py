@@ -2,14 +2,17 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from incentives import services
-from participants import clock, jobs
+from participants import clock
+from participants.jobs import JobCommand
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
+    job = "incentives-reconcile"
+    now_help = "yesterday (WIB) as of this instant; " + clock.NOW_HELP
     help = (
         "Build the reconciliation report for one WIB day (default: yesterday): what the portal "
         "believes was paid against what the payout backend reports, key by key (the same service "
@@ -18,23 +21,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         clock.add_day_argument(parser, help="the WIB day to reconcile, YYYY-MM-DD")
-        clock.add_now_argument(parser, help="yesterday (WIB) as of this instant; " + clock.NOW_HELP)
-        clock.add_dry_run_argument(parser)
+        super().add_arguments(parser)
 
-    def handle(self, *args, day=None, now=None, dry_run=False, **options):
-        day = day or timezone.localdate(now or timezone.now()) - dt.timedelta(days=1)
+    def run(self, *, now, day=None, **options) -> str:
+        day = day or timezone.localdate(now) - dt.timedelta(days=1)
         try:
-            with jobs.job_block("incentives-reconcile", dry_run=dry_run) as run:
-                report = services.reconcile(day=day)
-                run.counts = {
-                    "portal_paid": report.portal_paid_count,
-                    "backend_paid": report.backend_paid_count,
-                    "mismatches": report.mismatch_count,
-                }
+            report = services.reconcile(day=day)
         except Exception as exc:
             raise CommandError(f"reconcile_payouts failed: {exc}") from exc
-        self.stdout.write(
+        return (
             f"reconcile_payouts: day={report.day} portal_paid={report.portal_paid_count} "
             f"backend_paid={report.backend_paid_count} mismatches={report.mismatch_count}"
-            + (" dry_run=1" if dry_run else "")
         )

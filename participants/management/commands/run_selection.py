@@ -1,14 +1,15 @@
 """run_selection WAVE_NUMBER [--seed S] [--now ISO-8601] (README, Operations)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from participants import clock, jobs
+from participants import clock
+from participants.jobs import JobCommand
 from participants.models import DomainError, SelectionRun, Wave
 from participants.selection import run_selection
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = (
         "Run the selection of a closed wave: eligibility with reason codes, priority tier, a "
         "seeded draw within each province quota, then cards, balances and deadlines for those "
@@ -21,10 +22,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("wave_number", type=int)
         parser.add_argument("--seed", default=None, help="draw seed (default: random)")
-        clock.add_now_argument(parser)
-        clock.add_dry_run_argument(parser)
+        super().add_arguments(parser)
 
-    def handle(self, *args, wave_number: int, seed: str | None, now=None, dry_run=False, **options):
+    def run(self, *, now, wave_number: int, seed: str | None, **options) -> str:
         try:
             wave = Wave.objects.get(number=wave_number)
         except Wave.DoesNotExist as exc:
@@ -37,15 +37,12 @@ class Command(BaseCommand):
                 f"seed={earlier.seed}"
             )
         try:
-            with jobs.dry_run_block(dry_run):
-                run = run_selection(wave=wave, seed=seed, now=now)
+            run = run_selection(wave=wave, seed=seed, now=now)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         reasons = " ".join(f"{code}={n}" for code, n in run.counts_by_reason.items())
-        self.stdout.write(
+        return (
             f"run_selection: wave={wave.number} applicants={run.applicants} "
             f"eligible={run.eligible} selected={run.selected} not_selected={run.not_selected} "
-            f"seed={run.seed}"
-            + (f" {reasons}" if reasons else "")
-            + (" dry_run=1" if dry_run else "")
+            f"seed={run.seed}" + (f" {reasons}" if reasons else "")
         )
