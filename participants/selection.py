@@ -86,7 +86,6 @@ def _tables() -> dict[str, str]:
         "part": Participant._meta.db_table,
         "quota": WaveProvinceQuota._meta.db_table,
         "entries": lists.ENTRIES,
-        "lists": AgencyList._meta.db_table,
         "exception": ListException._meta.db_table,
         "blacklist": BlacklistEntry._meta.db_table,
         "ledger": LedgerEntry._meta.db_table,
@@ -116,25 +115,30 @@ def _decision_sql(*, has_quotas: bool) -> str:
     outside = "q.quota IS NULL" if has_quotas else "false"
     quota_key = f"province_id{collate}" if has_quotas else "0"
     draw_prefix = "('x' || left(draw_key, 16))::bit(64)::bigint # '-9223372036854775808'::bigint, "
-    # The lists in force, read in this statement (so an import that commits meanwhile is seen
-    # whole or not at all): each active version on or before its last valid day, with its
-    # source's position in the fixed order and whether it is the priority list (parallel arrays
-    # of every source); only the entries of the wave's applicants (a hash semi-join against the
-    # applicants already read), less those an exception lifts.
+    # The lists in force (their ids and, by position in the same arrays, each one's source, its
+    # place in the fixed order and whether it is the priority list; read under FOR SHARE by
+    # ``_decide``, so no import replaces them before this transaction ends): only the entries
+    # of the wave's applicants (a hash semi-join against the applicants already read), less
+    # those an exception lifts. The entries are filtered by list id in their scan and mapped to
+    # their list through the arrays, so no join with the list table can turn into a nested loop
+    # of scans.
     listed = """
         listed AS (
             SELECT e.nik_hash,
-                min(r.position) FILTER (WHERE NOT r.priority) AS exclusion,
-                bool_or(r.priority) AS priority
+                min((%(list_positions)s::integer[])[array_position(%(list_ids)s::integer[],
+                                                                   e.list_id)])
+                    FILTER (WHERE NOT (%(list_priority)s::boolean[])[
+                        array_position(%(list_ids)s::integer[], e.list_id)]) AS exclusion,
+                bool_or((%(list_priority)s::boolean[])[
+                    array_position(%(list_ids)s::integer[], e.list_id)]) AS priority
             FROM {entries} e
-            JOIN {lists} v ON v.id = e.list_id
-            JOIN unnest(%(sources)s::text[], %(positions)s::integer[], %(priority)s::boolean[])
-                AS r(source, position, priority) ON r.source = v.source
-            WHERE v.status = %(active)s AND v.valid_until >= %(today)s
+            WHERE e.list_id = ANY(%(list_ids)s::integer[])
                 AND e.nik_hash IN (SELECT nik_hash FROM applicants)
                 AND NOT EXISTS (
                     SELECT 1 FROM {exception} x
-                    WHERE x.nik_hash = e.nik_hash AND x.source = v.source
+                    WHERE x.nik_hash = e.nik_hash
+                        AND x.source = (%(list_sources)s::text[])[
+                            array_position(%(list_ids)s::integer[], e.list_id)]
                         AND x.ended_at IS NULL AND x.valid_until >= %(today)s
                 )
             GROUP BY e.nik_hash
@@ -276,6 +280,8 @@ def _decide(cursor, *, wave: Wave, seed: str, now: dt.datetime) -> None:
     youngest, oldest = age_cutoffs(wave)
     has_quotas = WaveProvinceQuota.objects.filter(wave=wave).exists()
     order = list(sources.RULES)
+    today = timezone.localdate(now)
+    in_force = lists_in_force(cursor, today=today)
     _execute(
         cursor,
         _decision_sql(has_quotas=has_quotas),
@@ -289,17 +295,31 @@ def _decide(cursor, *, wave: Wave, seed: str, now: dt.datetime) -> None:
             "registry_match": Participant.RegistryStatus.MATCH,
             "joined": Application.Status.JOINED,
             "processing": Application.Status.PROCESSING,
-            "today": ops.adapt_datefield_value(timezone.localdate(now)),
-            "active": AgencyList.Status.ACTIVE,
-            "sources": order,
+            "today": ops.adapt_datefield_value(today),
+            "list_ids": [pk for pk, _source in in_force],
+            "list_sources": [source for _pk, source in in_force],
             # 1-based positions into ``reasons``: the fixed order of the sources.
-            "positions": list(range(1, len(order) + 1)),
-            "priority": [sources.rule(code).kind == sources.PRIORITY for code in order],
+            "list_positions": [order.index(source) + 1 for _pk, source in in_force],
+            "list_priority": [
+                sources.rule(source).kind == sources.PRIORITY for _pk, source in in_force
+            ],
             "reasons": [sources.rule(code).reason_code for code in order],
             "priority_tier": sources.PRIORITY_TIER,
             "default_tier": sources.DEFAULT_TIER,
         },
     )
+
+
+def lists_in_force(cursor, *, today: dt.date) -> list[tuple[int, str]]:
+    """``(id, source)`` of the active list versions valid on ``today``, locked FOR SHARE until
+    the transaction ends: an import cannot mark them replaced (nor the purge delete their rows)
+    while the caller reads their entries."""
+    cursor.execute(
+        f"SELECT id, source FROM {AgencyList._meta.db_table}"  # noqa: S608 (table name)
+        " WHERE status = %s AND valid_until >= %s ORDER BY id FOR SHARE",
+        [AgencyList.Status.ACTIVE, today],
+    )
+    return list(cursor.fetchall())
 
 
 def run_selection(

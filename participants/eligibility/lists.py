@@ -218,6 +218,14 @@ def import_list(
             raise
         if not lines.rows:
             raise ListRefused(_("Berkas tidak berisi satu NIK pun."), code="list_empty")
+        # Fresh statistics, so the re-check queued after this commit and the next selection
+        # plan hash joins over the new rows (a sample: fast). The serving role, which owns no
+        # table, gets a warning instead and leaves it to autovacuum.
+        cursor.execute(
+            sql.SQL("ANALYZE {table}")
+            .format(table=sql.Identifier(ENTRIES))
+            .as_string(connection.connection)
+        )
         old = (
             AgencyList.objects.select_for_update()
             .filter(source=source, status=AgencyList.Status.ACTIVE)

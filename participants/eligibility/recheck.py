@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from participants import selection
 from participants.eligibility import lists, sources
 from participants.models import AgencyList, EligibilityReview, ListException, Participant
 
@@ -26,18 +27,23 @@ RECHECKED = (S.SELECTED, S.ACTIVE, S.FROZEN, S.EXPIRED, S.FINISHED)
 # pg_try_advisory_xact_lock(class, key): one re-check at a time.
 _LOCK = (0x52454348, 1)  # "RECH"
 
+# Each entry's list through the arrays of the lists in force (no join with the list table, so no
+# nested loop of scans), each matching participant by a hash join on the keyed NIK hash.
 FLAG_SQL = """
     INSERT INTO {review} (participant_id, source, agency_list_id, wave_id, status, flagged_at,
                           proposed_decision, proposed_reason, decision, decision_reason)
-    SELECT p.id, v.source, v.id, p.wave_id, %(open)s, %(now)s, '', '', '', ''
+    SELECT p.id, s.source, e.list_id, p.wave_id, %(open)s, %(now)s, '', '', '', ''
     FROM {entries} e
-    JOIN {lists} v ON v.id = e.list_id
+    CROSS JOIN LATERAL (
+        SELECT (%(list_sources)s::text[])[array_position(%(list_ids)s::integer[], e.list_id)]
+            AS source
+    ) s
     JOIN {participant} p ON p.nik_hash = e.nik_hash
-    WHERE v.status = %(active)s AND v.valid_until >= %(today)s AND v.source = ANY(%(sources)s)
+    WHERE e.list_id = ANY(%(list_ids)s::integer[])
         AND p.status = ANY(%(statuses)s)
         AND NOT EXISTS (
             SELECT 1 FROM {exception} x
-            WHERE x.nik_hash = e.nik_hash AND x.source = v.source
+            WHERE x.nik_hash = e.nik_hash AND x.source = s.source
                 AND x.ended_at IS NULL AND x.valid_until >= %(today)s
         )
     ON CONFLICT DO NOTHING
@@ -87,7 +93,6 @@ def recheck(*, now: dt.datetime | None = None) -> RecheckSummary:
     sql = FLAG_SQL.format(
         review=EligibilityReview._meta.db_table,
         entries=lists.ENTRIES,
-        lists=AgencyList._meta.db_table,
         participant=Participant._meta.db_table,
         exception=ListException._meta.db_table,
     )
@@ -98,14 +103,22 @@ def recheck(*, now: dt.datetime | None = None) -> RecheckSummary:
             return summary
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL jit = off")
+        # Hash joins only: the entries' statistics can lag an import (the serving role cannot
+        # ANALYZE), and a nested loop of index probes per entry costs ten times the hash join.
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        locked = [
+            (pk, source)
+            for pk, source in selection.lists_in_force(cursor, today=today)
+            if source in EXCLUSIONS
+        ]
         cursor.execute(
             sql,
             {
                 "open": EligibilityReview.Status.OPEN,
                 "now": now,
                 "today": today,
-                "active": AgencyList.Status.ACTIVE,
-                "sources": EXCLUSIONS,
+                "list_ids": [pk for pk, _source in locked],
+                "list_sources": [source for _pk, source in locked],
                 "statuses": list(RECHECKED),
             },
         )

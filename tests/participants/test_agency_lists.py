@@ -17,6 +17,7 @@ from participants.eligibility import lists
 from participants.eligibility.sources import Source
 from participants.models import AgencyList
 from tests.factories import UserFactory
+from tests.staff import staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -212,13 +213,7 @@ def test_the_command_dry_run_leaves_nothing(tmp_path):
 def staff(request):
     if request.param == "superuser":
         return UserFactory(is_staff=True, is_superuser=True, email="kepala@prakerja.local")
-    officer = UserFactory(is_staff=True, email="daftar@prakerja.local")
-    for dotted in lists.LIST_OFFICER_PERMISSIONS:
-        app_label, codename = dotted.split(".")
-        officer.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return officer
+    return staff_with(lists.LIST_OFFICER_PERMISSIONS, "daftar@prakerja.local")
 
 
 def test_staff_import_a_list_through_the_admin_page(client, staff):

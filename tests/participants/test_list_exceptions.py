@@ -6,7 +6,6 @@ test_selection_lists.py, test_recheck.py)."""
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from participants.eligibility import exceptions
 from participants.models import ListException, ParticipantEvent
 from tests.admin_forms import rendered_form
 from tests.factories import ParticipantFactory, UserFactory
+from tests.staff import staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,7 @@ def superuser():
 def staff(request, superuser):
     if request.param == "superuser":
         return superuser
-    officer = UserFactory(is_staff=True, email="kelayakan@prakerja.local")
-    for dotted in exceptions.EXCEPTION_OFFICER_PERMISSIONS:
-        app_label, codename = dotted.split(".")
-        officer.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return officer
+    return staff_with(exceptions.EXCEPTION_OFFICER_PERMISSIONS, "kelayakan@prakerja.local")
 
 
 def test_an_exception_keeps_only_the_hash_and_the_masked_nik_and_is_audited(superuser):

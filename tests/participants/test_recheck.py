@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -26,6 +25,7 @@ from participants.models import (
 )
 from tests.factories import ParticipantFactory, UserFactory, make_active_participant
 from tests.incentives.helpers import eligible_participant, fake_paid, first_installment
+from tests.staff import staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -303,23 +303,13 @@ def test_someone_flagged_after_their_installment_was_batched_leaves_the_batch_un
 # --- the admin, as superusers and as officers with exactly the documented permissions -----------
 
 
-def officer(email: str, permissions: list[str]):
-    user = UserFactory(is_staff=True, email=email)
-    for dotted in permissions:
-        app_label, codename = dotted.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
-
-
 @pytest.fixture(params=["superusers", "officers"])
 def maker_and_checker(request, maker, checker):
     if request.param == "superusers":
         return maker, checker
     return (
-        officer("usul@prakerja.local", reviews.REVIEW_PROPOSER_PERMISSIONS),
-        officer("setuju@prakerja.local", reviews.REVIEW_APPROVER_PERMISSIONS),
+        staff_with(reviews.REVIEW_PROPOSER_PERMISSIONS, "usul@prakerja.local"),
+        staff_with(reviews.REVIEW_APPROVER_PERMISSIONS, "setuju@prakerja.local"),
     )
 
 
@@ -361,7 +351,7 @@ def test_staff_propose_and_approve_through_the_admin(client, maker_and_checker):
 def test_an_officer_without_the_approve_permission_is_told_why(client, maker):
     review = flagged(card_holder(S.ACTIVE))
     reviews.propose(review=review, decision="revoke", reason="x", actor=maker)
-    other = officer("usul2@prakerja.local", reviews.REVIEW_PROPOSER_PERMISSIONS)
+    other = staff_with(reviews.REVIEW_PROPOSER_PERMISSIONS, "usul2@prakerja.local")
     client.force_login(other)
     url = reverse("admin:participants_eligibilityreview_change", args=[review.pk])
     page = client.get(url).content.decode()
