@@ -82,12 +82,14 @@ def send_registration_mail(items: list[str]) -> int:
 
 
 @shared_task
+@recorded("retry-registry-checks")
 def retry_registry_checks() -> str:
     """Beat: ask the civil registry again about the pending identity checks that are due."""
     return registry_checks.retry_due_checks().line()
 
 
 @shared_task
+@recorded("recheck-eligibility")
 def recheck_eligibility() -> str:
     """Beat, and after every list import: flag participants now on an exclusion list."""
     return recheck.recheck().line()

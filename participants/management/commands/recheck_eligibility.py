@@ -7,6 +7,7 @@ from participants.jobs import JobCommand
 
 
 class Command(JobCommand):
+    job = "recheck-eligibility"
     help = (
         "Put every selected, active, frozen, expired or finished participant whose NIK is on an "
         "exclusion list in force at now (or --now), and not lifted by an exception, into the "

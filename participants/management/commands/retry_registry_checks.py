@@ -7,6 +7,7 @@ from participants.services import registry_checks
 
 
 class Command(JobCommand):
+    job = "retry-registry-checks"
     help = (
         "Ask the civil registry (Dukcapil) again about every identity whose check is pending and "
         "whose pause has passed at now (or --now); each answer is audited and sets the check to "
