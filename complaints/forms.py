@@ -8,8 +8,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import SOURCE_CHOICES, Complaint
-from participants.sms import normalize_phone
 from prakerja import uploads
+from prakerja.sms import normalize_phone
 
 C = Complaint.Category
 S = Complaint.Subcategory

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintReply
-from participants import links
+from prakerja import links
 
 TRACKING_SALT = "complaints.track"
 

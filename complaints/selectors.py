@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, ComplaintReply
-from participants.prepared import PreparedQuery
+from prakerja.prepared import PreparedQuery
 
 # How long a complaint has waited: (key, label, at least, less than). The admin queue's filter and
 # the program dashboard share these.
@@ -88,7 +88,7 @@ def complaint_for_owner(*, user, ticket_number: str) -> Complaint:
 
 
 # The dashboard's complaints section: the person's latest few (its SQL is built once per
-# process, participants.prepared).
+# process, prakerja.prepared).
 LATEST_COMPLAINTS = 3
 _latest_for_user = PreparedQuery(
     lambda user_id: Complaint.objects.filter(user_id=user_id).order_by("-created_at", "-id")[

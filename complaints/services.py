@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, ComplaintEvent, ComplaintReply, new_ticket_number
-from participants.jobs import enqueue_on_commit
 from participants.models import DomainError, InvalidTransition
+from prakerja.jobs import enqueue_on_commit
 
 
 class InvalidTopic(DomainError):

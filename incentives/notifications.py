@@ -1,7 +1,7 @@
 """Telling participants what happens to their money, so nobody is left guessing: one SMS and
 one email when an installment is paid, and when it fails (with the reason, the fix and a link to
 fix the account). Sent after the outcome committed, by a task (``incentives.tasks.notify_payouts``),
-through ``participants.sms`` and Django's mail backend; absolute links use ``PORTAL_URL``.
+through ``prakerja.sms`` and Django's mail backend; absolute links use ``PORTAL_URL``.
 
 Each outcome of each attempt is announced once: the sender claims it with a conditional UPDATE
 on ``Installment.notified_status`` before sending, so a retried task or two workers never send
@@ -18,7 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from incentives.models import ACCOUNT_REASONS, Installment, Reason
-from participants import links, notices
+from participants import notices
+from prakerja import links
 from prakerja.money import rupiah
 
 logger = logging.getLogger(__name__)

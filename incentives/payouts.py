@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Count, F
 from django.utils import timezone
 
-from participants.links import portal_url_for
+from prakerja.links import portal_url_for
 from trainings.services.credentials import SIGNATURE_WINDOW_SECONDS, sign
 
 PAID = "paid"

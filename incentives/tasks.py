@@ -1,4 +1,4 @@
-"""Celery adapters for incentives: take ids or an ISO instant (read by ``participants.clock``,
+"""Celery adapters for incentives: take ids or an ISO instant (read by ``prakerja.clock``,
 the rule every operator command shares), call one service, return a summary line."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from incentives import notifications, services
-from participants import clock
+from prakerja import clock
 from prakerja.jobruns import recorded
 
 

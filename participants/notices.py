@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
-from participants import sms
+from prakerja import sms
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ time) and the staff decisions on their card (freeze, lift, revocation for fraud)
 
 Celery tasks (``participants.tasks``) call these after the change has committed: the
 announcement with up to ``ANNOUNCEMENT_BATCH`` ids each, a card decision with its audit row's id.
-SMS go through ``participants.sms``, email through Django's mail backend (``EMAIL_URL``).
+SMS go through ``prakerja.sms``, email through Django's mail backend (``EMAIL_URL``).
 """
 
 import logging
@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from participants import deadlines, links, notices, refusals, selectors, sms
+from participants import deadlines, notices, refusals, selectors
 from participants.models import (
     Application,
     Participant,
@@ -22,6 +22,7 @@ from participants.models import (
     SelectionRun,
 )
 from participants.services.fraud import TOLD_DECISIONS
+from prakerja import links, sms
 from prakerja.money import rupiah
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import crypto, links, otp, registry, services, sms
 from participants import nik as nik_rules
+from participants import otp, registry, services
 from participants.models import (
     DomainError,
     Participant,
@@ -23,6 +23,7 @@ from participants.models import (
     User,
 )
 from participants.services import registry_checks
+from prakerja import crypto, links, sms
 
 EMAIL_SALT = "participants.verify-email"
 

@@ -28,9 +28,9 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from participants import jobs, registration
+from participants import registration
 from participants.models import PendingRegistrationMail, User
-from prakerja import redis_client
+from prakerja import jobs, redis_client
 
 logger = logging.getLogger(__name__)
 

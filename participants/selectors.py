@@ -17,7 +17,7 @@ from participants.models import (
     VideoProgress,
     Wave,
 )
-from participants.prepared import PreparedQuery
+from prakerja.prepared import PreparedQuery
 
 # Who still owes a first purchase: selected or active (a frozen card is not swept, an expired
 # balance is not a revocation). The partial index ``sweep_candidates`` covers exactly this.

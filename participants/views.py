@@ -21,7 +21,6 @@ from participants import (
     basic_test,
     deadlines,
     forms,
-    links,
     orientation,
     otp,
     refusals,
@@ -33,7 +32,7 @@ from participants import (
 )
 from participants.models import BlacklistEntry, DomainError
 from participants.services import registry_checks
-from prakerja import uploads
+from prakerja import links, uploads
 from prakerja.client_ip import client_ip
 
 

@@ -6,13 +6,13 @@ participant; with it ``user.participant`` is already there (or known to be absen
 
 The query runs on every logged-in request, and building its SQL (some 70 columns over three tables)
 cost the ORM several times what PostgreSQL takes to answer it (docs/performance.md), so its SQL is
-built once per process (``participants.prepared``). Every request reads the person's row afresh.
+built once per process (``prakerja.prepared``). Every request reads the person's row afresh.
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from participants.prepared import PreparedQuery
+from prakerja.prepared import PreparedQuery
 
 _user_with_participant = PreparedQuery(
     lambda pk: (

@@ -6,7 +6,7 @@ whose whole budget is a few milliseconds (``scripts/profile_api.py`` measures it
 build their SQL once per model and keep the ORM's field conversions both ways, so a row written
 here is the row ``save()`` would write, and an instance read here is the one a queryset gives.
 
-``participants.prepared.PreparedQuery`` is the other half of the same idea: it builds a
+``prakerja.prepared.PreparedQuery`` is the other half of the same idea: it builds a
 queryset's SELECT once, for queries whose parameters are integers. The partner API's reads are
 keyed by strings and UUIDs (a key, a payment id) or lock rows of two tables, so they are written
 as SQL and turned into objects with :func:`from_row`.

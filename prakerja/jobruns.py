@@ -3,7 +3,7 @@
 A job is named by its beat entry in ``CELERY_BEAT_SCHEDULE`` (``sweep-deadlines``,
 ``incentives-disburse``...), so its expected interval is known, and it is recorded the same way
 whoever runs it: the beat task (:func:`recorded`) or the operator command
-(``participants.jobs.JobCommand``, through :func:`record`). A run records when it started, when
+(``prakerja.jobs.JobCommand``, through :func:`record`). A run records when it started, when
 it finished, how long it took, whether it failed, and its counts, taken from what the job
 reports anyway: the task's summary or the command's summary line (``key=<integer>`` pairs).
 ``/metrics`` reads the table at scrape time, so every host reports the same last run.

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from complaints.models import Complaint
 from incentives.models import Installment
-from participants import crypto
 from participants.models import Application, BlacklistEntry, Participant
+from prakerja import crypto
 
 logger = logging.getLogger(__name__)
 

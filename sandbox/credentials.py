@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from participants import crypto
+from prakerja import crypto
 from sandbox.models import SandboxCredential
 from trainings import services as training_services
 from trainings.models import Platform

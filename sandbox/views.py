@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from participants.links import portal_url_for
+from prakerja.links import portal_url_for
 from sandbox import credentials
 from sandbox.client import PartnerApiError, PartnerClient
 from sandbox.forms import ActionForm, CardForm, CompletionForm, OtpForm, PretestForm

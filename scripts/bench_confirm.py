@@ -75,8 +75,8 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, F, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from participants import sms  # noqa: E402
 from participants.models import LedgerEntry, Participant, User, Wave  # noqa: E402
+from prakerja import sms  # noqa: E402
 from trainings import services  # noqa: E402
 from trainings.models import Offering, Platform, Provider, Training  # noqa: E402
 from trainings.services.credentials import sign  # noqa: E402

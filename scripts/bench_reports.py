@@ -61,8 +61,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from complaints.selectors import AGE_BUCKETS  # noqa: E402
-from participants import crypto  # noqa: E402
 from participants.models import User  # noqa: E402
+from prakerja import crypto  # noqa: E402
 
 WAVES = list(range(901, 911))  # 901 holds half the participants; 910 is still open
 LOAD_EMAIL = "load%@load.local"

@@ -12,7 +12,7 @@ EXCLUSION_FILL_PREFIX = "99"
 def listed_niks(queryset, *, share: float, seed: int = 2026) -> list[str]:
     """The clear NIKs of about ``share`` of ``queryset``'s participants (decrypted: the portal
     keeps only ciphertexts and keyed hashes)."""
-    from participants import crypto
+    from prakerja import crypto
 
     rng = random.Random(seed)
     tokens = queryset.exclude(nik_encrypted="").values_list("nik_encrypted", flat=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from participants import sms
+from prakerja import sms
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

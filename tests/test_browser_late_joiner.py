@@ -13,10 +13,11 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from participants import deadlines, sms
+from participants import deadlines
 from participants.demo import DEMO_PASSWORD
 from participants.models import Participant, Wave
 from participants.waves import join_wave
+from prakerja import sms
 from tests.browser_checks import login
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, ProvinceFactory

@@ -4,7 +4,8 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError
 
-from participants import cards, crypto
+from participants import cards
+from prakerja import crypto
 
 
 def test_time_zone_is_wib_and_aware():

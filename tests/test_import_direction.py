@@ -1,9 +1,11 @@
 """Imports run one way (STYLE.md, "Which app knows which"): a tasks module is a thin adapter
 that imports services, so no services module imports a tasks module (a service that must trigger
-follow-up work names the task: ``participants.jobs.enqueue_on_commit``);
-``participants`` <- ``trainings`` <- ``incentives``: no app imports one above it; and no two
-modules import each other, directly or through others (a circle hides which one the reader must
-understand first, and only works while one side imports inside a function).
+follow-up work names the task: ``prakerja.jobs.enqueue_on_commit``);
+``participants`` <- ``trainings`` <- ``incentives``: no app imports one above it; the shared
+plumbing in ``prakerja/`` (clock, jobs, SMS, prepared queries, ...) imports no app, so every app
+can use it; and no two modules import each other, directly or through others (a circle hides
+which one the reader must understand first, and only works while one side imports inside a
+function).
 
 Every import statement counts, also one inside a function."""
 
@@ -15,6 +17,16 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 APPS = ["participants", "trainings", "incentives", "complaints", "reports", "sandbox", "prakerja"]
 LAYERS = {"participants": 0, "trainings": 1, "incentives": 2}
+# The modules of ``prakerja/`` that wire the apps together and so may import them; every other
+# module there is plumbing the apps share, and imports no app (nor one of these).
+WIRING = {
+    "prakerja.admin_site",  # the staff site gives every model admin the personal-data policy
+    "prakerja.management.commands.seed_demo",  # every app's demo data
+    "prakerja.metrics.collector",  # every app's gauges
+    "prakerja.metrics.views",  # /metrics, served from the collector
+    "prakerja.uploads",  # an oversized upload is refused with the participants' refusal page
+    "prakerja.urls",  # every app's pages
+}
 
 
 def modules():
@@ -81,6 +93,20 @@ def test_no_app_imports_one_above_it(app):
         if module.split(".")[0] == app
         for name in imported_names(path, module)
         if LAYERS.get(name.split(".")[0], -1) > LAYERS[app]
+    )
+    assert offenders == []
+
+
+def test_the_plumbing_in_prakerja_imports_no_app():
+    found = dict(modules())
+    assert set(found) >= WIRING
+    offenders = sorted(
+        f"{module} imports {name}"
+        for module, path in found.items()
+        if module.split(".")[0] == "prakerja" and module not in WIRING
+        for name in imported_names(path, module)
+        if (name.split(".")[0] in APPS and name.split(".")[0] != "prakerja")
+        or any(name == wiring or name.startswith(wiring + ".") for wiring in WIRING)
     )
     assert offenders == []
 

@@ -1,5 +1,5 @@
 """Every Celery task runs for a reason: the beat schedule names it, or product code queues it
-(by its registered name through ``participants.jobs.enqueue*``, or through the task object). A
+(by its registered name through ``prakerja.jobs.enqueue*``, or through the task object). A
 task nothing schedules or calls is dead code a reader would have to rule out."""
 
 import pathlib

@@ -97,9 +97,9 @@ def test_every_writing_job_has_a_dry_run(name):
 
 
 def test_every_job_command_is_a_job_command():
-    """One shape for every job's command (``participants.jobs.JobCommand``: --now, --dry-run,
+    """One shape for every job's command (``prakerja.jobs.JobCommand``: --now, --dry-run,
     the run recorded under its beat entry, one line), instead of each writing it again."""
-    from participants.jobs import JobCommand
+    from prakerja.jobs import JobCommand
 
     for name in sorted(WRITING):
         command = load_command_class(get_commands()[name], name)

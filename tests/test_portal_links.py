@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from complaints import notifications as complaint_notifications
 from complaints import services as complaint_services
-from participants import notifications, registration, sms
+from participants import notifications, registration
 from participants.models import Application, Participant
+from prakerja import sms
 from tests.factories import ParticipantFactory, UserFactory
 from tests.trainings.sweep_helpers import participant_in, wave_21, wib
 from trainings import reminders, sweep
@@ -129,6 +130,6 @@ def test_every_sms_and_email_with_a_link_uses_portal_url(
 
 @override_settings(PORTAL_URL="http://127.0.0.1:8000")
 def test_the_default_portal_url_is_the_make_run_address():
-    from participants import links
+    from prakerja import links
 
     assert links.portal_url_for("dashboard") == "http://127.0.0.1:8000/dasbor/"

@@ -9,8 +9,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from participants.admin_base import ReadOnlyMixin
-from participants.crypto import mask_card
 from participants.models import DomainError, LedgerEntry
+from prakerja.crypto import mask_card
 from trainings import services
 from trainings.models import PartnerCredential, Payment, Voucher
 

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, links, notices, selectors
+from participants import deadlines, notices, selectors
+from prakerja import links
 from trainings.models import DeadlineReminder
 
 logger = logging.getLogger(__name__)

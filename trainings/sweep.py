@@ -36,9 +36,9 @@ from django.utils.translation import gettext as _
 
 from participants import deadlines, notices, selectors
 from participants import services as participant_services
-from participants.jobs import enqueue_on_commit
 from participants.models import BlacklistEntry, Participant
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
+from prakerja.jobs import enqueue_on_commit
 from trainings.models import SweepRun
 from trainings.waves import return_places
 

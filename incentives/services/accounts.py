@@ -28,10 +28,11 @@ from incentives.services.errors import (
     PayoutPasswordLocked,
     WrongPassword,
 )
-from participants import otp, sms
-from participants.jobs import enqueue_on_commit
+from participants import otp
 from participants.models import Participant, ParticipantEvent
 from participants.services import record_event
+from prakerja import sms
+from prakerja.jobs import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

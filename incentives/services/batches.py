@@ -24,8 +24,8 @@ from incentives.models import (
 )
 from incentives.services.errors import CheckerIsMaker
 from participants import selectors
-from participants.jobs import enqueue_on_commit
 from participants.models import InvalidTransition
+from prakerja.jobs import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from incentives.models import (
     PayoutRequest,
     Reason,
 )
-from participants.jobs import enqueue_on_commit
 from participants.models import ParticipantEvent
+from prakerja.jobs import enqueue_on_commit
 from prakerja.metrics import shared
 
 logger = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, nik
+from participants import nik
 from participants.eligibility.sources import Source
 from participants.models import DomainError, ListException, Participant, ParticipantEvent
 from participants.services.status import record_event
+from prakerja import crypto
 
 # Permissions of a staff member who records exceptions (README, "Staff permissions").
 EXCEPTION_OFFICER_PERMISSIONS = [

@@ -1,7 +1,7 @@
 """Importing a version of one of the state's lists (``import_exclusion_list``, the admin page).
 
 A list is a CSV whose first column is a NIK (a header line and other columns are allowed). Only
-the project's keyed NIK hash is stored (``participants.crypto``): the file is read in large
+the project's keyed NIK hash is stored (``prakerja.crypto``): the file is read in large
 blocks, each NIK checked (16 digits) and hashed in this process, and the hashes are streamed
 into PostgreSQL with ``COPY``, so a clear NIK never reaches the database. One bad line refuses
 the whole file, naming the line: a list applied at selection must be complete.
@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2 import sql
 
-from participants import crypto, jobs
 from participants.eligibility.sources import Source
 from participants.models import AgencyList, DomainError
+from prakerja import crypto, jobs
 
 ENTRIES = "participants_agencylistentry"
 # Permissions of a staff member who imports lists (README, "Staff permissions").

@@ -3,7 +3,7 @@ lists and their versions, the exceptions staff record after a complaint, and the
 a person flagged after selection (docs/eligibility.md).
 
 No clear NIK is ever stored here: lists and exceptions hold the project's keyed NIK hash
-(``participants.crypto.keyed_hash``), the registry's answers only the result and the field.
+(``prakerja.crypto.keyed_hash``), the registry's answers only the result and the field.
 """
 
 from django.conf import settings

@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.jobs import enqueue_on_commit
 from participants.models import (
     BlacklistEntry,
     DomainError,
@@ -17,6 +16,7 @@ from participants.models import (
 from participants.services.errors import AlreadyBlacklisted
 from participants.services.revocation import revoke_participation
 from participants.services.status import allowed_from, last_status_event_id, record_event
+from prakerja.jobs import enqueue_on_commit
 
 # --- blacklist and revocation -------------------------------------------------------------------
 

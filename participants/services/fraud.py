@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from participants import deadlines
-from participants.jobs import enqueue_on_commit
 from participants.models import BlacklistEntry, InvalidTransition, Participant, ParticipantEvent
 from participants.services.errors import ParticipantReasonRequired, ReasonRequired
 from participants.services.revocation import revoke_participation
 from participants.services.status import last_status_event_id, record_event, transition_status
+from prakerja.jobs import enqueue_on_commit
 
 REASON_FROZEN = "card_frozen"
 REASON_FREEZE_LIFTED = "freeze_lifted"

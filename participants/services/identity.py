@@ -9,9 +9,9 @@ in the caller's transaction. Staff corrections of the same fields are ``profile`
 
 import datetime as dt
 
-from participants import crypto
 from participants.models import District, Participant, ParticipantEvent, User
 from participants.services.status import record_event
+from prakerja import crypto
 
 REASON_IDENTITY = "identity_verified"
 REASON_PHONE = "phone_verified"

@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, nik
+from participants import nik
 from participants.models import (
     District,
     DomainError,
@@ -28,6 +28,7 @@ from participants.models import (
 )
 from participants.services.fraud import required_reason
 from participants.services.status import record_event
+from prakerja import crypto
 
 # The "Pernyataan Pendaftar": each decides eligibility, so each correction needs a second person.
 DECLARATION_FIELDS = ("is_student", "is_civil_servant", "receives_social_aid", "is_unemployed")

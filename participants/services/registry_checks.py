@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto, registry
+from participants import registry
 from participants.models import DomainError, Participant, ParticipantEvent, RegistryCheck
 from participants.services.status import record_event
+from prakerja import crypto
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from incentives import services
 from incentives.models import FakeGatewayTransfer, Installment
-from participants import sms
+from prakerja import sms
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD
 from tests.incentives.helpers import eligible_participant

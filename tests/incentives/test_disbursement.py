@@ -390,7 +390,7 @@ def test_disburse_incentives_command_prints_a_summary(capsys):
 
 @pytest.mark.django_db
 def test_disburse_incentives_command_reads_a_naive_time_as_wib(monkeypatch):
-    """The one --now rule of every operator command (participants.clock)."""
+    """The one --now rule of every operator command (prakerja.clock)."""
     from django.core.management.base import CommandError
 
     seen = []

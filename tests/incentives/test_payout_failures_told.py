@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from incentives import payouts, services
 from incentives.models import Installment, PayoutAccount, PayoutAccountChange
-from participants import sms
+from prakerja import sms
 from tests.factories import DEFAULT_PASSWORD, make_active_participant
 from tests.incentives.gateway import KEY, SECRET, Gateway
 from tests.incentives.helpers import complete_first_training, give_account

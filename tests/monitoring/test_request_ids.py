@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import include, path
 
-from participants.jobs import enqueue
 from prakerja import logcontext
+from prakerja.jobs import enqueue
 
 logger = logging.getLogger("tests.request_ids")
 

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from participants import crypto
 from participants.eligibility import lists
 from participants.eligibility.sources import Source
 from participants.models import AgencyList
+from prakerja import crypto
 from tests.factories import UserFactory
 from tests.staff import staff_with
 

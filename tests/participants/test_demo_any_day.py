@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.forms.models import model_to_dict
 
-from participants import crypto, deadlines, nik, selectors, waves
+from participants import deadlines, nik, selectors, waves
 from participants.admin_waves import WaveAdminForm
 from participants.models import InvalidTransition, Participant, ParticipantEvent, Wave
 from participants.services.status import check_transition
+from prakerja import crypto
 from trainings.models import SweepRun
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from participants import crypto
 from participants.eligibility.sources import Source
 from participants.models import AgencyList, Application, Participant
+from prakerja import crypto
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,11 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from participants import deadlines, notifications, sms
+from participants import deadlines, notifications
 from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
 from participants.selection import run_selection
+from prakerja import sms
 from tests.admin_forms import rendered_form, submit_change_form
 from tests.factories import ParticipantFactory, ProvinceFactory, UserFactory
 from trainings.models import DeadlineReminder

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import crypto
 from participants.eligibility import exceptions
 from participants.models import ListException, ParticipantEvent
+from prakerja import crypto
 from tests.admin_forms import rendered_form
 from tests.factories import ParticipantFactory, UserFactory
 from tests.staff import staff_with

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
-from participants import crypto
 from participants.models import District
+from prakerja import crypto
 from tests.factories import ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,8 @@
 
 from django.core import mail
 
-from participants import notices, sms
+from participants import notices
+from prakerja import sms
 
 
 def notice(phone="+6281200000001", email="a@contoh.id"):

@@ -153,7 +153,7 @@ def test_cooldown_with_time_machine(person, sms_outbox):
 
 
 def test_a_failed_sms_leaves_no_code_and_no_cooldown(person, settings, monkeypatch):
-    from participants import sms
+    from prakerja import sms
 
     def broken(**kwargs):
         raise sms.SmsError("gateway down")

@@ -23,9 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incentives import services as incentive_services
-from participants import basic_test, crypto, registration, sms
+from participants import basic_test, registration
 from participants.demo import seed_question_bank, seed_videos
 from participants.models import Application, BlacklistEntry, Participant
+from prakerja import crypto, sms
 from tests.factories import (
     DEFAULT_PASSWORD,
     OfferingFactory,

@@ -9,9 +9,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import crypto, jobs, registration, services
+from participants import registration, services
 from participants.models import DomainError, Participant, ParticipantEvent, User
 from participants.nik import InvalidNik
+from prakerja import crypto, jobs
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory, make_nik
 
 from .conftest import BIRTH, identity_kwargs

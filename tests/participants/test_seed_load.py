@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from participants import cards, crypto
+from participants import cards
 from participants.models import (
     Application,
     LedgerEntry,
@@ -16,6 +16,7 @@ from participants.models import (
     WaveProvinceQuota,
 )
 from participants.selection import run_selection
+from prakerja import crypto
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from participants import cards, deadlines, sms
+from participants import cards, deadlines
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -30,6 +30,7 @@ from participants.selection import (
     run_due_selections,
     run_selection,
 )
+from prakerja import sms
 from tests.factories import ParticipantFactory, ProvinceFactory, WaveFactory
 
 NOW = dt.datetime(2026, 3, 10, 5, 0, tzinfo=dt.UTC)

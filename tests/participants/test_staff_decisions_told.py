@@ -9,8 +9,9 @@ from django.core import mail
 from django.db import transaction
 from django.urls import reverse
 
-from participants import services, sms
+from participants import services
 from participants.models import Participant, ParticipantEvent
+from prakerja import sms
 from tests.admin_forms import rendered_form
 from tests.factories import UserFactory, make_active_participant
 

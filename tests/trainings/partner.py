@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from participants import sms
+from prakerja import sms
 from sandbox.client import fresh_timestamp
 from tests.factories import OfferingFactory, PlatformFactory, ProviderFactory, TrainingFactory
 from trainings import services

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from participants import crypto
+from prakerja import crypto
 from tests.factories import PlatformFactory, UserFactory, make_active_participant
 from tests.trainings.partner import complete_voucher, last_otp, make_offering
 from trainings import services

@@ -123,7 +123,7 @@ def _otp_for(payment: Payment) -> str:
     recent code against the payment's hash (as only the right phone holder could)."""
     import re
 
-    from participants import sms
+    from prakerja import sms
 
     for message in reversed(list(sms.outbox)):
         found = re.search(r"\b(\d{6})\b", message.text)

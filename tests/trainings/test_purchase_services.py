@@ -422,7 +422,7 @@ def test_a_redeemed_purchase_cannot_be_cancelled(
 
 
 def test_issue_partner_key_stores_only_the_encrypted_secret(offering):
-    from participants import crypto
+    from prakerja import crypto
     from trainings.models import PartnerCredential
 
     key, secret = services.issue_partner_key(platform=offering.platform)

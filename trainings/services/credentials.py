@@ -2,7 +2,7 @@
 
 A platform signs every request with HMAC-SHA256 over ``"{timestamp}.{METHOD}.{path}.{raw body}"``
 (docs/partner-api.md). The secret is shown once when issued and stored only Fernet-encrypted
-(``participants.crypto.encrypt``), so a database dump alone does not reveal it.
+(``prakerja.crypto.encrypt``), so a database dump alone does not reveal it.
 """
 
 import datetime as dt
@@ -19,9 +19,8 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import crypto
 from participants.models import DomainError
-from prakerja import db, redis_client
+from prakerja import crypto, db, redis_client
 from trainings.models import PartnerCredential, Platform
 
 logger = logging.getLogger(__name__)

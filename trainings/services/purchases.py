@@ -19,11 +19,11 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import cards, sms
+from participants import cards
 from participants import otp as otp_codes
 from participants import services as participant_services
 from participants.models import DomainError, LedgerEntry, Participant, ParticipantEvent
-from prakerja import db
+from prakerja import db, sms
 from prakerja.money import rupiah
 from trainings import selectors
 from trainings.models import Offering, Payment, Platform, Voucher

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants import services as participant_services
-from participants.jobs import enqueue_on_commit
 from participants.models import ParticipantEvent
+from prakerja.jobs import enqueue_on_commit
 from trainings import selectors
 from trainings.models import Platform, Provider, Voucher
 from trainings.services.errors import (

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from incentives import services
-from participants import clock
-from participants.jobs import JobCommand
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

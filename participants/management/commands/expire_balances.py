@@ -3,9 +3,10 @@
 from django.db.models import Max
 from django.utils import timezone
 
-from participants import clock, expiry
-from participants.jobs import JobCommand
+from participants import expiry
 from participants.models import LedgerEntry
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

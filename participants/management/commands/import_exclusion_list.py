@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from participants import clock
 from participants.eligibility import lists
 from participants.eligibility.sources import Source
-from participants.jobs import JobCommand
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

@@ -1,9 +1,9 @@
 """``manage.py recheck_eligibility [--now ISO-8601] [--dry-run]``: the lists applied after
 selection."""
 
-from participants import clock
 from participants.eligibility import recheck
-from participants.jobs import JobCommand
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

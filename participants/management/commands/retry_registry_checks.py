@@ -1,9 +1,9 @@
 """``manage.py retry_registry_checks [--now ISO-8601] [--dry-run]``: ask the civil registry
 again about identities it could not check."""
 
-from participants import clock
-from participants.jobs import JobCommand
 from participants.services import registry_checks
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

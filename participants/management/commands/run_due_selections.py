@@ -2,9 +2,10 @@
 
 from django.core.management.base import CommandError
 
-from participants import clock, selection
-from participants.jobs import JobCommand
+from participants import selection
 from participants.models import DomainError, Wave
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

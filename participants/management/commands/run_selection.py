@@ -3,10 +3,10 @@
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from participants import clock
-from participants.jobs import JobCommand
 from participants.models import DomainError, SelectionRun, Wave
 from participants.selection import run_selection
+from prakerja import clock
+from prakerja.jobs import JobCommand
 
 
 class Command(JobCommand):

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from participants import cards, clock, crypto, deadlines
+from participants import cards, deadlines
 from participants.eligibility import lists, sources
 from participants.models import (
     Application,
@@ -25,6 +25,7 @@ from participants.models import (
     Wave,
     WaveProvinceQuota,
 )
+from prakerja import clock, crypto
 
 # Kemendagri province codes (2022); the last four get no quota in the loaded wave, so their
 # applicants end ``outside_quota_region``. Java is weighted heavier, as in the real program.

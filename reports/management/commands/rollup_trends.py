@@ -1,7 +1,7 @@
 """``manage.py rollup_trends [--since DATE] [--now ISO-8601] [--dry-run]``: the trends rollup."""
 
-from participants import clock
-from participants.jobs import JobCommand
+from prakerja import clock
+from prakerja.jobs import JobCommand
 from reports import rollup
 
 

@@ -5,8 +5,9 @@ import datetime as dt
 from django.db.models import Min
 from django.utils import timezone
 
-from participants import clock, deadlines
-from participants.jobs import JobCommand
+from participants import deadlines
+from prakerja import clock
+from prakerja.jobs import JobCommand
 from trainings import reminders
 from trainings.models import DeadlineReminder
 

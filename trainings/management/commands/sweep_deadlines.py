@@ -3,8 +3,8 @@
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from participants import clock
-from participants.jobs import JobCommand
+from prakerja import clock
+from prakerja.jobs import JobCommand
 from trainings import sweep
 from trainings.models import SweepRun
 

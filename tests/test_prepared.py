@@ -1,11 +1,11 @@
-"""``participants.prepared.PreparedQuery``: a hot query's SQL built once per process,
+"""``prakerja.prepared.PreparedQuery``: a hot query's SQL built once per process,
 its rows read afresh on every call, with the objects the ORM would give."""
 
 import pytest
 from django.db.models.sql.compiler import SQLCompiler
 
 from participants.models import Application, Participant, Wave
-from participants.prepared import PreparedQuery
+from prakerja.prepared import PreparedQuery
 from tests.factories import ParticipantFactory, WaveFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 """The ``http`` SMS backend against a local provider over real HTTP: what it sends, and that a
-slow or failing provider is an :class:`~participants.sms.SmsError` within the timeout."""
+slow or failing provider is an :class:`~prakerja.sms.SmsError` within the timeout."""
 
 import json
 import threading
@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from participants import sms
+from prakerja import sms
 
 
 class Provider:

@@ -20,8 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from participants import clock
-from prakerja import jobruns
+from prakerja import clock, jobruns
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ def job_block(job: str, *, dry_run: bool = False):
 
 
 class JobCommand(BaseCommand):
-    """A management command for a scheduled job: ``--now`` (``participants.clock``),
+    """A management command for a scheduled job: ``--now`` (``prakerja.clock``),
     ``--dry-run``, and one summary line. Subclasses implement :meth:`run`, which returns the line
     (this run's counts, and ``already_ran=...`` when the cut-off had already run).
 
