@@ -20,7 +20,7 @@ from incentives.models import (
     Survey,
     SurveyQuestion,
 )
-from participants.admin_base import ReadOnlyMixin
+from participants.admin.base import ReadOnlyMixin
 from participants.models import DomainError
 
 # What a payout officer needs, exactly (README "Staff roles"): see batches and their audit

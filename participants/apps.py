@@ -10,17 +10,18 @@ class ParticipantsConfig(AppConfig):
         from django.apps import apps
         from django.utils.translation import gettext_lazy as _
 
-        # The admin by topic: region reference data (the autocomplete), waves and selection,
-        # the blacklist, corrections, the staff second factor, each in its own module.
-        from participants import (  # noqa: F401
-            admin_blacklist,
-            admin_corrections,
-            admin_eligibility,
-            admin_regions,
-            admin_staff_otp,
-            admin_waves,
+        # The admin by topic (participants/admin/): each module registers its model admins.
+        from participants.admin import (  # noqa: F401
+            blacklist,
+            corrections,
+            eligibility,
+            people,
+            regions,
+            selection,
+            staff_otp,
+            waves,
         )
 
-        admin_staff_otp.install()
+        staff_otp.install()
         # Third-party apps' names on staff pages (not model state: no migration).
         apps.get_app_config("axes").verbose_name = _("Percobaan masuk staf dan peserta")

@@ -1,7 +1,7 @@
 """Which personal data of a participant a staff member may see: one rule, by permission.
 
 Every staff surface reads it: the admin's list columns, filters, search, ordering, date
-hierarchy, change and correction pages and decision history (``participants.admin_base.
+hierarchy, change and correction pages and decision history (``participants.admin.base.
 PersonalDataAdminMixin``), and the CSV exports (``reports``). ``docs/privacy.md`` has the table of
 role x field.
 

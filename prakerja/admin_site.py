@@ -9,7 +9,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from participants.admin_base import PersonalDataAdminMixin
+from participants.admin.base import PersonalDataAdminMixin
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
@@ -47,7 +47,7 @@ class StaffAdminSite(OTPAdminSite):
 
     It is the default admin site (``prakerja.apps.StaffAdminConfig``), so every model admin,
     ours and third parties', is registered here, and each is given the visibility policy of
-    personal data (``participants.admin_base.PersonalDataAdminMixin``): no list can be narrowed,
+    personal data (``participants.admin.base.PersonalDataAdminMixin``): no list can be narrowed,
     sorted or searched by a field the staff member may not see."""
 
     login_form = StaffLoginForm
@@ -60,7 +60,7 @@ class StaffAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def get_urls(self):
-        from participants.admin_staff_otp import recovery_codes_view
+        from participants.admin.staff_otp import recovery_codes_view
 
         return [
             path(

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 
-from participants.admin_base import ReadOnlyMixin
+from participants.admin.base import ReadOnlyMixin
 from reports.models import ProgramReport
 from reports.views import DASHBOARD_PERMISSION
 

@@ -113,7 +113,7 @@ def test_the_login_page_and_the_second_factor_pages_speak_indonesian(client, bos
 def officer(db):
     from django.contrib.auth.models import Permission
 
-    from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
+    from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
 
     user = UserFactory(is_staff=True, email="petugas@prakerja.local")
     codenames = [name.split(".")[1] for name in PARTICIPANT_OFFICER_PERMISSIONS]

@@ -45,7 +45,7 @@ def superuser():
 
 def orientation_officer():
     """A staff member with exactly the README's orientation-video permissions."""
-    from participants.admin import ORIENTATION_OFFICER_PERMISSIONS
+    from participants.admin.people import ORIENTATION_OFFICER_PERMISSIONS
 
     user = UserFactory(is_staff=True)
     for dotted in ORIENTATION_OFFICER_PERMISSIONS:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import deadlines
-from participants.admin_base import ReadOnlyMixin
+from participants.admin.base import ReadOnlyMixin
 from participants.models import DomainError, Province
 from trainings import waves
 from trainings.models import Offering, Platform, Provider, RecoveredQuota, SweepRun, Training

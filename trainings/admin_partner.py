@@ -8,7 +8,7 @@ separate from the catalog and sweep admin in ``trainings/admin.py``.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from participants.admin_base import ReadOnlyMixin
+from participants.admin.base import ReadOnlyMixin
 from participants.models import DomainError, LedgerEntry
 from prakerja.crypto import mask_card
 from trainings import services

@@ -1,7 +1,7 @@
 """The staff second factor as the admin shows it: django-otp's devices under Indonesian names.
 
 Proxies only (no table of their own): django-otp keeps the rows and checks the tokens; the admin
-(``participants.admin_staff_otp``) lists and sets them up through these names.
+(``participants.admin.staff_otp``) lists and sets them up through these names.
 """
 
 from django.utils.translation import gettext_lazy as _

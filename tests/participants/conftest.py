@@ -61,7 +61,7 @@ def identity_kwargs(**overrides):
 @pytest.fixture(params=["superuser", "officer"])
 def wave_staff(request):
     """The demo superuser, and an officer holding exactly WAVE_OFFICER_PERMISSIONS."""
-    from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
+    from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
     from tests.factories import UserFactory
     from tests.staff import staff_with
 

@@ -28,8 +28,8 @@ from complaints.services import submit_complaint
 from incentives.admin import PAYOUT_OFFICER_PERMISSIONS
 from incentives.models import Installment
 from participants import services
-from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
-from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
+from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
+from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
 from participants.areas import load_areas
 from participants.models import (
     Application,

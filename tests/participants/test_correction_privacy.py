@@ -11,7 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
+from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
 from participants.areas import load_areas
 from participants.models import District, Participant, ParticipantEvent, ProfileCorrection
 from tests.admin_forms import rendered_form

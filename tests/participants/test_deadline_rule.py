@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from participants import admin_waves, deadlines
+from participants import deadlines
+from participants.admin.waves import WaveAdminForm
 from tests.factories import ProvinceFactory, UserFactory, WaveFactory
 from trainings import waves
 from trainings.models import RecoveredQuota
@@ -78,7 +79,7 @@ def _wave_form(announces_at):
         "program_year": 2026,
         "quota_total": 100,
     }
-    return admin_waves.WaveAdminForm(data=data)
+    return WaveAdminForm(data=data)
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.forms.models import model_to_dict
 
 from participants import deadlines, nik, selectors, waves
-from participants.admin_waves import WaveAdminForm
+from participants.admin.waves import WaveAdminForm
 from participants.models import InvalidTransition, Participant, ParticipantEvent, Wave
 from participants.services.status import check_transition
 from prakerja import crypto

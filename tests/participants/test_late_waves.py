@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from participants import deadlines, notifications
-from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
+from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
 from participants.selection import run_selection
 from prakerja import sms

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from participants import services
-from participants.admin import PARTICIPANT_OFFICER_PERMISSIONS
+from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
 from participants.areas import load_areas
 from participants.models import (
     BlacklistEntry,

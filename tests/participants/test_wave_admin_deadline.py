@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from participants import deadlines
-from participants.admin_waves import WAVE_OFFICER_PERMISSIONS
+from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
 from tests.admin_forms import rendered_form
 from tests.factories import ProvinceFactory

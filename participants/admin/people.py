@@ -1,6 +1,6 @@
 """Staff views of accounts and participants. Status fields are read-only: only services change
-them. Waves and selection: ``admin_waves``; the blacklist: ``admin_blacklist``; regions:
-``admin_regions`` (registered by ``ParticipantsConfig.ready``)."""
+them. The other topics sit beside this module (``participants/admin/``: ``waves``,
+``blacklist``, ``regions``, ...); ``ParticipantsConfig.ready`` imports them all."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import nik, services, visibility
-from participants.admin_base import (
+from participants.admin.base import (
     DecisionReasonForm,
     NikSearchMixin,
     ReadOnlyMixin,
     run_with_reason,
 )
-from participants.admin_corrections import correction_page
+from participants.admin.corrections import correction_page
 from participants.models import (
     BasicTestAttempt,
     BasicTestQuestion,
@@ -262,8 +262,8 @@ class ParticipantAdmin(NikSearchMixin, admin.ModelAdmin):
         ]
 
     def correct_view(self, request, pk: int):
-        """Correct decisive profile fields (``admin_corrections``: reason, audit rows, four eyes
-        on declarations)."""
+        """Correct decisive profile fields (``participants.admin.corrections``: reason, audit
+        rows, four eyes on declarations)."""
         return correction_page(self, request, pk)
 
     def get_readonly_fields(self, request, obj=None):

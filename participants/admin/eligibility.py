@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants import nik as nik_rules
-from participants.admin_base import ReadOnlyMixin, action_with_reason_page
+from participants.admin.base import ReadOnlyMixin, action_with_reason_page
 from participants.eligibility import exceptions, lists, reviews
 from participants.eligibility.sources import Source
 from participants.models import (

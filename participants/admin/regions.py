@@ -3,7 +3,7 @@ elsewhere use autocomplete (a select of 7,278 districts made the participant pag
 
 from django.contrib import admin
 
-from participants.admin_base import ReadOnlyMixin
+from participants.admin.base import ReadOnlyMixin
 from participants.models import District, Province, Regency
 
 

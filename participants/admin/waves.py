@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from participants import deadlines, waves
-from participants.admin_base import ReadOnlyMixin
-from participants.admin_selection import WaveStageMixin
+from participants.admin.base import ReadOnlyMixin
+from participants.admin.selection import WaveStageMixin
 from participants.models import (
     Application,
     DomainError,

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from participants import services
-from participants.admin_base import NikSearchMixin, ReadOnlyMixin, run_with_reason
+from participants.admin.base import NikSearchMixin, ReadOnlyMixin, run_with_reason
 from participants.models import BlacklistEntry
 
 

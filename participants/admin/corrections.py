@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from participants import services, visibility
-from participants.admin_base import ReadOnlyMixin, run_with_reason
+from participants.admin.base import ReadOnlyMixin, run_with_reason
 from participants.models import District, DomainError, Participant, ProfileCorrection
 
 CORRECT_PERMISSION = "participants.correct_profile"

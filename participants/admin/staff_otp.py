@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from participants.admin_base import ReadOnlyMixin
+from participants.admin.base import ReadOnlyMixin
 from participants.models import StaffAuthenticator, StaffRecoveryCodes
 from participants.staff_otp import RECOVERY_CODES, issue_recovery_codes
 
