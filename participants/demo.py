@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from participants import cards, deadlines, expiry, services, staff_otp, waves
-from participants.areas import load_areas
 from participants.models import (
     Application,
     BasicTestQuestion,
@@ -20,7 +19,8 @@ from participants.models import (
     User,
     Wave,
 )
-from participants.question_bank import QUESTIONS
+from participants.registration.areas import load_areas
+from participants.registration.question_bank import QUESTIONS
 
 DEMO_PASSWORD = "prakerja123"  # noqa: S105 (published demo password)
 STAFF_EMAIL = "staf@prakerja.local"

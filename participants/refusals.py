@@ -151,7 +151,7 @@ NEXT_STEPS: dict[str, NextStep] = {
         _lazy("Buka tautan konfirmasi di email Anda, atau minta tautan baru."),
         action=(_lazy("Kirim ulang tautan"), "register_done"),
     ),
-    # --- identity (participants.nik, registration.submit_identity) ----------------------------
+    # --- identity (participants.registration: nik, steps.submit_identity) ---------------------
     "nik_format": NextStep(
         _lazy("Ketik 16 digit NIK persis seperti di KTP, tanpa spasi atau titik, lalu simpan lagi.")
     ),

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import cards, deadlines, nik, services
+from participants import cards, deadlines, services
 from participants.eligibility import lists, sources
 from participants.models import (
     AgencyList,
@@ -36,6 +36,7 @@ from participants.models import (
     Wave,
     WaveProvinceQuota,
 )
+from participants.registration import nik
 from prakerja import jobs
 
 # The family card rule (docs/program.md section 2): at most this many participants per KK, ever.

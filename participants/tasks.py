@@ -2,9 +2,11 @@
 
 from celery import shared_task
 
-from participants import notifications, registration, registration_mail, selection
+from participants import notifications, selection
 from participants.eligibility import lists, recheck
 from participants.models import SelectionRun, User
+from participants.registration import mail as registration_mail
+from participants.registration import steps
 from participants.services import registry_checks
 from prakerja.jobruns import recorded
 
@@ -64,14 +66,14 @@ def send_verification_email(user_id: int, verify_url: str) -> None:
     """The email confirmation link of a new account (sent off the registration request)."""
     user = User.objects.filter(pk=user_id).first()
     if user is not None and user.email_verified_at is None:
-        registration.send_verification_email(user=user, verify_url=verify_url)
+        steps.send_verification_email(user=user, verify_url=verify_url)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 @recorded("registration-mail")
 def flush_registration_mail() -> int:
     """Send the registration emails waiting in Redis or, after a Redis outage, in PostgreSQL
-    (``participants.registration_mail``); also the ``registration-mail`` beat entry."""
+    (``participants.registration.mail``); also the ``registration-mail`` beat entry."""
     return registration_mail.flush()
 
 

@@ -17,20 +17,10 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from participants import (
-    basic_test,
-    deadlines,
-    forms,
-    orientation,
-    otp,
-    refusals,
-    registration,
-    registration_mail,
-    selectors,
-    tasks,
-    waves,
-)
+from participants import deadlines, forms, orientation, otp, refusals, selectors, tasks, waves
 from participants.models import BlacklistEntry, DomainError
+from participants.registration import basic_test, steps
+from participants.registration import mail as registration_mail
 from participants.services import registry_checks
 from prakerja import links, uploads
 from prakerja.client_ip import client_ip
@@ -144,7 +134,7 @@ REGISTERED_EMAIL_MAX_AGE = 60 * 60
 def _send_verification(request: HttpRequest, user) -> None:
     # Through Celery: a mail server's latency must not hold a web worker during a registration peak.
     # The link is on PORTAL_URL, never on the request's Host header.
-    tasks.send_verification_email.delay(user.pk, registration.verification_url(user=user))
+    tasks.send_verification_email.delay(user.pk, steps.verification_url(user=user))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -177,13 +167,13 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            user = registration.register_user(
+            user = steps.register_user(
                 full_name=form.cleaned_data["full_name"],
                 email=email,
                 password=form.cleaned_data["password"],
             )
         # Queued, not sent: a mail server's latency never holds a web worker, and the emails of
-        # a registration peak go out in batches (participants/registration_mail.py). Both
+        # a registration peak go out in batches (participants/registration/mail.py). Both
         # answers take the same path, so the page takes the same time whichever it gives.
         except DomainError:  # email_taken
             registration_mail.queue_already_registered(
@@ -237,7 +227,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     try:
-        user = registration.verify_email(token=token, now=now)
+        user = steps.verify_email(token=token, now=now)
     except DomainError as exc:
         refusals.flash(request, refusals.of_error(exc, area="registrasi"))
         return redirect("register_done" if request.user.is_authenticated else "login")
@@ -304,13 +294,13 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
         )
     if request.method == "POST" and not refresh and form.is_valid():
         if _identity_attempts_exceeded(request):
-            registration.record_identity_refusal(
+            steps.record_identity_refusal(
                 participant=participant, code="rate_limited", address=client_ip(request)
             )
             return _limited(request, "RATELIMIT_IDENTITY")
         data = form.cleaned_data
         try:
-            registration.submit_identity(
+            steps.submit_identity(
                 participant=participant,
                 nik=data["nik"],
                 kk=data["kk"],
@@ -323,7 +313,7 @@ def identity(request: HttpRequest, participant) -> HttpResponse:
                 full_name=data.get("full_name"),
             )
         except DomainError as exc:
-            registration.record_identity_refusal(
+            steps.record_identity_refusal(
                 participant=participant, code=exc.code, address=client_ip(request)
             )
             field = IDENTITY_ERROR_FIELDS.get(exc.code, "nik")
@@ -347,9 +337,7 @@ def phone(request: HttpRequest, participant) -> HttpResponse:
     context = {"form": phone_form}
     if request.method == "POST" and phone_form.is_valid():
         try:
-            registration.request_phone_otp(
-                participant=participant, phone=phone_form.cleaned_data["phone"]
-            )
+            steps.request_phone_otp(participant=participant, phone=phone_form.cleaned_data["phone"])
         except DomainError as exc:
             context["refusal"] = refusals.form_refusal(phone_form, "phone", exc, area="registrasi")
         else:
@@ -369,7 +357,7 @@ def phone_verify(request: HttpRequest, participant) -> HttpResponse:
     context = {"form": form, "pending": pending, "masked_phone": pending.phone[:-4] + "****"}
     if request.method == "POST" and form.is_valid():
         try:
-            registration.verify_phone_otp(participant=participant, code=form.cleaned_data["code"])
+            steps.verify_phone_otp(participant=participant, code=form.cleaned_data["code"])
         except DomainError as exc:
             context["refusal"] = refusals.form_refusal(form, "code", exc, area="registrasi")
             pending.refresh_from_db(fields=["otp_attempts"])
@@ -397,7 +385,7 @@ def declarations(request: HttpRequest, participant) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            registration.submit_declarations(
+            steps.submit_declarations(
                 participant=participant,
                 is_student=data["is_student"],
                 is_civil_servant=data["is_civil_servant"],

@@ -272,7 +272,7 @@ SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
 if not DEBUG and not TESTING and SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL and SMS_HTTP_TOKEN.")
 
-# --- civil registry (Dukcapil): participants/registry.py ------------------------------------------
+# --- civil registry (Dukcapil): participants/registration/registry.py ---------------------------
 
 REGISTRY_BACKEND = env.str("REGISTRY_BACKEND", default="fake")
 REGISTRY_HTTP_URL = env.str("REGISTRY_HTTP_URL", default="")

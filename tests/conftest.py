@@ -72,11 +72,11 @@ def sms_outbox():
 
 @pytest.fixture(autouse=True)
 def _empty_registration_mail_queue(settings):
-    """Registration emails wait in Redis for their batch (participants/registration_mail.py):
+    """Registration emails wait in Redis for their batch (participants/registration/mail.py):
     each test starts with none waiting and no flush scheduled, whatever ran before on that
     Redis (another test, a load test)."""
     if settings.REDIS_URL:
-        from participants import registration_mail
+        from participants.registration import mail as registration_mail
         from prakerja import redis_client
 
         redis_client.client(settings.REDIS_URL).delete(*registration_mail._keys())

@@ -8,9 +8,9 @@ import uuid
 import pytest
 import requests
 
-from participants import basic_test
 from participants.demo import seed_question_bank
 from participants.models import BasicTestAttempt
+from participants.registration import basic_test
 from tests.browser_checks import login
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory
 

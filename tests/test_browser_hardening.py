@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from complaints import notifications, services
-from participants.areas import load_areas
+from participants.registration.areas import load_areas
 from tests.factories import ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

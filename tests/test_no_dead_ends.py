@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incentives.services import ensure_default_surveys
-from participants import basic_test, services
+from participants import services
 from participants.demo import seed_question_bank
 from participants.models import Participant
+from participants.registration import basic_test
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
 from tests.factories import OfferingFactory, ParticipantFactory, make_active_participant
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from complaints import notifications as complaint_notifications
 from complaints import services as complaint_services
-from participants import notifications, registration
+from participants import notifications
 from participants.models import Application, Participant
+from participants.registration import steps
 from prakerja import sms
 from tests.factories import ParticipantFactory, UserFactory
 from tests.trainings.sweep_helpers import participant_in, wave_21, wib
@@ -103,8 +104,8 @@ def test_every_sms_and_email_with_a_link_uses_portal_url(
     notifications.send_not_selected_emails(application_ids=[application.pk])
     reminders.send_deadline_reminders(now=wib(2021, 10, 14, 9, 0))
     sweep.notify_revoked(participant_ids=[person.pk])
-    registration.send_verification_email(
-        user=person.user, verify_url=registration.verification_url(user=person.user)
+    steps.send_verification_email(
+        user=person.user, verify_url=steps.verification_url(user=person.user)
     )
     with django_capture_on_commit_callbacks(execute=True):
         complaint = complaint_services.submit_complaint(

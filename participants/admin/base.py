@@ -15,8 +15,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
-from participants import nik, visibility
+from participants import visibility
 from participants.models import DomainError
+from participants.registration import nik
 from prakerja import crypto
 
 logger = logging.getLogger(__name__)

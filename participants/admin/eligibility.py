@@ -15,7 +15,6 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import nik as nik_rules
 from participants.admin.base import ReadOnlyMixin, action_with_reason_page
 from participants.eligibility import exceptions, lists, reviews
 from participants.eligibility.sources import Source
@@ -27,6 +26,7 @@ from participants.models import (
     ListException,
     RegistryCheck,
 )
+from participants.registration import nik as nik_rules
 
 
 class ListImportForm(forms.Form):

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import nik, services, visibility
+from participants import services, visibility
 from participants.admin.base import (
     DecisionReasonForm,
     NikSearchMixin,
@@ -27,6 +27,7 @@ from participants.models import (
     User,
     VideoProgress,
 )
+from participants.registration import nik
 from prakerja import crypto
 
 

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import nik
 from participants.eligibility.sources import Source
 from participants.models import DomainError, ListException, Participant, ParticipantEvent
+from participants.registration import nik
 from participants.services.status import record_event
 from prakerja import crypto
 

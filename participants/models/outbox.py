@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PendingRegistrationMail(models.Model):
-    """One registration email (``participants.registration_mail``'s JSON item) that could not
+    """One registration email (``participants.registration.mail``'s JSON item) that could not
     be queued in Redis. The registration-mail job sends it and deletes the row; a row is never
     sent twice because the job takes rows with ``FOR UPDATE SKIP LOCKED``."""
 

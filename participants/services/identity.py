@@ -2,7 +2,7 @@
 and KK), the identity that selection judges (birth date, gender, district, education, work),
 the verified phone and the declarations.
 
-The registration flow (``participants.registration``) checks the input (NIK rules, blacklist,
+The registration flow (``participants.registration.steps``) checks the input (NIK rules, blacklist,
 the family card limit, OTPs, locks); these functions write it, each with its PROFILE audit row,
 in the caller's transaction. Staff corrections of the same fields are ``profile``'s.
 """

@@ -18,7 +18,6 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import nik
 from participants.models import (
     District,
     DomainError,
@@ -26,6 +25,7 @@ from participants.models import (
     ParticipantEvent,
     ProfileCorrection,
 )
+from participants.registration import nik
 from participants.services.fraud import required_reason
 from participants.services.status import record_event
 from prakerja import crypto
@@ -144,8 +144,8 @@ def correct_profile(
 
     A refusal is recorded (which fields and why, not the value) and raised:
     :class:`ReasonRequired`, :class:`FieldNotCorrectable`, :class:`UnknownDeclaration`,
-    :class:`CorrectionPending` or :class:`~participants.nik.InvalidNik`. A correction that
-    changes nothing is recorded too.
+    :class:`CorrectionPending` or :class:`~participants.registration.nik.InvalidNik`. A
+    correction that changes nothing is recorded too.
     """
     now = now or timezone.now()
     try:

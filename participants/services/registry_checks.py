@@ -1,9 +1,9 @@
 """The civil-registry (Dukcapil) check of a person's identity: asking, the audit row of every
 answer, the person's registry status, and the retries of a check the registry could not answer.
 
-At the identity step (``participants.registration.submit_identity``) the registry is asked once;
-a mismatch refuses the step and names the field; an unavailable registry keeps everything the
-person typed, marks the check ``pending`` and leaves it to the worker
+At the identity step (``participants.registration.steps.submit_identity``) the registry is
+asked once; a mismatch refuses the step and names the field; an unavailable registry keeps
+everything the person typed, marks the check ``pending`` and leaves it to the worker
 (:func:`retry_due_checks`, Celery beat), which asks again with a growing pause
 (:func:`backoff_seconds`). Only a ``match`` may be selected (``participants.selection``).
 """
@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import registry
 from participants.models import DomainError, Participant, ParticipantEvent, RegistryCheck
+from participants.registration import registry
 from participants.services.status import record_event
 from prakerja import crypto
 

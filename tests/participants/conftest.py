@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from participants import registration
-from participants.areas import load_areas
 from participants.demo import seed_question_bank, seed_videos
+from participants.registration import steps
+from participants.registration.areas import load_areas
 from tests.factories import DEFAULT_PASSWORD, make_nik
 
 BIRTH = dt.date(1995, 6, 15)
@@ -32,7 +32,7 @@ def videos(db):
 @pytest.fixture
 def new_user(db):
     """A just-registered, email-verified account with an empty participant record."""
-    user = registration.register_user(
+    user = steps.register_user(
         full_name="Rudi Hartono", email="rudi@contoh.id", password=DEFAULT_PASSWORD
     )
     user.email_verified_at = timezone.now()

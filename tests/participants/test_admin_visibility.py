@@ -30,7 +30,6 @@ from incentives.models import Installment
 from participants import services
 from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
 from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
-from participants.areas import load_areas
 from participants.models import (
     Application,
     BasicTestAttempt,
@@ -38,6 +37,7 @@ from participants.models import (
     Participant,
     User,
 )
+from participants.registration.areas import load_areas
 from tests.factories import (
     DEFAULT_PASSWORD,
     UserFactory,

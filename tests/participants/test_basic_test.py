@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from participants import basic_test
 from participants.models import BasicTestQuestion, DomainError
+from participants.registration import basic_test
 from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from participants import deadlines, selection, waves
-from participants.areas import load_areas
 from participants.demo import seed_question_bank, seed_videos
 from participants.models import (
     Application,
@@ -19,6 +18,7 @@ from participants.models import (
     Participant,
     User,
 )
+from participants.registration.areas import load_areas
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory, WaveFactory, make_nik
 from tests.staff import staff_totp_token

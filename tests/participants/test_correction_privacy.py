@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
-from participants.areas import load_areas
 from participants.models import District, Participant, ParticipantEvent, ProfileCorrection
+from participants.registration.areas import load_areas
 from tests.admin_forms import rendered_form
 from tests.factories import ParticipantFactory, UserFactory
 from tests.staff import staff_with

@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.forms.models import model_to_dict
 
-from participants import deadlines, nik, selectors, waves
+from participants import deadlines, selectors, waves
 from participants.admin.waves import WaveAdminForm
 from participants.models import InvalidTransition, Participant, ParticipantEvent, Wave
+from participants.registration import nik
 from participants.services.status import check_transition
 from prakerja import crypto
 from trainings.models import SweepRun

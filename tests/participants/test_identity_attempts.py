@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import refusals, registration
+from participants import refusals
 from participants.models import ParticipantEvent
+from participants.registration import steps
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, make_nik
 
 from .conftest import BIRTH
@@ -29,7 +30,7 @@ def limits(settings):
 
 
 def account(email: str):
-    user = registration.register_user(full_name="Penguji", email=email, password=DEFAULT_PASSWORD)
+    user = steps.register_user(full_name="Penguji", email=email, password=DEFAULT_PASSWORD)
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
     return user

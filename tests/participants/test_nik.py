@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from participants.nik import InvalidNik, decode_birth, validate_nik
+from participants.registration.nik import InvalidNik, decode_birth, validate_nik
 from tests.factories import make_nik
 
 TODAY = dt.date(2026, 11, 21)

@@ -12,8 +12,8 @@ from django.db import connection, connections
 
 from incentives import services as incentive_services
 from incentives.models import PayoutAccountChange
-from participants import registration
 from participants.models import DomainError, PhoneOTP
+from participants.registration import steps
 from tests.factories import DEFAULT_PASSWORD, make_active_participant
 from tests.trainings.partner import make_offering
 from trainings import services as training_services
@@ -30,10 +30,10 @@ class PhoneUse:
     model = PhoneOTP
 
     def start(self, person, *, now):
-        return registration.request_phone_otp(participant=person, phone=person.phone, now=now).pk
+        return steps.request_phone_otp(participant=person, phone=person.phone, now=now).pk
 
     def confirm(self, person, pk, code, *, now):
-        registration.verify_phone_otp(participant=person, code=code, now=now)
+        steps.verify_phone_otp(participant=person, code=code, now=now)
 
 
 class PaymentUse:

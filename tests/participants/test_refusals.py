@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incentives import services as incentive_services
-from participants import basic_test, registration
 from participants.demo import seed_question_bank, seed_videos
 from participants.models import Application, BlacklistEntry, Participant
+from participants.registration import basic_test, steps
 from prakerja import crypto, sms
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -209,7 +209,7 @@ def s_upload_too_large(client, new_user):
 
 
 def s_email_link_expired(client, new_user):
-    token = registration.email_verification_token(user=new_user)
+    token = steps.email_verification_token(user=new_user)
     later = timezone.now() + dt.timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE_SECONDS + 60)
     with time_machine.travel(later):
         return _body(client.get(reverse("verify_email", args=[token]), follow=True))
@@ -623,10 +623,10 @@ def test_every_refusal_says_what_to_do_next_and_where_to_complain(code, area, sc
 # --- every refusal code the participant-facing services can raise has an entry ---------------
 
 PARTICIPANT_FACING = [
-    "participants/registration.py",
-    "participants/nik.py",
+    "participants/registration/steps.py",
+    "participants/registration/nik.py",
     "participants/otp.py",
-    "participants/basic_test.py",
+    "participants/registration/basic_test.py",
     "participants/waves.py",
     "participants/orientation.py",
     "participants/services/errors.py",

@@ -9,9 +9,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import registration, services
+from participants import services
 from participants.models import DomainError, Participant, ParticipantEvent, User
-from participants.nik import InvalidNik
+from participants.registration import steps
+from participants.registration.nik import InvalidNik
 from prakerja import crypto, jobs
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory, make_nik
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_register_creates_account_with_argon2_or_test_hasher_and_participant():
-    user = registration.register_user(
+    user = steps.register_user(
         full_name="  Ani Yudhoyono ", email="Ani@Contoh.ID", password=DEFAULT_PASSWORD
     )
     assert user.email == "ani@contoh.id"
@@ -40,7 +41,7 @@ def test_register_creates_account_with_argon2_or_test_hasher_and_participant():
 def test_register_refuses_an_email_already_used():
     UserFactory(email="ani@contoh.id")
     with pytest.raises(DomainError) as exc:
-        registration.register_user(full_name="Ani", email="ANI@contoh.id", password="x" * 10)
+        steps.register_user(full_name="Ani", email="ANI@contoh.id", password="x" * 10)
     assert exc.value.code == "email_taken"
 
 
@@ -151,21 +152,21 @@ def test_register_page_refuses_weak_or_mismatched_passwords(client):
 
 
 def test_email_link_expires():
-    user = registration.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
-    token = registration.email_verification_token(user=user)
+    user = steps.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
+    token = steps.email_verification_token(user=user)
     with (
         time_machine.travel(timezone.now() + dt.timedelta(days=4)),
         pytest.raises(DomainError) as exc,
     ):
-        registration.verify_email(token=token)
+        steps.verify_email(token=token)
     assert exc.value.code == "email_link_expired"
 
 
 def test_tampered_email_link_is_refused():
-    user = registration.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
-    token = registration.email_verification_token(user=user)
+    user = steps.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
+    token = steps.email_verification_token(user=user)
     with pytest.raises(DomainError) as exc:
-        registration.verify_email(token=token[:-2] + "xx")
+        steps.verify_email(token=token[:-2] + "xx")
     assert exc.value.code == "email_link_invalid"
 
 
@@ -185,7 +186,7 @@ def test_password_reset_sends_an_indonesian_email(client):
 
 def test_identity_is_stored_encrypted_hashed_and_masked(areas, new_user):
     data = identity_kwargs()
-    participant = registration.submit_identity(participant=new_user.participant, **data)
+    participant = steps.submit_identity(participant=new_user.participant, **data)
     assert participant.identity_verified_at is not None
     assert participant.nik_hash == crypto.keyed_hash(data["nik"])
     assert crypto.decrypt(participant.nik_encrypted) == data["nik"]
@@ -197,7 +198,7 @@ def test_identity_is_stored_encrypted_hashed_and_masked(areas, new_user):
 def test_invalid_nik_is_refused_with_its_code(areas, new_user):
     nik = make_nik(birth_date=BIRTH, gender="F", serial=5)
     with pytest.raises(InvalidNik) as exc:
-        registration.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik))
+        steps.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik))
     assert exc.value.code == "nik_gender_mismatch"
     assert Participant.objects.get(pk=new_user.participant.pk).nik_hash is None
 
@@ -206,7 +207,7 @@ def test_nik_already_registered_is_refused(areas, new_user):
     nik = make_nik(birth_date=BIRTH, serial=77)
     ParticipantFactory(nik=nik)
     with pytest.raises(DomainError) as exc:
-        registration.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik))
+        steps.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik))
     assert exc.value.code == "nik_taken"
     assert str(exc.value.message) == "NIK sudah terdaftar."
 
@@ -216,14 +217,14 @@ def test_a_third_person_on_one_family_card_is_refused(areas, new_user):
     ParticipantFactory(kk=kk)
     ParticipantFactory(kk=kk)
     with pytest.raises(DomainError) as exc:
-        registration.submit_identity(participant=new_user.participant, **identity_kwargs(kk=kk))
+        steps.submit_identity(participant=new_user.participant, **identity_kwargs(kk=kk))
     assert exc.value.code == "family_card_limit"
 
 
 def test_second_person_on_one_family_card_is_accepted(areas, new_user):
     kk = "3201010101019999"
     ParticipantFactory(kk=kk)
-    registration.submit_identity(participant=new_user.participant, **identity_kwargs(kk=kk))
+    steps.submit_identity(participant=new_user.participant, **identity_kwargs(kk=kk))
 
 
 def test_blacklisted_nik_cannot_register(areas, new_user):
@@ -241,15 +242,15 @@ def test_blacklisted_nik_cannot_register(areas, new_user):
         created_at=timezone.now(),
     )
     with pytest.raises(DomainError) as exc:
-        registration.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik))
+        steps.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik))
     assert exc.value.code == "nik_blacklisted"
     assert str(exc.value.message) == "NIK Anda tercatat dalam daftar hitam program."
 
 
 def test_identity_cannot_be_changed_once_verified(areas, new_user):
-    registration.submit_identity(participant=new_user.participant, **identity_kwargs())
+    steps.submit_identity(participant=new_user.participant, **identity_kwargs())
     with pytest.raises(DomainError) as exc:
-        registration.submit_identity(
+        steps.submit_identity(
             participant=new_user.participant,
             **identity_kwargs(nik=make_nik(birth_date=BIRTH, serial=99)),
         )
@@ -257,9 +258,9 @@ def test_identity_cannot_be_changed_once_verified(areas, new_user):
 
 
 def test_identity_needs_a_verified_email(areas, db):
-    user = registration.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
+    user = steps.register_user(full_name="Ani", email="a@contoh.id", password="x" * 10)
     with pytest.raises(DomainError) as exc:
-        registration.submit_identity(participant=user.participant, **identity_kwargs())
+        steps.submit_identity(participant=user.participant, **identity_kwargs())
     assert exc.value.code == "email_not_verified"
 
 
@@ -352,12 +353,12 @@ def test_three_simultaneous_registrations_on_one_family_card_admit_two():
 
     from django.db import connection
 
-    from participants.areas import load_areas
+    from participants.registration.areas import load_areas
 
     load_areas(provinces=["32"])
     people = []
     for serial in (1, 2, 3):
-        user = registration.register_user(
+        user = steps.register_user(
             full_name=f"Anggota {serial}", email=f"kk{serial}@contoh.id", password="x" * 10
         )
         User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
@@ -369,7 +370,7 @@ def test_three_simultaneous_registrations_on_one_family_card_admit_two():
         try:
             participant = Participant.objects.select_related("user").get(user_id=user_pk)
             barrier.wait()
-            registration.submit_identity(
+            steps.submit_identity(
                 participant=participant, **identity_kwargs(nik=nik, kk="3201011111110000")
             )
             results.append("ok")

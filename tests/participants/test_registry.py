@@ -14,8 +14,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import registration, registry
 from participants.models import Participant, ParticipantEvent, RegistryCheck
+from participants.registration import registry, steps
 from participants.services import registry_checks
 from tests.factories import make_nik
 
@@ -222,9 +222,7 @@ def test_http_registry_unreachable_is_unavailable(http_registry, settings):
 
 
 def test_a_match_verifies_the_identity_and_is_audited(areas, new_user):
-    participant = registration.submit_identity(
-        participant=new_user.participant, **identity_kwargs()
-    )
+    participant = steps.submit_identity(participant=new_user.participant, **identity_kwargs())
     assert participant.registry_status == Participant.RegistryStatus.MATCH
     assert participant.registry_checked_at is not None
     check = RegistryCheck.objects.get(participant=participant)
@@ -242,7 +240,7 @@ def test_a_match_verifies_the_identity_and_is_audited(areas, new_user):
 )
 def test_a_mismatch_refuses_the_identity_and_names_the_field(areas, new_user, serial, code, field):
     with pytest.raises(registry_checks.RegistryMismatch) as exc:
-        registration.submit_identity(
+        steps.submit_identity(
             participant=new_user.participant, **identity_kwargs(nik=nik_with(serial))
         )
     assert exc.value.code == code
@@ -256,7 +254,7 @@ def test_a_mismatch_refuses_the_identity_and_names_the_field(areas, new_user, se
 def test_the_audit_row_keeps_no_personal_data(areas, new_user):
     data = identity_kwargs(nik=nik_with(991))
     with pytest.raises(registry_checks.RegistryMismatch):
-        registration.submit_identity(participant=new_user.participant, **data)
+        steps.submit_identity(participant=new_user.participant, **data)
     row = RegistryCheck.objects.values().get()
     text = json.dumps(row, default=str)
     assert data["nik"] not in text and data["kk"] not in text
@@ -266,7 +264,7 @@ def test_the_audit_row_keeps_no_personal_data(areas, new_user):
 def test_an_outage_keeps_the_identity_and_waits_for_the_registry(areas, new_user):
     now = timezone.now()
     with time_machine.travel(now, tick=False):
-        participant = registration.submit_identity(
+        participant = steps.submit_identity(
             participant=new_user.participant, **identity_kwargs(nik=nik_with(995))
         )
     assert participant.identity_verified_at is not None
@@ -279,7 +277,7 @@ def test_an_outage_keeps_the_identity_and_waits_for_the_registry(areas, new_user
 def test_a_retry_succeeds_later_with_backoff(areas, new_user):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        registration.submit_identity(
+        steps.submit_identity(
             participant=new_user.participant, **identity_kwargs(nik=nik_with(996))
         )
     # Not due yet: nothing is asked.
@@ -318,7 +316,7 @@ def test_a_retry_that_finds_a_mismatch_reopens_the_identity_step(
 ):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        registration.submit_identity(
+        steps.submit_identity(
             participant=new_user.participant, **identity_kwargs(nik=nik_with(995))
         )
     # The registry comes back and says the KK differs.
@@ -336,7 +334,7 @@ def test_a_retry_that_finds_a_mismatch_reopens_the_identity_step(
     # The identity step is open again; the corrected KK is checked and accepted.
     assert "Simpan" in client.get(reverse("identity")).content.decode()
     monkeypatch.setitem(registry.FAKE_SERIALS, "0995", registry.Answer(registry.MATCH))
-    registration.submit_identity(
+    steps.submit_identity(
         participant=participant, **identity_kwargs(nik=nik_with(995), kk="3201010101010002")
     )
     participant.refresh_from_db()
@@ -347,9 +345,7 @@ def test_a_retry_that_finds_a_mismatch_reopens_the_identity_step(
 def test_pending_identity_shows_sedang_diverifikasi_and_keeps_every_next_step(
     areas, new_user, client
 ):
-    registration.submit_identity(
-        participant=new_user.participant, **identity_kwargs(nik=nik_with(995))
-    )
+    steps.submit_identity(participant=new_user.participant, **identity_kwargs(nik=nik_with(995)))
     client.force_login(new_user)
     page = client.get(reverse("dashboard")).content.decode()
     assert "sedang diverifikasi" in page.lower()

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from participants import services
 from participants.admin.people import PARTICIPANT_OFFICER_PERMISSIONS
-from participants.areas import load_areas
 from participants.models import (
     BlacklistEntry,
     District,
@@ -21,7 +20,8 @@ from participants.models import (
     Participant,
     ParticipantEvent,
 )
-from participants.nik import InvalidNik
+from participants.registration.areas import load_areas
+from participants.registration.nik import InvalidNik
 from tests.admin_forms import rendered_form
 from tests.factories import ParticipantFactory, UserFactory, make_active_participant
 from tests.trainings.partner import make_offering

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django.test import Client, override_settings
 
-from participants import basic_test
 from participants.demo import seed_question_bank
+from participants.registration import basic_test
 from prakerja import admission
 from tests.factories import ParticipantFactory
 from tests.web.test_admission import Clock, _waiting

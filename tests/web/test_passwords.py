@@ -110,7 +110,7 @@ def _scheduled(monkeypatch) -> list:
 
 def _send_what_was_queued(scheduled: list) -> None:
     """What the worker does with it."""
-    from participants import registration_mail
+    from participants.registration import mail as registration_mail
 
     if settings.REDIS_URL:
         registration_mail.flush()
@@ -142,7 +142,7 @@ def test_a_registration_peak_schedules_one_task_for_its_emails(client, monkeypat
     worker 3-4 ms of CPU each). An email already registered is told the same way."""
     from django.core import mail
 
-    from participants import registration_mail
+    from participants.registration import mail as registration_mail
 
     UserFactory(email="sudah@contoh.id")
     scheduled = _scheduled(monkeypatch)
@@ -164,23 +164,24 @@ def test_a_registration_peak_schedules_one_task_for_its_emails(client, monkeypat
 def test_an_email_the_mail_server_refuses_stays_queued(client, monkeypatch):
     from django.core import mail
 
-    from participants import registration, registration_mail
+    from participants.registration import mail as registration_mail
+    from participants.registration import steps
 
     scheduled = _scheduled(monkeypatch)
     for email in ("satu@contoh.id", "dua@contoh.id"):
         _register(client, email)
-    sent = registration.send_verification_email
+    sent = steps.send_verification_email
 
     def refuse_the_second(*, user, verify_url):
         if user.email == "dua@contoh.id":
             raise ConnectionRefusedError("mail server down")
         sent(user=user, verify_url=verify_url)
 
-    monkeypatch.setattr(registration, "send_verification_email", refuse_the_second)
+    monkeypatch.setattr(steps, "send_verification_email", refuse_the_second)
     with pytest.raises(ConnectionRefusedError):
         registration_mail.flush()
     assert [m.to for m in mail.outbox] == [["satu@contoh.id"]]
-    monkeypatch.setattr(registration, "send_verification_email", sent)
+    monkeypatch.setattr(steps, "send_verification_email", sent)
     assert registration_mail.flush() == 1
     assert [m.to for m in mail.outbox] == [["satu@contoh.id"], ["dua@contoh.id"]]
     assert scheduled

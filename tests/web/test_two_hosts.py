@@ -29,10 +29,11 @@ import pytest
 import requests
 from django.utils import timezone
 
-from participants import cards, deadlines, registration
+from participants import cards, deadlines
 from participants import services as participant_services
-from participants.areas import load_areas
 from participants.models import Participant
+from participants.registration import steps
+from participants.registration.areas import load_areas
 from tests.factories import DEFAULT_PASSWORD, WaveFactory
 from tests.participants.conftest import identity_kwargs
 from tests.trainings.partner import PartnerClient, make_offering
@@ -305,7 +306,7 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
 
     # Identity (its rules have their own tests): through the service, as the page would.
     participant = Participant.objects.get(user__email=email)
-    registration.submit_identity(participant=participant, **identity_kwargs())
+    steps.submit_identity(participant=participant, **identity_kwargs())
 
     # Phone OTP: requested on one host, the code typed on the other.
     phone = "+6281277770001"

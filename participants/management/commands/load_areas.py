@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from participants.areas import load_areas
+from participants.registration.areas import load_areas
 
 
 class Command(BaseCommand):

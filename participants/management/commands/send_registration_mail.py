@@ -3,7 +3,7 @@ PostgreSQL (the ``registration-mail`` beat entry)."""
 
 from django.core.management.base import BaseCommand
 
-from participants import registration_mail
+from participants.registration import mail as registration_mail
 from prakerja import jobruns
 
 

@@ -13,8 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import nik as nik_rules
-from participants import otp, registry, services
+from participants import otp, services
 from participants.models import (
     DomainError,
     Participant,
@@ -22,6 +21,8 @@ from participants.models import (
     PhoneOTP,
     User,
 )
+from participants.registration import nik as nik_rules
+from participants.registration import registry
 from participants.services import registry_checks
 from prakerja import crypto, links, sms
 
@@ -146,14 +147,14 @@ def submit_identity(
     full_name: str | None = None,
     now=None,
 ) -> Participant:
-    """Check and store the identity once: the NIK rules (``participants.nik``), then the civil
-    registry (``participants.services.registry_checks``) with the account's name, or
-    ``full_name`` when given (it then becomes the account's name).
+    """Check and store the identity once: the NIK rules (``participants.registration.nik``),
+    then the civil registry (``participants.services.registry_checks``) with the account's name,
+    or ``full_name`` when given (it then becomes the account's name).
 
     A registry mismatch refuses the step (:class:`~participants.services.registry_checks.
     RegistryMismatch`, naming the field); an unavailable registry stores the identity with the
     check ``pending`` for the worker to repeat. An identity the registry later found not to match
-    may be entered again. Raises :class:`~participants.nik.InvalidNik`, or
+    may be entered again. Raises :class:`~participants.registration.nik.InvalidNik`, or
     :class:`RegistrationError` with ``kk_format``, ``nik_blacklisted``, ``nik_taken``,
     ``family_card_limit``, ``identity_locked``, ``email_not_verified``.
     """

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from participants.models import District, Province, Regency
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def _rows(name: str) -> list[dict[str, str]]:

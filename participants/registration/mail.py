@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from participants import registration
 from participants.models import PendingRegistrationMail, User
+from participants.registration import steps
 from prakerja import jobs, redis_client
 
 logger = logging.getLogger(__name__)
@@ -149,10 +149,8 @@ def _send_one(kind: str, message: dict) -> None:
     if kind == "verify":
         user = User.objects.filter(pk=message["user_id"]).first()
         if user is not None and user.email_verified_at is None:
-            registration.send_verification_email(
-                user=user, verify_url=registration.verification_url(user=user)
-            )
+            steps.send_verification_email(user=user, verify_url=steps.verification_url(user=user))
     else:
-        registration.send_already_registered_email(
+        steps.send_already_registered_email(
             email=message["email"], login_url=message["login_url"], reset_url=message["reset_url"]
         )
