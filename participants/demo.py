@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from participants import cards, deadlines, expiry, services, staff_otp, waves
+from participants import cards, deadlines, expiry, services, staff_otp
 from participants.models import (
     Application,
     BasicTestQuestion,
@@ -21,6 +21,7 @@ from participants.models import (
 )
 from participants.registration.areas import load_areas
 from participants.registration.question_bank import QUESTIONS
+from participants.waves import schedule
 
 DEMO_PASSWORD = "prakerja123"  # noqa: S105 (published demo password)
 STAFF_EMAIL = "staf@prakerja.local"
@@ -156,7 +157,7 @@ def seed_videos(*, duration_seconds: int = 3) -> int:
 @dataclass(frozen=True)
 class DemoWaves:
     """The demo's waves, built relative to the day ``seed_demo`` runs so that they obey the
-    admin's wave rules (``participants.waves.check_wave_dates``) on any day of the year."""
+    admin's wave rules (``participants.waves.schedule.check_wave_dates``) on any day of the year."""
 
     previous: Wave  # announced in the last program year whose balances have expired
     announced: Wave  # closed and announced in the current program year
@@ -211,7 +212,7 @@ def _waves(now: dt.datetime) -> DemoWaves:
         if wave is None:
             # Checked by the rules the admin's wave form applies; the two past windows are
             # history (set as they were when those waves opened).
-            waves.check_wave_dates(**dates, now=now, window_moved=name == "open")
+            schedule.check_wave_dates(**dates, now=now, window_moved=name == "open")
             wave = Wave.objects.create(number=number, quota_total=1000, **dates)
         made[name] = wave
     return DemoWaves(**made)

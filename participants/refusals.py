@@ -349,7 +349,7 @@ NEXT_STEPS: dict[str, NextStep] = {
         _lazy("Coba lagi beberapa jam lagi. Jika besok masih terjadi, ajukan pengaduan."),
         topic="registrasi:lainnya",
     ),
-    # --- joining a wave (participants.waves.join_wave) ---------------------------------------
+    # --- joining a wave (participants.waves.joining.join_wave) -----------------------------------
     "wave_not_open": NextStep(
         _lazy(
             "Gelombang ini sudah ditutup atau belum dibuka. Gabung ke gelombang yang sedang "

@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
-from participants import notifications, selection
+from participants import notifications
 from participants.eligibility import lists, recheck
 from participants.models import SelectionRun, User
 from participants.registration import mail as registration_mail
 from participants.registration import steps
 from participants.services import registry_checks
+from participants.waves import selection
 from prakerja.jobruns import recorded
 
 

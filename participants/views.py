@@ -17,11 +17,13 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from participants import deadlines, forms, orientation, otp, refusals, selectors, tasks, waves
+from participants import deadlines, forms, orientation, otp, refusals, selectors, tasks
 from participants.models import BlacklistEntry, DomainError
 from participants.registration import basic_test, steps
 from participants.registration import mail as registration_mail
 from participants.services import registry_checks
+from participants.waves import joining
+from participants.waves.labels import application_label, participant_label
 from prakerja import links, uploads
 from prakerja.client_ip import client_ip
 
@@ -465,7 +467,7 @@ def basic_test_take(request: HttpRequest, participant) -> HttpResponse:
 def join_wave(request: HttpRequest, participant, number: int) -> HttpResponse:
     wave = selectors.wave_by_number(number=number)
     try:
-        waves.join_wave(participant=participant, wave=wave)
+        joining.join_wave(participant=participant, wave=wave)
     except DomainError as exc:
         refusals.flash(request, refusals.of_error(exc, area="registrasi"))
     else:
@@ -548,7 +550,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if participant is not None:
         now = timezone.now()
         applications = selectors.applications_of(participant=participant)
-        label = waves.participant_label(participant, applications, now=now)
+        label = participant_label(participant, applications, now=now)
         complaint_topic = COMPLAINT_TOPIC.get(label.code, "lainnya:")
         last_day = selectors.last_day_to_buy(participant)
         first_training = ""
@@ -564,7 +566,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             label=label,
             application=applications[0] if applications else None,
             history=[
-                (a, waves.application_label(a, now=now, participant_status=participant.status))
+                (a, application_label(a, now=now, participant_status=participant.status))
                 for a in applications
             ],
             complaint_url=refusals.complaint_url(complaint_topic),

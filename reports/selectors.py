@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Complaint
 from complaints.selectors import AGE_BUCKETS
 from incentives.models import Installment
-from participants import waves
 from participants.eligibility import sources
 from participants.models import Application, EligibilityReview, Participant, SelectionRun, Wave
+from participants.waves import schedule
+from participants.waves.labels import stage_label
 from reports.models import DailyCount
 from trainings.models import Payment, RecoveredQuota
 
@@ -82,11 +83,11 @@ def wave_funnels(*, now: dt.datetime | None = None) -> list[dict]:
         funnels.append(
             {
                 **wave,
-                # Why the wave breaks the late-wave rule, or "" (participants.waves).
-                "late": waves.announcement_problem(
+                # Why the wave breaks the late-wave rule, or "" (participants.waves.schedule).
+                "late": schedule.announcement_problem(
                     announces_at=wave["announces_at"], program_year=wave["program_year"]
                 ),
-                "stage": waves.stage_label(
+                "stage": stage_label(
                     opens_at=wave["opens_at"],
                     closes_at=wave["closes_at"],
                     has_run=wave["has_run"],

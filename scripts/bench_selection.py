@@ -4,7 +4,7 @@ Loads N applicants with ``seed_load`` (a closed wave with province quotas totall
 --places-ratio of them, default 10%; the real program had 2-10%; 1% on the laid-off workers'
 priority list), imports the nine exclusion lists with --list-rows NIKs in all (default five per
 applicant) naming --listed-share of the applicants (default 3%), then times
-``participants.selection.run_selection`` with its COMMIT, and prints its SQL statements.
+``participants.waves.selection.run_selection`` with its COMMIT, and prints its SQL statements.
 ``--list-rows 0`` measures the same selection without exclusion lists.
 
 The floor: the same decision and grant as plain SQL on bare tables holding the same rows
@@ -53,7 +53,7 @@ from django.db import connection, transaction  # noqa: E402
 from participants import deadlines  # noqa: E402
 from participants.eligibility import sources  # noqa: E402
 from participants.models import Application, Participant, Wave  # noqa: E402
-from participants.selection import age_cutoffs, run_selection  # noqa: E402
+from participants.waves.selection import age_cutoffs, run_selection  # noqa: E402
 
 # Each list source's place in the fixed order of reasons, and its reason code (constants).
 POSITIONS = " ".join(f"WHEN '{code}' THEN {i + 1}" for i, code in enumerate(sources.RULES))
@@ -292,7 +292,7 @@ def main() -> None:
     # consumes it here.
     with (
         benchutil.stopwatch() as watch,
-        mock.patch("participants.selection._enqueue_announcement"),
+        mock.patch("participants.waves.selection._enqueue_announcement"),
         transaction.atomic(),
         connection.execute_wrapper(count),
     ):

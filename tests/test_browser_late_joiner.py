@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from participants import deadlines
 from participants.demo import DEMO_PASSWORD
 from participants.models import Participant, Wave
-from participants.waves import join_wave
+from participants.waves.joining import join_wave
 from prakerja import sms
 from tests.browser_checks import login
 from tests.conftest import ARTIFACTS

@@ -13,7 +13,7 @@ from django.db import connection, connections
 from psycopg2 import errors, sql
 
 from participants.models import Application, Participant
-from participants.selection import run_selection
+from participants.waves.selection import run_selection
 from tests.factories import DEFAULT_PASSWORD, make_active_participant
 from tests.participants.test_selection import NOW, apply, closed_wave
 

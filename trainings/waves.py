@@ -1,6 +1,6 @@
 """Additional waves opened from the recovered quota pool (docs/program.md section 4: waves 17
 and 22). ``InvalidWaveTimes`` and ``WaveWindowPast`` are the wave rules' refusals
-(``participants.waves``), named here for the service's callers."""
+(``participants.waves.schedule``), named here for the service's callers."""
 
 import datetime as dt
 from collections import defaultdict
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants import deadlines
 from participants.models import DomainError, Participant, Wave, WaveProvinceQuota
-from participants.waves import (  # noqa: F401 (refusals named for the service's callers)
+from participants.waves.schedule import (  # noqa: F401 (refusals named for the service's callers)
     InvalidWaveTimes,
     WaveWindowPast,
     check_wave_dates,
@@ -98,7 +98,7 @@ def open_additional_wave(
     announcing at ``now`` (``deadlines.program_year_of``).
 
     Raises :class:`NoRecoveredQuota`, :class:`WaveNumberTaken`, or the refusals of the rules of a
-    wave's dates (``participants.waves.check_wave_dates``: :class:`InvalidWaveTimes`,
+    wave's dates (``participants.waves.schedule.check_wave_dates``: :class:`InvalidWaveTimes`,
     :class:`WaveWindowPast`, ``deadlines.AnnouncementTooLate`` naming the last day,
     ``deadlines.AnnouncementTooEarly``).
     """

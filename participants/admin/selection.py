@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from participants import waves
 from participants.models import Application, DomainError, Wave
-from participants.selection import SELECTED_REASON, preview_selection
+from participants.waves.labels import wave_stage
+from participants.waves.selection import SELECTED_REASON, preview_selection
 
 
 class WaveStageMixin:
@@ -22,11 +22,11 @@ class WaveStageMixin:
     def stage(self, obj: Wave) -> str:
         if obj.pk is None:
             return "-"  # the add page
-        return waves.wave_stage(obj, now=timezone.now()).text
+        return wave_stage(obj, now=timezone.now()).text
 
     @admin.display(description=_("pratinjau seleksi"))
     def preview_link(self, obj: Wave) -> str:
-        if obj.pk is None or waves.wave_stage(obj, now=timezone.now()).code != "processing":
+        if obj.pk is None or wave_stage(obj, now=timezone.now()).code != "processing":
             return "-"
         url = reverse("admin:participants_wave_preview", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Lihat pratinjau hasil seleksi"))

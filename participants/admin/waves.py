@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from participants import deadlines, waves
+from participants import deadlines
 from participants.admin.base import ReadOnlyMixin
 from participants.admin.selection import WaveStageMixin
 from participants.models import (
@@ -17,7 +17,8 @@ from participants.models import (
     Wave,
     WaveProvinceQuota,
 )
-from participants.selection import run_selection
+from participants.waves import schedule
+from participants.waves.selection import run_selection
 
 
 class QuotaInline(admin.TabularInline):
@@ -57,7 +58,7 @@ WAVE_OFFICER_PERMISSIONS = [
 
 
 class WaveAdminForm(forms.ModelForm):
-    """The wave form applies the rules of a wave's dates (``waves.check_wave_dates``): in order,
+    """The wave form applies the rules of a wave's dates (``schedule.check_wave_dates``): in order,
     a window that is not over already, and an announcement within its program year's period
     (so the 30-day first-purchase window ends by the balance expiry), naming the dates.
 
@@ -106,15 +107,15 @@ class WaveAdminForm(forms.ModelForm):
         changed = set(self.changed_data)
         now = timezone.now()
         if self.instance.pk and not changed & {*dates, "program_year"}:
-            if waves.late_wave_problem(self.instance) and self.instance.announces_at > now:
+            if schedule.late_wave_problem(self.instance) and self.instance.announces_at > now:
                 raise forms.ValidationError(
                     _("Gelombang ini melanggar batas pengumuman dan belum diumumkan: %(why)s")
-                    % {"why": waves.late_wave_problem(self.instance)},
+                    % {"why": schedule.late_wave_problem(self.instance)},
                     code="announcement_too_late",
                 )
             return cleaned
         try:
-            waves.check_wave_dates(
+            schedule.check_wave_dates(
                 **dates,
                 program_year=cleaned["program_year"],
                 now=now,
@@ -159,7 +160,7 @@ class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("batas pengumuman"))
     def late_wave_flag(self, obj: Wave) -> str:
-        problem = waves.late_wave_problem(obj)
+        problem = schedule.late_wave_problem(obj)
         if not problem:
             return "-"
         return format_html(
@@ -172,7 +173,7 @@ class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
     def late_wave_rule(self, obj: Wave) -> str:
         if obj.pk is None:
             return "-"
-        problem = waves.late_wave_problem(obj)
+        problem = schedule.late_wave_problem(obj)
         if not problem:
             return _("Sesuai: batas pembelian pertama berakhir sebelum saldo kedaluwarsa.")
         return format_html(
@@ -188,7 +189,7 @@ class WaveAdmin(WaveStageMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        problem = waves.late_wave_problem(obj)
+        problem = schedule.late_wave_problem(obj)
         if problem:
             self.message_user(
                 request,

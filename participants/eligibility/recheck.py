@@ -16,9 +16,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from participants import selection
 from participants.eligibility import lists, sources
 from participants.models import AgencyList, EligibilityReview, ListException, Participant
+from participants.waves import selection
 
 S = Participant.Status
 # Who is re-checked: everyone who holds or held a card and is not revoked (revoked people are

@@ -5,7 +5,7 @@ At the identity step (``participants.registration.steps.submit_identity``) the r
 asked once; a mismatch refuses the step and names the field; an unavailable registry keeps
 everything the person typed, marks the check ``pending`` and leaves it to the worker
 (:func:`retry_due_checks`, Celery beat), which asks again with a growing pause
-(:func:`backoff_seconds`). Only a ``match`` may be selected (``participants.selection``).
+(:func:`backoff_seconds`). Only a ``match`` may be selected (``participants.waves.selection``).
 """
 
 import datetime as dt

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from complaints.models import Complaint
 from participants.eligibility import lists
-from participants.selection import run_selection
+from participants.waves.selection import run_selection
 from tests.browser_checks import horizontal_overflow, login, small_targets
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, WaveFactory

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from participants import deadlines, selection, waves
+from participants import deadlines
 from participants.demo import seed_question_bank, seed_videos
 from participants.models import (
     Application,
@@ -19,6 +19,7 @@ from participants.models import (
     User,
 )
 from participants.registration.areas import load_areas
+from participants.waves import joining, selection
 from tests.conftest import ARTIFACTS
 from tests.factories import DEFAULT_PASSWORD, ParticipantFactory, UserFactory, WaveFactory, make_nik
 from tests.staff import staff_totp_token
@@ -187,7 +188,7 @@ def test_person_not_selected_sees_the_reason(page, live_server):
         announces_at=now - dt.timedelta(hours=1),
     )
     participant = ParticipantFactory(is_student=True)
-    waves.join_wave(participant=participant, wave=wave, now=wave.opens_at)
+    joining.join_wave(participant=participant, wave=wave, now=wave.opens_at)
     selection.run_selection(wave=wave, seed="uji")
     assert Application.objects.get(participant=participant).reason_code == "student"
 

@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.forms.models import model_to_dict
 
-from participants import deadlines, selectors, waves
+from participants import deadlines, selectors
 from participants.admin.waves import WaveAdminForm
 from participants.models import InvalidTransition, Participant, ParticipantEvent, Wave
 from participants.registration import nik
 from participants.services.status import check_transition
+from participants.waves import schedule
 from prakerja import crypto
 from trainings.models import SweepRun
 
@@ -118,7 +119,7 @@ def test_the_demo_obeys_every_rule_whatever_day_it_runs(day, settings, capsys):
     assert {"active", "selected", "revoked", "frozen", "expired", "joined"} <= set(states.values())
     problems = {}
     for wave in Wave.objects.order_by("number"):
-        if why := waves.late_wave_problem(wave):
+        if why := schedule.late_wave_problem(wave):
             problems[f"wave {wave.number}"] = why
         if errors := wave_form_errors(wave, day):
             problems[f"wave {wave.number} form"] = errors

@@ -16,7 +16,7 @@ from django.urls import reverse
 from participants import deadlines, notifications
 from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
 from participants.models import Wave
-from participants.selection import run_selection
+from participants.waves.selection import run_selection
 from prakerja import sms
 from tests.admin_forms import rendered_form, submit_change_form
 from tests.factories import ParticipantFactory, ProvinceFactory, UserFactory
@@ -171,7 +171,7 @@ def _selected_in_a_late_wave():
     person = ParticipantFactory(phone="+6281255550001")
     wave = late_wave()
     with time_machine.travel(dt.datetime(2026, 12, 9, 9, tzinfo=WIB), tick=False):
-        from participants.waves import join_wave
+        from participants.waves.joining import join_wave
 
         join_wave(participant=person, wave=wave)
     with time_machine.travel(wave.announces_at, tick=False):

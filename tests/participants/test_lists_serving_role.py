@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from participants.eligibility import lists, recheck
 from participants.models import Application, EligibilityReview
-from participants.selection import run_selection
+from participants.waves.selection import run_selection
 from tests.factories import make_active_participant
 from tests.participants.test_selection import NOW, apply, closed_wave
 from tests.test_database_role import app_role, serving_as  # noqa: F401 (a fixture)

@@ -15,7 +15,7 @@ from participants.models import (
     Wave,
     WaveProvinceQuota,
 )
-from participants.selection import run_selection
+from participants.waves.selection import run_selection
 from prakerja import crypto
 
 

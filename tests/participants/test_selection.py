@@ -1,5 +1,5 @@
 """Selection of a closed wave: reason codes, the KK limit, quotas, the seeded draw, the grant
-and the announcement (participants.selection)."""
+and the announcement (participants.waves.selection)."""
 
 import datetime as dt
 
@@ -23,7 +23,7 @@ from participants.models import (
     User,
     WaveProvinceQuota,
 )
-from participants.selection import (
+from participants.waves.selection import (
     SelectionAlreadyRun,
     WaveNotClosed,
     draw_key,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from participants import services
 from participants.eligibility import exceptions, lists, sources
 from participants.models import Application, Participant
-from participants.selection import preview_selection, run_selection
+from participants.waves.selection import preview_selection, run_selection
 from tests.factories import ParticipantFactory, UserFactory
 
 from .test_selection import NOW, apply, closed_wave, outcome, selected_ids

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from participants import waves
 from participants.models import Application, SelectionRun, WaveProvinceQuota
-from participants.selection import WaveNotClosed, preview_selection, run_selection
+from participants.waves.labels import wave_stage
+from participants.waves.selection import WaveNotClosed, preview_selection, run_selection
 from tests.factories import ProvinceFactory, UserFactory
 from tests.participants.test_selection import NOW, apply, closed_wave
 
@@ -76,11 +76,11 @@ def test_the_preview_is_refused_before_the_wave_closes():
 
 def test_the_wave_stage_reads_sedang_diproses_between_closing_and_the_announcement():
     wave = closed_wave(announces_at=NOW + dt.timedelta(hours=3))
-    assert waves.wave_stage(wave, now=NOW - dt.timedelta(days=5)).text == "Dibuka"
-    assert waves.wave_stage(wave, now=NOW).text == "Sedang diproses"
+    assert wave_stage(wave, now=NOW - dt.timedelta(days=5)).text == "Dibuka"
+    assert wave_stage(wave, now=NOW).text == "Sedang diproses"
     run_selection(wave=wave, now=NOW + dt.timedelta(hours=3))
     wave.refresh_from_db()
-    assert waves.wave_stage(wave, now=NOW + dt.timedelta(hours=3)).text == "Sudah diumumkan"
+    assert wave_stage(wave, now=NOW + dt.timedelta(hours=3)).text == "Sudah diumumkan"
 
 
 @pytest.mark.parametrize("who", ["superuser", "officer"])
@@ -117,7 +117,7 @@ def test_the_dashboard_shows_sedang_diproses_until_the_selection_runs_at_the_ann
     import time_machine
     from django.urls import reverse
 
-    from participants.selection import run_due_selections
+    from participants.waves.selection import run_due_selections
 
     wave = closed_wave(announces_at=NOW + dt.timedelta(hours=3))
     participant = apply(wave)

@@ -24,8 +24,8 @@ from participants.models import (
     Participant,
     ParticipantEvent,
 )
-from participants.selection import run_selection
 from participants.services import profile
+from participants.waves.selection import run_selection
 from tests.factories import ParticipantFactory, UserFactory, WaveFactory, make_active_participant
 from tests.incentives.test_finish import pay_everything
 from tests.trainings.sweep_helpers import participant_in, wave_announced, wib

@@ -7,8 +7,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from participants import services, waves
+from participants import services
 from participants.models import Application, DomainError, Participant
+from participants.waves import joining
+from participants.waves.labels import application_label
 from tests.factories import ParticipantFactory, WaveFactory, make_active_participant
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +26,16 @@ def open_wave(**kwargs):
 
 def refused(expected, **kwargs):
     with pytest.raises(DomainError) as exc:
-        waves.join_wave(now=NOW, **kwargs)
+        joining.join_wave(now=NOW, **kwargs)
     assert exc.value.code == expected, exc.value.code
     return exc.value
 
 
 def test_a_complete_profile_joins_an_open_wave():
     participant, wave = ParticipantFactory(), open_wave()
-    application = waves.join_wave(participant=participant, wave=wave, now=NOW)
+    application = joining.join_wave(participant=participant, wave=wave, now=NOW)
     assert application.status == Application.Status.JOINED
-    assert waves.application_label(application, now=NOW).text == "Menunggu gelombang ditutup"
+    assert application_label(application, now=NOW).text == "Menunggu gelombang ditutup"
     assert participant.events.filter(reason_code="joined_wave").exists()
 
 
@@ -47,7 +49,7 @@ def test_joining_is_refused_before_opening_and_after_closing():
 
 def test_joining_twice_is_refused():
     participant, wave = ParticipantFactory(), open_wave()
-    waves.join_wave(participant=participant, wave=wave, now=NOW)
+    joining.join_wave(participant=participant, wave=wave, now=NOW)
     refused("already_joined", participant=participant, wave=wave)
 
 
@@ -71,7 +73,7 @@ def test_a_past_participant_cannot_join_again():
 
 def test_one_cannot_wait_in_two_waves():
     participant = ParticipantFactory()
-    waves.join_wave(participant=participant, wave=open_wave(), now=NOW)
+    joining.join_wave(participant=participant, wave=open_wave(), now=NOW)
     refused("already_waiting", participant=participant, wave=open_wave())
 
 
@@ -85,7 +87,7 @@ def test_not_selected_may_join_a_later_wave_without_new_data():
         status=Application.Status.NOT_SELECTED,
         reason_code=Application.Reason.QUOTA_FULL,
     )
-    application = waves.join_wave(participant=participant, wave=open_wave(), now=NOW)
+    application = joining.join_wave(participant=participant, wave=open_wave(), now=NOW)
     assert application.status == Application.Status.JOINED
 
 
@@ -93,14 +95,14 @@ def test_labels_follow_domain_md():
     participant = ParticipantFactory()
     closed = WaveFactory(opens_at=NOW - dt.timedelta(days=9), closes_at=NOW - dt.timedelta(days=1))
     application = Application.objects.create(participant=participant, wave=closed, joined_at=NOW)
-    assert waves.application_label(application, now=NOW).text == "Sedang diproses"
+    assert application_label(application, now=NOW).text == "Sedang diproses"
     application.status = Application.Status.NOT_SELECTED
     application.reason_code = Application.Reason.QUOTA_FULL
-    label = waves.application_label(application, now=NOW)
+    label = application_label(application, now=NOW)
     assert label.text == "Belum berhasil"
     assert label.reason == "Kuota gelombang di provinsi Anda sudah terpenuhi."
     application.status = Application.Status.SELECTED
-    assert waves.application_label(application, now=NOW).text == "Lolos"
+    assert application_label(application, now=NOW).text == "Lolos"
 
 
 def test_join_button_on_the_dashboard(client):
@@ -123,7 +125,7 @@ def test_two_simultaneous_joins_of_one_wave_one_succeeds():
     def join():
         try:
             barrier.wait()
-            waves.join_wave(
+            joining.join_wave(
                 participant=Participant.objects.get(pk=participant.pk), wave=wave, now=NOW
             )
             results.append("ok")

@@ -2,8 +2,8 @@
 
 from django.core.management.base import CommandError
 
-from participants import selection
 from participants.models import DomainError, Wave
+from participants.waves import selection
 from prakerja import clock
 from prakerja.jobs import JobCommand
 

@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from participants.models import DomainError, SelectionRun, Wave
-from participants.selection import run_selection
+from participants.waves.selection import run_selection
 from prakerja import clock
 from prakerja.jobs import JobCommand
 
