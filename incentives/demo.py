@@ -9,8 +9,9 @@ from django.db import transaction
 
 from incentives import services
 from incentives.models import PayoutAccount
-from participants import cards, deadlines
 from participants import services as participant_services
+from participants.cards import deadlines
+from participants.cards import numbers as card_numbers
 from participants.models import Application, Participant, User, Wave
 from trainings.models import Offering, Payment, Voucher
 
@@ -86,7 +87,7 @@ def _person(*, email, name, phone, birth, serial, number, wave, offering, now) -
         now=wave.announces_at,
         wave=wave,
         selected_at=wave.announces_at,
-        card_number=cards.new_card_number(),
+        card_number=card_numbers.new_card_number(),
         first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
     )
     participant_services.grant_balance(participant=participant, now=wave.announces_at)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from participants import cards, deadlines, expiry, services, staff_otp
+from participants import services, staff_otp
+from participants.cards import deadlines, expiry
+from participants.cards import numbers as card_numbers
 from participants.models import (
     Application,
     BasicTestQuestion,
@@ -294,7 +296,7 @@ def _person(*, email, name, state, phone, birth, gender, serial, demo_waves, now
         now=wave.announces_at,
         wave=wave,
         selected_at=wave.announces_at,
-        card_number=cards.new_card_number(),
+        card_number=card_numbers.new_card_number(),
         first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
     )
     services.grant_balance(participant=participant, now=wave.announces_at)

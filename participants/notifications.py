@@ -14,7 +14,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from participants import deadlines, notices, refusals, selectors
+from participants import notices, refusals, selectors
+from participants.cards import deadlines
 from participants.models import (
     Application,
     Participant,

@@ -437,7 +437,7 @@ NEXT_STEPS: dict[str, NextStep] = {
     },
     "outside_quota_region": NextStep(_NEXT_WAVE, action=DASHBOARD),
     "quota_full": NextStep(_NEXT_WAVE, action=DASHBOARD),
-    # --- orientation (participants.orientation) ----------------------------------------------
+    # --- orientation (participants.cards.orientation) --------------------------------------------
     "not_selected": NextStep(
         _lazy("Video pengenalan dibuka setelah Anda lolos seleksi. Lihat status Anda di dasbor."),
         action=DASHBOARD,

@@ -6,7 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import (
     Application,
     BlacklistEntry,

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from participants import deadlines, forms, orientation, otp, refusals, selectors, tasks
+from participants import forms, otp, refusals, selectors, tasks
+from participants.cards import deadlines, orientation
 from participants.models import BlacklistEntry, DomainError
 from participants.registration import basic_test, steps
 from participants.registration import mail as registration_mail

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from incentives.models import Installment
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import Application, Participant, ParticipantEvent
 from reports.models import DailyCount
 

@@ -51,7 +51,7 @@ from django.db import connection, connections  # noqa: E402
 
 from incentives import services  # noqa: E402
 from incentives.models import DisbursementBatch, Installment, PayoutAccount  # noqa: E402
-from participants import deadlines  # noqa: E402
+from participants.cards import deadlines  # noqa: E402
 from participants.models import Participant, User  # noqa: E402
 from trainings.models import Offering, Payment, Platform, Provider, Training, Voucher  # noqa: E402
 

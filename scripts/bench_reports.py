@@ -544,7 +544,7 @@ def rollup_floor_sql(since=None) -> tuple[str, dict]:
     ]
     params = {"now": timezone.now()}
     if since:
-        from participants import deadlines
+        from participants.cards import deadlines
 
         params["start"] = deadlines.start_of_wib_day(since)
     sql = "INSERT INTO bare_daily (day, series, wave_id, value) " + " UNION ALL ".join(parts)

@@ -50,7 +50,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from participants import deadlines  # noqa: E402
+from participants.cards import deadlines  # noqa: E402
 from participants.eligibility import sources  # noqa: E402
 from participants.models import Application, Participant, Wave  # noqa: E402
 from participants.waves.selection import age_cutoffs, run_selection  # noqa: E402

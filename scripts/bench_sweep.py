@@ -45,7 +45,7 @@ args = benchutil.start(
 from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 
-from participants import deadlines  # noqa: E402
+from participants.cards import deadlines  # noqa: E402
 from participants.models import Province, Wave  # noqa: E402
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE  # noqa: E402
 from trainings import sweep  # noqa: E402

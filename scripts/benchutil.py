@@ -451,7 +451,8 @@ def active_cards(*, users, wave, now, phone_prefix: str = "+62813") -> list:
     a person in after selection and orientation, without one query per person."""
     from django.conf import settings
 
-    from participants import cards, deadlines
+    from participants.cards import deadlines
+    from participants.cards import numbers as card_numbers
     from participants.models import LedgerEntry, Participant
 
     participants = Participant.objects.bulk_create(
@@ -462,7 +463,7 @@ def active_cards(*, users, wave, now, phone_prefix: str = "+62813") -> list:
             wave=wave,
             selected_at=wave.announces_at,
             oriented_at=now,
-            card_number=cards.new_card_number(),
+            card_number=card_numbers.new_card_number(),
             first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
             balance_idr=settings.TRAINING_BALANCE_IDR,
             balance_expires_at=deadlines.balance_expiry(now),

@@ -5,8 +5,9 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from participants import cards, deadlines
 from participants import services as participant_services
+from participants.cards import deadlines
+from participants.cards import numbers as card_numbers
 from participants.models import Participant, Province, Regency, User, Wave
 from trainings.models import Offering, Platform, Provider, Training
 
@@ -169,7 +170,7 @@ def make_active_participant(*, now: dt.datetime | None = None, wave=None, **kwar
     participant = ParticipantFactory(
         wave=wave,
         selected_at=wave.announces_at,
-        card_number=cards.new_card_number(),
+        card_number=card_numbers.new_card_number(),
         first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
         **kwargs,
     )

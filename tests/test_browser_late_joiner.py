@@ -13,7 +13,7 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.demo import DEMO_PASSWORD
 from participants.models import Participant, Wave
 from participants.waves.joining import join_wave

@@ -9,8 +9,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import deadlines
 from participants.admin.base import ReadOnlyMixin
+from participants.cards import deadlines
 from participants.models import DomainError, Province
 from trainings import waves
 from trainings.models import Offering, Platform, Provider, RecoveredQuota, SweepRun, Training

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, notices, selectors
+from participants import notices, selectors
+from participants.cards import deadlines
 from prakerja import links
 from trainings.models import DeadlineReminder
 

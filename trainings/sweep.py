@@ -34,8 +34,9 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import deadlines, notices, selectors
+from participants import notices, selectors
 from participants import services as participant_services
+from participants.cards import deadlines
 from participants.models import BlacklistEntry, Participant
 from participants.services import LEGAL_BASIS_NO_FIRST_PURCHASE
 from prakerja.jobs import enqueue_on_commit

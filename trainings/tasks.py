@@ -7,7 +7,7 @@ Each takes ids or nothing, calls one service and returns a summary. Schedules li
 from celery import shared_task
 from django.utils import timezone
 
-from participants import expiry
+from participants.cards import expiry
 from prakerja.jobruns import recorded
 from trainings import reminders, sweep
 

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import DomainError, Participant, Wave, WaveProvinceQuota
 from participants.waves.schedule import (  # noqa: F401 (refusals named for the service's callers)
     InvalidWaveTimes,

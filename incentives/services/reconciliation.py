@@ -11,7 +11,7 @@ from incentives.models import (
     PayoutRequest,
     ReconciliationReport,
 )
-from participants import deadlines
+from participants.cards import deadlines
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from incentives.models import (
     Installment,
     PayoutRequest,
 )
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import Participant, ParticipantEvent
 from trainings.models import Voucher
 

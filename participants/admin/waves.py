@@ -7,9 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from participants import deadlines
 from participants.admin.base import ReadOnlyMixin
 from participants.admin.selection import WaveStageMixin
+from participants.cards import deadlines
 from participants.models import (
     Application,
     DomainError,

@@ -16,7 +16,7 @@ class Wave(models.Model):
     announces_at = models.DateTimeField(_("pengumuman"))
     # The budget year the wave belongs to: its balances expire on 15 December of it, and it is
     # announced between 17 November of the year before and 16 November of it
-    # (participants.deadlines). Empty on waves from before waves named it: the announcement's
+    # (participants.cards.deadlines). Empty on waves from before waves named it: the announcement's
     # calendar year (deadlines.wave_program_year).
     program_year = models.PositiveSmallIntegerField(
         _("tahun program"),

@@ -13,7 +13,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import BlacklistEntry, InvalidTransition, Participant, ParticipantEvent
 from participants.services.errors import ParticipantReasonRequired, ReasonRequired
 from participants.services.revocation import revoke_participation

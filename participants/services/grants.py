@@ -14,7 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import connection, transaction
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import LedgerEntry, Participant, ParticipantEvent, Wave
 from participants.services.status import sources_for
 

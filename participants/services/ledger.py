@@ -7,7 +7,8 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
-from participants import deadlines, selectors
+from participants import selectors
+from participants.cards import deadlines
 from participants.models import (
     DomainError,
     LedgerEntry,

@@ -6,7 +6,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import DomainError, Wave
 
 
@@ -42,8 +42,8 @@ def check_wave_dates(
       and stays editable (``window_moved=False``);
     - the announcement falls in its program year's announcement period, so the 30-day
       first-purchase window ends by that year's balance expiry
-      (``deadlines.check_announcement``: :class:`~participants.deadlines.AnnouncementTooLate`,
-      :class:`~participants.deadlines.AnnouncementTooEarly`).
+      (``deadlines.check_announcement``: :class:`~participants.cards.deadlines.AnnouncementTooLate`,
+      :class:`~participants.cards.deadlines.AnnouncementTooEarly`).
     """
     if not (opens_at < closes_at <= announces_at):
         raise InvalidWaveTimes()

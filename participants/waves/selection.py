@@ -20,7 +20,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants import cards, deadlines, services
+from participants import services
+from participants.cards import deadlines
+from participants.cards.numbers import new_card_number
 from participants.eligibility import lists, sources
 from participants.models import (
     AgencyList,
@@ -253,7 +255,7 @@ def _new_card_numbers(count: int) -> list[str]:
     """``count`` distinct unguessable card numbers (``secrets``, Luhn check digit)."""
     numbers: set[str] = set()
     while len(numbers) < count:
-        numbers.add(cards.new_card_number())
+        numbers.add(new_card_number())
     return list(numbers)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incentives import services, tasks
 from incentives.models import ReconciliationReport
-from participants import deadlines
+from participants.cards import deadlines
 from tests.incentives.helpers import eligible_participant
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.demo import seed_question_bank, seed_videos
 from participants.models import (
     Application,

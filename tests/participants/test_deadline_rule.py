@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from participants import deadlines
 from participants.admin.waves import WaveAdminForm
+from participants.cards import deadlines
 from tests.factories import ProvinceFactory, UserFactory, WaveFactory
 from trainings import waves
 from trainings.models import RecoveredQuota

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.forms.models import model_to_dict
 
-from participants import deadlines, selectors
+from participants import selectors
 from participants.admin.waves import WaveAdminForm
+from participants.cards import deadlines
 from participants.models import InvalidTransition, Participant, ParticipantEvent, Wave
 from participants.registration import nik
 from participants.services.status import check_transition

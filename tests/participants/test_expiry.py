@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from participants import expiry
+from participants.cards import expiry
 from participants.models import LedgerEntry, Participant
 from participants.services import BalanceExpired, debit_for_purchase
 from tests.trainings.sweep_helpers import participant_in, wave_21, wib

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from participants import deadlines, selectors, services
+from participants import selectors, services
+from participants.cards import deadlines
 from participants.models import Participant, ParticipantEvent
 from tests.factories import UserFactory
 from tests.trainings.sweep_helpers import participant_in, wave_21, wib

@@ -13,8 +13,9 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from participants import deadlines, notifications
+from participants import notifications
 from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
+from participants.cards import deadlines
 from participants.models import Wave
 from participants.waves.selection import run_selection
 from prakerja import sms

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from participants import orientation, services
+from participants import services
+from participants.cards import orientation
 from participants.models import DomainError, OrientationVideo, Participant
 from tests.factories import ParticipantFactory, make_active_participant
 

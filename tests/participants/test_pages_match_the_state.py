@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import deadlines, expiry
+from participants.cards import deadlines, expiry
 from participants.models import Participant, Wave
 from tests.factories import ParticipantFactory, make_active_participant
 from tests.incentives.helpers import complete_first_training

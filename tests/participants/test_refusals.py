@@ -629,7 +629,7 @@ PARTICIPANT_FACING = [
     "participants/registration/basic_test.py",
     "participants/waves/joining.py",
     "participants/waves/schedule.py",
-    "participants/orientation.py",
+    "participants/cards/orientation.py",
     "participants/services/errors.py",
     "trainings/services/errors.py",
     "incentives/services/errors.py",

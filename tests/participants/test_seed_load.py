@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from participants import cards
+from participants.cards import numbers as card_numbers
 from participants.models import (
     Application,
     LedgerEntry,
@@ -35,7 +35,7 @@ def test_seed_load_builds_applicants_and_selected_participants(capsys):
     assert selected.count() == 60
     assert selected.filter(first_purchase_deadline__lt=now).count() == 20
     assert all(
-        cards.is_valid_card_number(c) for c in selected.values_list("card_number", flat=True)
+        card_numbers.is_valid_card_number(c) for c in selected.values_list("card_number", flat=True)
     )
     grants = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.GRANT)
     assert grants.count() == 60

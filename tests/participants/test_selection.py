@@ -12,7 +12,8 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from participants import cards, deadlines
+from participants.cards import deadlines
+from participants.cards import numbers as card_numbers
 from participants.models import (
     Application,
     BlacklistEntry,
@@ -185,7 +186,7 @@ def test_a_past_participant_is_never_selected_again():
     earlier = closed_wave(number=901)
     wave = closed_wave(number=902)
     veteran = ParticipantFactory(
-        status=Participant.Status.REVOKED, wave=earlier, card_number=cards.new_card_number()
+        status=Participant.Status.REVOKED, wave=earlier, card_number=card_numbers.new_card_number()
     )
     Application.objects.create(participant=veteran, wave=wave, joined_at=wave.opens_at)
     run_selection(wave=wave, now=NOW)
@@ -373,7 +374,7 @@ def test_selected_get_status_card_balance_ledger_and_deadline():
         assert person.first_purchase_deadline == deadlines.first_purchase_deadline(
             wave.announces_at
         )
-        assert cards.is_valid_card_number(person.card_number)
+        assert card_numbers.is_valid_card_number(person.card_number)
         numbers.add(person.card_number)
     assert len(numbers) == 20
     grants = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.GRANT)

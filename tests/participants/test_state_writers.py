@@ -14,8 +14,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from incentives.services import finish_participants
-from participants import expiry
 from participants import services as participant_services
+from participants.cards import expiry
 from participants.models import (
     Application,
     BlacklistEntry,

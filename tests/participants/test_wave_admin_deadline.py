@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from participants import deadlines
 from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
+from participants.cards import deadlines
 from participants.models import Wave
 from tests.admin_forms import rendered_form
 from tests.factories import ProvinceFactory

@@ -98,12 +98,12 @@ def test_malformed_or_unknown_card_number_is_card_not_found(offering, number):
 
 
 def test_valid_luhn_number_that_no_one_holds_is_card_not_found(offering):
-    from participants import cards
+    from participants.cards import numbers as card_numbers
 
     with pytest.raises(errors.CardNotFound):
         services.start_payment(
             platform=offering.platform,
-            card_number=cards.new_card_number(),
+            card_number=card_numbers.new_card_number(),
             offering_code=offering.code,
             partner_order_id="x",
         )

@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from participants import deadlines
+from participants.cards import deadlines
 from participants.models import BlacklistEntry, LedgerEntry, Participant, ParticipantEvent
 from participants.services import (
     LEGAL_BASIS_NO_FIRST_PURCHASE,

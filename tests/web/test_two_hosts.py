@@ -29,8 +29,9 @@ import pytest
 import requests
 from django.utils import timezone
 
-from participants import cards, deadlines
 from participants import services as participant_services
+from participants.cards import deadlines
+from participants.cards import numbers as card_numbers
 from participants.models import Participant
 from participants.registration import steps
 from participants.registration.areas import load_areas
@@ -358,7 +359,7 @@ def test_a_participant_walks_through_the_portal_across_two_hosts(two_hosts):
         wave=wave,
         selected_at=wave.announces_at,
         oriented_at=now,
-        card_number=cards.new_card_number(),
+        card_number=card_numbers.new_card_number(),
         first_purchase_deadline=deadlines.first_purchase_deadline(wave.announces_at),
     )
     participant.refresh_from_db()

@@ -19,9 +19,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants import cards
 from participants import otp as otp_codes
 from participants import services as participant_services
+from participants.cards import numbers as card_numbers
 from participants.models import DomainError, LedgerEntry, Participant, ParticipantEvent
 from prakerja import db, sms
 from prakerja.money import rupiah
@@ -100,7 +100,7 @@ def start_payment(
     """
     now = now or timezone.now()
     card_number = "".join((card_number or "").split()).replace("-", "")
-    if not cards.is_valid_card_number(card_number):
+    if not card_numbers.is_valid_card_number(card_number):
         raise CardNotFound()
     offering = (
         Offering.objects.select_related("training")

@@ -3,7 +3,7 @@
 from django.db.models import Max
 from django.utils import timezone
 
-from participants import expiry
+from participants.cards import expiry
 from participants.models import LedgerEntry
 from prakerja import clock
 from prakerja.jobs import JobCommand

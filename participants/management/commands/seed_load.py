@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from participants import cards, deadlines
+from participants.cards import deadlines
+from participants.cards.numbers import new_card_number
 from participants.eligibility import lists, sources
 from participants.models import (
     Application,
@@ -415,7 +416,7 @@ class Loader:
         )
         numbers: set[str] = set()
         while len(numbers) < count:
-            number = cards.new_card_number()
+            number = new_card_number()
             if number not in taken:
                 numbers.add(number)
         return list(numbers)

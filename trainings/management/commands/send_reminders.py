@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Min
 from django.utils import timezone
 
-from participants import deadlines
+from participants.cards import deadlines
 from prakerja import clock
 from prakerja.jobs import JobCommand
 from trainings import reminders
