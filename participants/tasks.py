@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from participants import notifications
 from participants.eligibility import lists, recheck
 from participants.models import SelectionRun, User
+from participants.notices import decisions
 from participants.registration import mail as registration_mail
 from participants.registration import steps
 from participants.services import registry_checks
@@ -18,11 +18,11 @@ def announce_selection(run_id: int) -> dict[str, int]:
     ``ANNOUNCEMENT_BATCH`` ids: SMS and email to the selected, email to the not selected."""
     run = SelectionRun.objects.get(pk=run_id)
     batches = {"selected": 0, "not_selected": 0}
-    for ids in notifications.selected_batches(run=run):
+    for ids in decisions.selected_batches(run=run):
         send_selected_sms.delay(ids)
         send_selected_emails.delay(ids)
         batches["selected"] += 1
-    for ids in notifications.not_selected_batches(run=run):
+    for ids in decisions.not_selected_batches(run=run):
         send_not_selected_emails.delay(ids)
         batches["not_selected"] += 1
     return batches
@@ -30,24 +30,24 @@ def announce_selection(run_id: int) -> dict[str, int]:
 
 @shared_task
 def send_selected_sms(participant_ids: list[int]) -> dict[str, int]:
-    return notifications.send_selected_sms(participant_ids=participant_ids)
+    return decisions.send_selected_sms(participant_ids=participant_ids)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_selected_emails(participant_ids: list[int]) -> int:
-    return notifications.send_selected_emails(participant_ids=participant_ids)
+    return decisions.send_selected_emails(participant_ids=participant_ids)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_not_selected_emails(application_ids: list[int]) -> int:
-    return notifications.send_not_selected_emails(application_ids=application_ids)
+    return decisions.send_not_selected_emails(application_ids=application_ids)
 
 
 @shared_task
 def notify_card_decision(event_id: int) -> dict[str, int]:
     """SMS and email about one staff decision on a card (freeze, lift, revocation for fraud),
-    once (``notifications.send_card_decision_notice`` claims it)."""
-    return notifications.send_card_decision_notice(event_id=event_id)
+    once (``decisions.send_card_decision_notice`` claims it)."""
+    return decisions.send_card_decision_notice(event_id=event_id)
 
 
 @shared_task

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from complaints import notifications as complaint_notifications
 from complaints import services as complaint_services
-from participants import notifications
 from participants.models import Application, Participant
+from participants.notices import decisions
 from participants.registration import steps
 from prakerja import sms
 from tests.factories import ParticipantFactory, UserFactory
@@ -46,8 +46,8 @@ def selected_person() -> Participant:
 
 def test_the_selection_sms_and_email_show_the_deadline_the_expiry_and_a_portal_link():
     person = selected_person()
-    text = notifications.selected_sms_text(participant=person)
-    body = notifications.selected_email(participant=person).body
+    text = decisions.selected_sms_text(participant=person)
+    body = decisions.selected_email(participant=person).body
     for message in (text, body):
         assert "21 Oktober 2021 23.59 WIB" in message
         assert "15 Desember 2021 23.59 WIB" in message
@@ -91,8 +91,8 @@ def test_every_sms_and_email_with_a_link_uses_portal_url(
 ):
     """Run every sender the portal has and check each link in what went out."""
     person = selected_person()
-    notifications.send_selected_sms(participant_ids=[person.pk])
-    notifications.send_selected_emails(participant_ids=[person.pk])
+    decisions.send_selected_sms(participant_ids=[person.pk])
+    decisions.send_selected_emails(participant_ids=[person.pk])
     loser = ParticipantFactory()
     application = Application.objects.create(
         participant=loser,
@@ -101,7 +101,7 @@ def test_every_sms_and_email_with_a_link_uses_portal_url(
         status=Application.Status.NOT_SELECTED,
         reason_code=Application.Reason.QUOTA_FULL,
     )
-    notifications.send_not_selected_emails(application_ids=[application.pk])
+    decisions.send_not_selected_emails(application_ids=[application.pk])
     reminders.send_deadline_reminders(now=wib(2021, 10, 14, 9, 0))
     sweep.notify_revoked(participant_ids=[person.pk])
     steps.send_verification_email(

@@ -4,4 +4,6 @@
 - ``joining``: joining a wave ("Gabung");
 - ``selection``: the selection of a closed wave (its preview, its run at the announcement time);
 - ``labels``: how a participant's place in the program and a wave's stage are labelled.
+
+The announcement a selection sends is ``participants.notices.decisions``.
 """

@@ -13,10 +13,10 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from participants import notifications
 from participants.admin.waves import WAVE_OFFICER_PERMISSIONS
 from participants.cards import deadlines
 from participants.models import Wave
+from participants.notices import decisions
 from participants.waves.selection import run_selection
 from prakerja import sms
 from tests.admin_forms import rendered_form, submit_change_form
@@ -184,10 +184,10 @@ def _selected_in_a_late_wave():
 def test_the_announcement_names_the_real_last_day_to_buy(sms_outbox):
     person = _selected_in_a_late_wave()
     assert person.status == "selected"
-    text = notifications.selected_sms_text(participant=person)
+    text = decisions.selected_sms_text(participant=person)
     assert "paling lambat 15 Desember 2026 23.59 WIB" in text
     assert "Januari 2027" not in text
-    email = notifications.selected_email(participant=person)
+    email = decisions.selected_email(participant=person)
     assert "15 Desember 2026 23.59 WIB" in email.body
     assert "Januari 2027" not in email.body
 

@@ -1,4 +1,4 @@
-"""The one SMS-and-email loop of the jobs (participants/notices.py)."""
+"""The one SMS-and-email loop of the jobs (``participants.notices``)."""
 
 from django.core import mail
 

@@ -454,9 +454,10 @@ def test_rolled_back_selection_sends_nothing():
 
 @pytest.mark.django_db
 def test_announcement_is_sent_in_batches(monkeypatch, django_capture_on_commit_callbacks):
-    from participants import notifications, tasks
+    from participants import tasks
+    from participants.notices import decisions
 
-    monkeypatch.setattr(notifications, "ANNOUNCEMENT_BATCH", 4)
+    monkeypatch.setattr(decisions, "ANNOUNCEMENT_BATCH", 4)
     calls = []
     monkeypatch.setattr(tasks.send_selected_sms, "delay", lambda ids: calls.append(("sms", ids)))
     monkeypatch.setattr(

@@ -5,6 +5,9 @@ Each notice goes to the person's phone and email when they have one. A failed SM
 counted, not retried; the emails go over one mail connection, and a failed connection is logged
 and counted too. The jobs claim what they announce before calling this, so a rerun does not
 repeat a notice, and the dashboard carries the same news.
+
+What the program itself tells a person (the selection announcement, the staff decisions on their
+card) is ``participants.notices.decisions``; SMS go out through ``prakerja.sms``.
 """
 
 import logging
