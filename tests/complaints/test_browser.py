@@ -208,7 +208,9 @@ def test_staff_answer_reassign_and_close_a_complaint_and_the_participant_sees_it
     expect(page.get_by_text("Selesai", exact=True).first).to_be_visible()
 
 
-def test_the_owner_opens_their_screenshot_without_console_errors(page, live_server, settings, tmp_path):
+def test_the_owner_opens_their_screenshot_without_console_errors(
+    page, live_server, settings, tmp_path
+):
     """The complaint page links the screenshot; the browser shows it as a bare image document,
     which the policy served with the file must let Chromium style."""
     from django.core.files.base import ContentFile
@@ -234,5 +236,6 @@ def test_the_owner_opens_their_screenshot_without_console_errors(page, live_serv
     page.get_by_role("link", name="Lihat tangkapan layar").click()
     page.wait_for_url(re.compile(r"/lampiran/$"))
     page.wait_for_function(
-        "() => { const i = document.querySelector('img'); return i && i.complete && i.naturalWidth > 0; }"
+        "() => { const i = document.querySelector('img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
     )
