@@ -167,7 +167,15 @@ password_reset_view = rate_limited("RATELIMIT_PASSWORD_RESET")(
 )
 
 
-@rate_limited("RATELIMIT_REGISTER")
+def _register_key(group, request) -> str:
+    """One email from one address: people behind a carrier's shared address register each their
+    own account; the address as a whole is limited at RATELIMIT_REGISTER_PER_ADDRESS."""
+    email = (request.POST.get("email") or "").strip().lower()
+    return f"{client_ip(request)}|{email}"
+
+
+@rate_limited("RATELIMIT_REGISTER_PER_ADDRESS")
+@rate_limited("RATELIMIT_REGISTER", key=_register_key)
 def register(request: HttpRequest) -> HttpResponse:
     """The answer is the same whether the email is new or already registered (the owner of a
     registered email is told by email), so the page cannot be used to find out who has an

@@ -184,6 +184,7 @@ def _start_server(pg) -> int:
 
 def _create_database(port: int, database: str) -> None:
     import psycopg2
+    from psycopg2 import sql
 
     connection = psycopg2.connect(url("postgres", port=port))
     try:
@@ -191,7 +192,7 @@ def _create_database(port: int, database: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{database}"')
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     finally:
         connection.close()
 

@@ -530,7 +530,9 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=not TESTING)
 # serves thousands of people, so the second figure is high (it stops stuffing lists of accounts).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_LOGIN_PER_ADDRESS = env.str("RATELIMIT_LOGIN_PER_ADDRESS", default="300/m")
+# Registrations of one email from one address, and from one address in all (a carrier's).
 RATELIMIT_REGISTER = env.str("RATELIMIT_REGISTER", default="5/m")
+RATELIMIT_REGISTER_PER_ADDRESS = env.str("RATELIMIT_REGISTER_PER_ADDRESS", default="120/m")
 RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="5/h")
 # Identity submissions ("NIK sudah terdaftar" confirms someone else's NIK), per account and per
 # client address (an address is shared by many people behind a carrier's NAT: a higher limit).

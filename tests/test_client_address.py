@@ -133,7 +133,7 @@ def test_the_admin_lock_keys_on_the_address_the_balancer_saw(client, behind_bala
 
 def test_rate_limits_count_each_client_behind_the_balancer_apart(client, behind_balancer):
     behind_balancer.RATELIMIT_ENABLE = True
-    behind_balancer.RATELIMIT_REGISTER = "2/m"
+    behind_balancer.RATELIMIT_REGISTER_PER_ADDRESS = "2/m"
     first, second = carrier(), carrier()
     password = "kata-sandi-panjang-9"
     form = {"full_name": "Siti Aminah", "password": password, "password_confirm": password}
@@ -144,3 +144,24 @@ def test_rate_limits_count_each_client_behind_the_balancer_apart(client, behind_
 
     assert [register(first).status_code for _ in range(3)] == [302, 302, 429]
     assert register(second).status_code == 302
+
+
+def test_people_behind_one_carrier_address_register_each_their_own_account(client, behind_balancer):
+    """A mobile carrier's address serves thousands: the tight limit counts one address and one
+    email together; the address in all has a limit of its own, high enough for a crowd."""
+    behind_balancer.RATELIMIT_ENABLE = True
+    behind_balancer.RATELIMIT_REGISTER = "2/m"
+    behind_balancer.RATELIMIT_REGISTER_PER_ADDRESS = "8/m"
+    shared = carrier()
+    password = "kata-sandi-panjang-9"
+    form = {"full_name": "Siti Aminah", "password": password, "password_confirm": password}
+
+    def register(email):
+        return client.post("/daftar/", {**form, "email": email}, **via_balancer(shared))
+
+    people = [f"orang-{i}-{uuid.uuid4().hex[:6]}@contoh.id" for i in range(6)]
+    assert [register(email).status_code for email in people] == [302] * 6
+    # One email sent again and again from that address is limited...
+    assert [register(people[0]).status_code for _ in range(2)] == [302, 429]
+    # ...and so is the address as a whole, past its own figure.
+    assert register(f"lagi-{uuid.uuid4().hex[:6]}@contoh.id").status_code == 429

@@ -17,7 +17,9 @@ from tests.trainings.partner import API
 from trainings import services
 from trainings.services.credentials import sign
 
-pytestmark = pytest.mark.django_db
+# The outage is simulated on the settings a deployment with Redis has (its resilient rate-limit
+# cache, sessions with Redis in front); without REDIS_URL those settings do not exist to break.
+pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
 CLOSED = "redis://127.0.0.1:9598/0"  # nothing listens there
 

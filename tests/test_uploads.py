@@ -135,7 +135,9 @@ def _assert_served_as_data(response, *, inline: bool):
     content_type = response["Content-Type"].lower()
     assert not any(kind in content_type for kind in EXECUTABLE_TYPES), content_type
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"].startswith("default-src 'none'")
+    policy = [d.strip() for d in response["Content-Security-Policy"].split(";")]
+    assert policy[0] == "default-src 'none'" and "sandbox" in policy
+    assert not any(d.startswith(("script-src", "object-src", "frame-src")) for d in policy)
     disposition = response["Content-Disposition"]
     assert disposition.startswith("inline;" if inline else "attachment;")
     assert ".html" not in disposition and ".js" not in disposition

@@ -206,3 +206,36 @@ def test_staff_answer_reassign_and_close_a_complaint_and_the_participant_sees_it
     page.get_by_role("link", name=complaint.ticket_number).click()
     expect(page.get_by_text("Voucher Anda sudah terbit, silakan cek.")).to_be_visible()
     expect(page.get_by_text("Selesai", exact=True).first).to_be_visible()
+
+
+def test_the_owner_opens_their_screenshot_without_console_errors(
+    page, live_server, settings, tmp_path
+):
+    """The complaint page links the screenshot; the browser shows it as a bare image document,
+    which the policy served with the file must let Chromium style."""
+    from django.core.files.base import ContentFile
+
+    from complaints.services import submit_complaint
+    from tests.browser_checks import login
+    from tests.complaints.conftest import PNG_BYTES
+
+    settings.MEDIA_ROOT = tmp_path
+    participant = ParticipantFactory()
+    complaint = submit_complaint(
+        name="Ani",
+        phone="+6281200000001",
+        email=participant.user.email,
+        category="insentif",
+        description="Insentif belum masuk.",
+        attachment=ContentFile(PNG_BYTES, name="bukti.png"),
+        attachment_type="image/png",
+        user=participant.user,
+    )
+    login(page, live_server.url, participant.user.email, DEFAULT_PASSWORD)
+    page.goto(live_server.url + f"/pengaduan/tiket/{complaint.ticket_number}/")
+    page.get_by_role("link", name="Lihat tangkapan layar").click()
+    page.wait_for_url(re.compile(r"/lampiran/$"))
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )

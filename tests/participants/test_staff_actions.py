@@ -343,6 +343,7 @@ def test_lifting_a_freeze_in_the_admin_gives_the_frozen_days_back(client, staff)
     with time_machine.travel(frozen_at, tick=False):
         run_action(client, "freeze_cards", [card], reason="Laporan #8")
     with time_machine.travel(frozen_at + dt.timedelta(days=5), tick=False):
+        client.force_login(staff)  # five days on, the staff session of the freeze has expired
         run_action(client, "lift_freezes", [card], reason="Tidak terbukti")
     card.refresh_from_db()
     assert card.status == "active"
