@@ -1,4 +1,10 @@
-"""The three evaluation surveys with starter questions; staff edit them in the admin."""
+"""The three evaluation surveys with starter questions; staff edit them in the admin.
+
+Hand-written because these are rows, not schema: every database, a fresh one included, starts
+with the evaluation surveys whose completion earns the survey incentives. Existing surveys
+are left as staff edited them (``get_or_create``), and reversing leaves the rows to the table's
+own removal.
+"""
 
 from django.db import migrations
 

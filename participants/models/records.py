@@ -85,7 +85,7 @@ class BlacklistEntry(models.Model):
 
     # Looked up through the partial unique index of the active entries (is_blacklisted, the
     # sweep's ON CONFLICT); no second index over every entry, which the sweep would have to
-    # update at a random place for each of its revocations (migration 0057).
+    # update at a random place for each of its revocations.
     nik_hash = models.CharField(_("hash NIK"), max_length=64)
     nik_masked = models.CharField(_("NIK"), max_length=16, blank=True)
     full_name = models.CharField(_("nama"), max_length=150)

@@ -79,7 +79,7 @@ class Application(models.Model):
 
     # Both foreign keys are served by the indexes below (one_application_per_wave leads with
     # participant, application_wave is the wave). No index holds the status or the outcome
-    # columns, and the table keeps free space in each page (fillfactor, migration 0056): the
+    # columns, and the table keeps free space in each page (fillfactor, migration 0004): the
     # selection's update of every application of a wave is then a HOT update, written in the
     # heap page alone, without a new entry in every index for each of a million rows.
     participant = models.ForeignKey(

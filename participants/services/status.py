@@ -4,7 +4,7 @@ and set-based for many.
 Both read ``Participant.ALLOWED_TRANSITIONS``; the set-based variant moves only the rows whose
 current status allows the move, in two statements whatever their number (the audit rows, then the
 status), and writes the same audit row as the single one. On PostgreSQL a trigger (migration
-0062, and 0069 for leaving a freeze) refuses any other change of status, whoever writes it.
+0003_status_transition_trigger) refuses any other change of status, whoever writes it.
 """
 
 import datetime as dt
@@ -115,7 +115,7 @@ def check_transition(
     """Raise :class:`InvalidTransition` unless ``ALLOWED_TRANSITIONS`` lets ``from_status``
     become ``to``: the one reading of the table for a single participant. A frozen card leaves
     the freeze only for ``frozen_from_status`` (the status it had) or for revocation, as the
-    database trigger (migration 0069) also insists."""
+    database trigger (migration 0003_status_transition_trigger) also insists."""
     allowed = to in Participant.ALLOWED_TRANSITIONS[from_status]
     if allowed and from_status == Participant.Status.FROZEN:
         allowed = to in (Participant.Status.REVOKED, frozen_from_status)
