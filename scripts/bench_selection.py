@@ -5,7 +5,10 @@ Loads N applicants with ``seed_load`` (a closed wave with province quotas totall
 priority list), imports the nine exclusion lists with --list-rows NIKs in all (default five per
 applicant) naming --listed-share of the applicants (default 3%), then times
 ``participants.waves.selection.run_selection`` with its COMMIT, and prints its SQL statements.
-``--list-rows 0`` measures the same selection without exclusion lists.
+``--list-rows 0`` measures the same selection without exclusion lists. ``--paired N`` also
+times the selection with and without the lists on the same rows, N times each, alternating
+(with, without, without, with, ...), each run rolled back and followed by a VACUUM, so that the
+lists' cost is measured apart from a shared machine's drift between two separate runs.
 
 The floor: the same decision and grant as plain SQL on bare tables holding the same rows
 (applications, participants, quotas, blacklist, the lists' entries), in one transaction with the
@@ -39,6 +42,13 @@ def arguments(parser) -> None:
         help="NIKs on the exclusion lists in all (default 5 x the size; 0: no exclusion list)",
     )
     parser.add_argument("--listed-share", type=float, default=0.03)
+    parser.add_argument(
+        "--paired",
+        type=int,
+        default=0,
+        help="before the timed run, time the selection N times with the lists and N times "
+        "without them on the same rows (alternating, each rolled back), for the lists' cost",
+    )
 
 
 args = benchutil.start(
@@ -287,6 +297,8 @@ def main() -> None:
             statements.append((time.perf_counter() - began, " ".join(sql.split())[:60]))
 
     benchutil.settle(n)  # a real wave's rows are days old, not being written out
+    if args.paired and list_rows:
+        paired_lists(wave, params["seed"], args.paired)
     # An outer transaction, so that the COMMIT (WAL flush and the deferred foreign-key checks of
     # every inserted or updated row) is timed too. The announcement is not queued: no worker
     # consumes it here.
@@ -313,6 +325,79 @@ def main() -> None:
     )
     for spent, sql in sorted(statements, reverse=True)[:6]:
         print(f"    {spent:6.2f} s  {sql}")
+
+
+def paired_lists(wave, seed: str, runs: int) -> None:
+    """The selection with its lists beside the same selection with none in force, on the same
+    rows: ``runs`` of each, in the order with, without, without, with, ... (so a drift of the
+    machine's load weighs on both), each in a transaction rolled back and followed by a VACUUM
+    of the tables it wrote (so every run starts from the same pages). Beside wall time, the
+    database backend's CPU time, which a busy machine disturbs far less."""
+    times: dict[bool, list[float]] = {True: [], False: []}
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+    for with_lists in [i % 4 in (0, 3) for i in range(2 * runs)]:
+        patches = [mock.patch("participants.waves.selection._enqueue_announcement")]
+        if not with_lists:
+            patches.append(
+                mock.patch("participants.waves.selection.lists_in_force", return_value=[])
+            )
+        cpu_before = backend_cpu_seconds()
+        with benchutil.stopwatch() as watch:
+            try:
+                with transaction.atomic():
+                    for patch in patches:
+                        patch.start()
+                    run_selection(wave=wave, seed=seed, now=wave.closes_at)
+                    raise _RolledBack
+            except _RolledBack:
+                pass
+            finally:
+                for patch in patches:
+                    patch.stop()
+        times[with_lists].append(watch.seconds)
+        cpu[with_lists].append(backend_cpu_seconds() - cpu_before)
+        with connection.cursor() as cursor:
+            for table in ("participants_application", "participants_participant"):
+                cursor.execute(f"VACUUM {table}")
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    def listed(values: list[float]) -> str:
+        return ", ".join(f"{v:.1f}" for v in values)
+
+    with_lists, without = mean(times[True]), mean(times[False])
+    print(
+        f"selection with the lists vs without, same rows, {runs} runs each (rolled back): "
+        f"{with_lists:.1f} s | without {without:.1f} s | ratio {with_lists / without:.2f} | "
+        f"{benchutil.command()}"
+    )
+    print(f"  wall: with {listed(times[True])} s; without {listed(times[False])} s")
+    if all(cpu[True]) and all(cpu[False]):
+        print(
+            f"  database CPU: with {listed(cpu[True])} s; without {listed(cpu[False])} s; "
+            f"ratio {mean(cpu[True]) / mean(cpu[False]):.2f}"
+        )
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time this connection's PostgreSQL backend has used so far (a server on this machine,
+    /proc readable); 0 when it cannot be read."""
+    import os
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime: fields 14 and 15 of the line, 12th and 13th after the command's name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _RolledBack(Exception):
+    pass
 
 
 if __name__ == "__main__":
