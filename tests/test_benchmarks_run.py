@@ -113,7 +113,7 @@ def figure_lines(output: str) -> list[dict]:
 
 
 SCRIPTS = {
-    "bench_selection.py": ["--size", "400"],
+    "bench_selection.py": ["--size", "400", "--paired", "1"],
     "bench_list_import.py": ["--size", "400"],
     "bench_recheck.py": ["--size", "200"],
     "bench_sweep.py": ["--size", "400"],
