@@ -284,7 +284,9 @@ def _stop_on_exit_and_signals() -> None:
     atexit.register(stop_children)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
-    # SIGINT (Ctrl-C) keeps Python's default: KeyboardInterrupt, which unwinds the same way.
+    # SIGINT (Ctrl-C): KeyboardInterrupt, which unwinds the same way; set here because a process
+    # started in the background inherits SIGINT ignored, and Python then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def gunicorn(app: str, port: int, workers: int, env: dict, log: Path, chdir: Path = ROOT):

@@ -93,7 +93,7 @@ def test_no_gunicorn_process_outlives_the_load_test_script(tmp_path, signum):
         assert len(children) == 3, (children, (tmp_path / "web.log").read_text())
 
         parent.send_signal(signum)
-        parent.wait(timeout=40)
+        parent.wait(timeout=60)  # the script gives gunicorn 30 s to finish its requests
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_alive(pid) for pid in children):
             time.sleep(0.2)
