@@ -323,6 +323,10 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
     }
     CELERY_RESULT_BACKEND = None
+    # The transport writes into these folders and fails when they are missing (a fresh checkout
+    # running a job before `make run`).
+    for folder in ("queue", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 # Tests run tasks in-process unless a test starts a real worker (tests/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True

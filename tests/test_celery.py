@@ -58,3 +58,32 @@ def test_task_enqueued_in_a_committed_transaction_is_sent_after_commit():
 def test_beat_schedule_uses_wib():
     assert app.conf.timezone == "Asia/Jakarta"
     assert "heartbeat" in app.conf.beat_schedule
+
+
+def test_the_embedded_broker_takes_a_task_on_a_fresh_checkout(tmp_path):
+    """Without REDIS_URL the broker is a folder (kombu's filesystem transport): a job run on a
+    fresh checkout, before `make run` ever made that folder, still queues its follow-up work."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "TESTING")
+    }
+    env.update(
+        DEBUG="1", BROKER_DIR=str(tmp_path / "broker"), DJANGO_SETTINGS_MODULE="prakerja.settings"
+    )
+    code = (
+        "import django; django.setup();"
+        "from prakerja.celery import app;"
+        "app.send_task('participants.tasks.announce_selection', args=[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list((tmp_path / "broker" / "queue").iterdir()), "the task was not queued"
