@@ -53,6 +53,7 @@ from incentives import services  # noqa: E402
 from incentives.models import DisbursementBatch, Installment, PayoutAccount  # noqa: E402
 from participants.cards import deadlines  # noqa: E402
 from participants.models import Participant, User  # noqa: E402
+from prakerja.money import rupiah  # noqa: E402
 from trainings.models import Offering, Payment, Platform, Provider, Training, Voucher  # noqa: E402
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -323,8 +324,8 @@ def portal(send_at: dt.datetime, t0: dt.datetime) -> dict[str, float]:
         if batch.status == DisbursementBatch.Status.PENDING_APPROVAL:
             batch = services.approve_batch(batch=batch, actor=checker, now=send_at)
     print(
-        f"  batch: {batch.installment_count:,} installments, Rp{batch.total_idr:,}, approved by "
-        "a second staff member"
+        f"  batch: {batch.installment_count:,} installments, {rupiah(batch.total_idr)}, "
+        "approved by a second staff member"
     )
     connections.close_all()
     with benchutil.stopwatch() as sending:
@@ -360,7 +361,7 @@ def main() -> None:
         "dues": dues,
         "months": months,
         "now": t0,
-        "note": f"{months} x Rp{settings.INCENTIVE_MONTHLY_IDR}",
+        "note": f"{months} x {rupiah(settings.INCENTIVE_MONTHLY_IDR)}",
         "send_at": send_at,
     }
     bare = benchutil.Floor(BARE_TABLES)

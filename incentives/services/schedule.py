@@ -13,6 +13,7 @@ from incentives.models import (
 )
 from participants.cards import deadlines
 from participants.models import Participant, ParticipantEvent
+from prakerja.money import rupiah
 from trainings.models import Voucher
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def plan_installments(
                     participant_id=pid,
                     kind=ParticipantEvent.Kind.PAYOUT,
                     reason_code="schedule_created",
-                    note=f"{settings.INCENTIVE_MONTHS} x Rp{amount}",
+                    note=f"{settings.INCENTIVE_MONTHS} x {rupiah(amount)}",
                     created_at=now,
                 )
                 for pid in ids

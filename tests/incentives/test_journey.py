@@ -115,6 +115,8 @@ def test_completed_training_leads_to_four_paid_installments_and_three_survey_inc
         )
     )
     assert {"account_registered", "schedule_created", "paid", "survey_completed"} <= reasons
+    schedule = ParticipantEvent.objects.get(participant=participant, reason_code="schedule_created")
+    assert schedule.note == "4 x Rp600.000"  # Indonesian money formatting in the history too
 
 
 @pytest.mark.django_db
