@@ -99,11 +99,20 @@ class LoginView(auth_views.LoginView):
         return self.render_to_response(context)
 
 
-def _login_key(group, request) -> str:
-    """One account from one address (prakerja.client_ip): an address a carrier shares among
-    thousands is limited as a whole only at RATELIMIT_LOGIN_PER_ADDRESS."""
-    account = (request.POST.get("username") or "").strip().lower()
-    return f"{client_ip(request)}|{account}"
+def _address_and(field: str):
+    """A rate-limit key of one typed account or email (the POST ``field``) from one address
+    (prakerja.client_ip): the people behind an address a carrier shares among thousands each
+    count apart, and the address as a whole has a limit of its own (the ``*_PER_ADDRESS``
+    settings)."""
+
+    def key(group, request) -> str:
+        typed = (request.POST.get(field) or "").strip().lower()
+        return f"{client_ip(request)}|{typed}"
+
+    return key
+
+
+_login_key = _address_and("username")
 
 
 login_view = rate_limited("RATELIMIT_LOGIN", key=_login_key)(
@@ -159,15 +168,8 @@ password_reset_view = rate_limited("RATELIMIT_PASSWORD_RESET")(
 )
 
 
-def _register_key(group, request) -> str:
-    """One email from one address: people behind a carrier's shared address register each their
-    own account; the address as a whole is limited at RATELIMIT_REGISTER_PER_ADDRESS."""
-    email = (request.POST.get("email") or "").strip().lower()
-    return f"{client_ip(request)}|{email}"
-
-
 @rate_limited("RATELIMIT_REGISTER_PER_ADDRESS")
-@rate_limited("RATELIMIT_REGISTER", key=_register_key)
+@rate_limited("RATELIMIT_REGISTER", key=_address_and("email"))
 def register(request: HttpRequest) -> HttpResponse:
     """The answer is the same whether the email is new or already registered (the owner of a
     registered email is told by email), so the page cannot be used to find out who has an
