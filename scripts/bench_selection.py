@@ -341,7 +341,7 @@ def paired_lists(wave, seed: str, runs: int) -> None:
             patches.append(
                 mock.patch("participants.waves.selection.lists_in_force", return_value=[])
             )
-        cpu_before = backend_cpu_seconds()
+        cpu_before = benchutil.backend_cpu_seconds()
         with benchutil.stopwatch() as watch:
             try:
                 with transaction.atomic():
@@ -355,7 +355,7 @@ def paired_lists(wave, seed: str, runs: int) -> None:
                 for patch in patches:
                     patch.stop()
         times[with_lists].append(watch.seconds)
-        cpu[with_lists].append(backend_cpu_seconds() - cpu_before)
+        cpu[with_lists].append(benchutil.backend_cpu_seconds() - cpu_before)
         with connection.cursor() as cursor:
             for table in ("participants_application", "participants_participant"):
                 cursor.execute(f"VACUUM {table}")
@@ -378,22 +378,6 @@ def paired_lists(wave, seed: str, runs: int) -> None:
             f"  database CPU: with {listed(cpu[True])} s; without {listed(cpu[False])} s; "
             f"ratio {mean(cpu[True]) / mean(cpu[False]):.2f}"
         )
-
-
-def backend_cpu_seconds() -> float:
-    """CPU time this connection's PostgreSQL backend has used so far (a server on this machine,
-    /proc readable); 0 when it cannot be read."""
-    import os
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # utime and stime: fields 14 and 15 of the line, 12th and 13th after the command's name.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class _RolledBack(Exception):

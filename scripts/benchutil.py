@@ -376,6 +376,28 @@ def yardstick_seconds() -> float:
 # --- the line -----------------------------------------------------------------------------------
 
 
+def backend_pid() -> int:
+    """The process id of this connection's PostgreSQL backend."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) a PostgreSQL backend has used so far, by default this
+    connection's: steadier than wall time on a busy machine. Needs the server on this machine
+    and its /proc readable; 0 when it cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid or backend_pid()}/stat").read_text()
+    except OSError:
+        return 0.0
+    # utime and stime: fields 14 and 15 of the line, 12th and 13th after the command's name.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def command() -> str:
     """The command that reproduces this run (DATABASE_URL without its password, and REDIS_URL
     when set: with it the cache, sessions and rate limits are Redis's)."""

@@ -45,28 +45,15 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import benchutil  # scripts/, this script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / ".run" / "profile"
 API = "/api/partner/v1"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- measuring ----------------------------------------------------------------------------------
-
-
-def _backend_cpu_seconds(pid: int) -> float:
-    """utime + stime of a PostgreSQL backend (same host), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def _backend_pid() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
 
 
 class Meter:
@@ -126,7 +113,7 @@ class Meter:
             return lambda data: None
 
         pid = self._pid
-        db_before = _backend_cpu_seconds(pid) if measure and pid else None
+        db_before = benchutil.backend_cpu_seconds(pid) if measure and pid else None
         counts = (self._statements, self._transactions, self._redis)
         wall, cpu = time.perf_counter(), time.process_time()
         if measure and self.profiler:
@@ -151,7 +138,7 @@ class Meter:
             total["cpu"].append(cpu)
             total["wall"] += wall
             if db_before is not None and self.connection.connection is self._raw:
-                total["db"] += _backend_cpu_seconds(pid) - db_before
+                total["db"] += benchutil.backend_cpu_seconds(pid) - db_before
             else:  # CONN_MAX_AGE reopened the connection: a new backend from the next request
                 total["db_missed"] = total.get("db_missed", 0) + 1
             total["sql"] += self._statements - counts[0]
@@ -161,7 +148,7 @@ class Meter:
 
     def settle(self) -> None:
         """After the warm-up: note the backend serving this process's (persistent) connection."""
-        self._pid = _backend_pid()
+        self._pid = benchutil.backend_pid()
         self._raw = self.connection.connection
 
     _pid = 0
@@ -392,7 +379,6 @@ def setup(args) -> dict:
     loadtest.create_database()
     django.setup()
 
-    import benchutil
     from django.conf import settings
     from django.core.management import call_command
 
@@ -462,7 +448,6 @@ def _purge_celery() -> None:
 
 
 def report(results: dict, *, n: int) -> None:
-    import benchutil
 
     floor = results.get("floor: one-query", {}).get("cpu_ms")
     print(
